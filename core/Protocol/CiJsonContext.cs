@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+
+namespace Ci.Core.Protocol;
+
+/// <summary>Source-generated JSON metadata for every protocol type (no reflection, AOT-safe).</summary>
+[JsonSourceGenerationOptions(WriteIndented = false)]
+[JsonSerializable(typeof(JobSummary))]
+[JsonSerializable(typeof(List<JobSummary>))]
+[JsonSerializable(typeof(SubmitAsyncResponse))]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+public sealed partial class CiJsonContext : JsonSerializerContext;

@@ -1,0 +1,5 @@
+using ConsoleAppFramework;
+
+var app = ConsoleApp.Create();
+app.Add("version", () => Console.WriteLine("ci-admin"));
+app.Run(args);
