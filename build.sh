@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Build, test, publish and demo the ci system. Usage: ./build.sh [build|test|publish|demo] (default: build)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+ROOT=$PWD
+BIN="$ROOT/artifacts/bin"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+rid() {
+  local os arch
+  case "$(uname -s)" in
+    Linux) os=linux ;;
+    Darwin) os=osx ;;
+    MINGW*|MSYS*|CYGWIN*) os=win ;;
+    *) echo "Error: unsupported OS $(uname -s)" >&2; exit 1 ;;
+  esac
+  case "$(uname -m)" in
+    x86_64|amd64) arch=x64 ;;
+    aarch64|arm64) arch=arm64 ;;
+    *) echo "Error: unsupported CPU $(uname -m)" >&2; exit 1 ;;
+  esac
+  echo "$os-$arch"
+}
+
+build() {
+  dotnet build ci.slnx -c Release --nologo -v quiet
+}
+
+# Native AOT binaries ci, ci-server and ci-admin into artifacts/bin (what scripts and end-to-end tests use).
+publish() {
+  local r=${RID:-$(rid)}
+  mkdir -p "$BIN"
+  for project in cli/Ci.Cli.csproj server/Server/Ci.Server.csproj server/Admin/Ci.Admin.csproj; do
+    dotnet publish "$project" -c Release -r "$r" -p:PublishAot=true --nologo -v quiet -o "$BIN"
+  done
+  rm -f "$BIN"/*.pdb "$BIN"/*.dbg
+  echo "Published to $BIN:"
+  ls -l "$BIN" | sed 1d
+}
+
+# Finds a Python with venv and pytest for the demo's job, installing Debian's packages when root.
+job_python() {
+  local candidates=("${CI_PYTHON:-}" /usr/bin/python3 python3)
+  for p in "${candidates[@]}"; do
+    [ -n "$p" ] || continue
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import venv, ensurepip, pytest' >/dev/null 2>&1; then
+      command -v "$p"; return 0
+    fi
+  done
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing python3-venv and python3-pytest for the demo's job..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pytest) >&2
+    /usr/bin/python3 -c 'import venv, ensurepip, pytest' >/dev/null 2>&1 && { echo /usr/bin/python3; return 0; }
+  fi
+  echo "Error: the demo's job needs Python 3 with venv and pytest: install python3-venv and python3-pytest (Debian/Ubuntu), or set CI_PYTHON." >&2
+  return 1
+}
+
+# Runs the main job: `ci submit test` on examples/calculator against a local ci-server on its own SQLite store.
+demo() {
+  local python
+  python=$(job_python)
+  [ -x "$BIN/ci" ] && [ -x "$BIN/ci-server" ] && [ -x "$BIN/ci-admin" ] || publish
+  local data port server_pid key status
+  data=$(mktemp -d)
+  export CI_DB_PATH="$data/ci.db"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 8765)
+  "$BIN/ci-admin" user create --name "Demo User" --email demo@example.com >/dev/null
+  key=$("$BIN/ci-admin" key create --email demo@example.com --name demo | sed -n 's/.*API Key: *\(ci_[A-Za-z0-9_-]*\).*/\1/p')
+  "$BIN/ci-server" --port "$port" --python "$python" 2>"$data/server.log" &
+  server_pid=$!
+  trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$data"' EXIT
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 $server_pid 2>/dev/null || { echo "Error: ci-server did not start:" >&2; cat "$data/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "ci-server on http://127.0.0.1:$port, store $CI_DB_PATH" >&2
+  echo "\$ cd examples/calculator && ci submit test" >&2
+  set +e
+  (cd examples/calculator && CI_SERVER_URL="http://127.0.0.1:$port" CI_API_KEY="$key" "$BIN/ci" submit test)
+  status=$?
+  set -e
+  echo "ci exited with $status" >&2
+  exit $status
+}
+
+# Every test: unit, in-process server, and end-to-end over the published binaries.
+test() {
+  publish >/dev/null
+  local python
+  python=$(job_python) && export CI_TEST_PYTHON="$python"
+  dotnet build ci.slnx -c Release --nologo -v quiet
+  dotnet test --solution ci.slnx -c Release --no-build "$@"
+}
+
+verb=${1:-build}
+shift || true
+case "$verb" in
+  build|test|publish|demo) "$verb" "$@" ;;
+  *) echo "Usage: ./build.sh [build|test|publish|demo]" >&2; exit 2 ;;
+esac
