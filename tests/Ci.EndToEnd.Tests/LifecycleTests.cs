@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Ci.EndToEnd.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace Ci.EndToEnd.Tests;
+
+/// <summary>Ctrl+C, cancel, server restarts and crashes, each with a system of its own.</summary>
+public sealed class LifecycleTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Ctrl_C_during_submit_exits_130_and_the_job_keeps_running()
+    {
+        await using var system = await CiSystem.StartAsync();
+        var project = SlowProject(system, seconds: 3);
+        using var ci = system.StartCi(project, ["submit", "test"]);
+        await ci.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 0"), Long);
+
+        ci.Signal(2);
+        var interrupted = await ci.WaitAsync(Long);
+
+        Assert.Equal(130, interrupted.ExitCode);
+        Assert.Contains("Job cancelled by user.", interrupted.Stderr);
+        Assert.DoesNotContain("   at ", interrupted.Stderr);
+        var id = SubmitTests.JobIdFromStderr(interrupted.Stderr);
+        var waited = await system.Ci(project, "wait", id, "--all");
+        Assert.True(waited.ExitCode == 0, waited.ToString());
+        Assert.Contains("test_slow.py::test_slow PASSED", waited.Stdout);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_wait_says_the_job_continues()
+    {
+        await using var system = await CiSystem.StartAsync();
+        var project = SlowProject(system, seconds: 3);
+        var id = await SubmitAsyncAsync(system, project);
+        using var ci = system.StartCi(project, ["wait", id, "--all"]);
+        await ci.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 0"), Long);
+
+        ci.Signal(2);
+        var interrupted = await ci.WaitAsync(Long);
+
+        Assert.Equal(130, interrupted.ExitCode);
+        Assert.Contains($"Stopped waiting for job {id}.", interrupted.Stderr);
+        Assert.Contains($"ci wait {id}", interrupted.Stderr);
+        var waited = await system.Ci(project, "wait", id, "--all");
+        Assert.Equal(0, waited.ExitCode);
+    }
+
+    [Fact]
+    public async Task Cancel_stops_a_running_job_and_its_watchers_see_it_fail()
+    {
+        await using var system = await CiSystem.StartAsync();
+        var project = SlowProject(system, seconds: 60);
+        var id = await SubmitAsyncAsync(system, project);
+        using var watcher = system.StartCi(project, ["wait", id, "--all"]);
+        await watcher.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 0"), Long);
+
+        var cancelled = await system.Ci(project, "cancel", id);
+        var watched = await watcher.WaitAsync(Long);
+
+        Assert.True(cancelled.ExitCode == 0, cancelled.ToString());
+        Assert.Equal(1, watched.ExitCode);
+        Assert.Equal("cancelled", (await JobAsync(system, id)).GetProperty("status").GetString());
+        var again = await system.Ci(project, "cancel", id);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("Error", again.Stderr);
+    }
+
+    [Fact]
+    public async Task Logs_and_queued_jobs_survive_a_server_restart_between_submit_and_wait()
+    {
+        await using var system = await CiSystem.StartAsync("--concurrency", "1", "--grace-seconds", "60");
+        var running = await SubmitAsyncAsync(system, SlowProject(system, seconds: 2));
+        var queued = await SubmitAsyncAsync(system, system.Project("passing"));
+        Assert.Equal("queued", (await JobAsync(system, queued)).GetProperty("status").GetString());
+
+        await system.StopServerAsync();
+        await system.StartServerAsync();
+
+        var finished = await system.Ci(system.Root, "wait", running, "--all");
+        Assert.True(finished.ExitCode == 0, finished.ToString());
+        Assert.Contains("test_slow.py::test_slow PASSED", finished.Stdout);
+        var ranAfterRestart = await system.Ci(system.Root, "wait", queued, "--all");
+        Assert.True(ranAfterRestart.ExitCode == 0, ranAfterRestart.ToString());
+        Assert.Contains("PASSED", ranAfterRestart.Stdout);
+    }
+
+    [Fact]
+    public async Task Kill_9_of_the_server_leaves_a_sound_store_and_no_job_running_forever()
+    {
+        await using var system = await CiSystem.StartAsync("--concurrency", "1");
+        var running = await SubmitAsyncAsync(system, SlowProject(system, seconds: 120));
+        var queued = await SubmitAsyncAsync(system, system.Project("passing"));
+        using (var watcher = system.StartCi(system.Root, ["wait", running, "--all"]))
+            await watcher.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 2"), Long);
+
+        await system.StopServerAsync(crash: true);
+        await system.StartServerAsync();
+
+        using (var connection = new SqliteConnection($"Data Source={system.DbPath};Mode=ReadOnly"))
+        {
+            connection.Open();
+            using var check = connection.CreateCommand();
+            check.CommandText = "PRAGMA integrity_check";
+            Assert.Equal("ok", check.ExecuteScalar());
+        }
+        var crashed = await system.Ci(system.Root, "wait", running, "--all");
+        Assert.Equal(1, crashed.ExitCode);
+        Assert.Contains("tick 2", crashed.Stdout);
+        Assert.Contains("restart", crashed.Stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("failed", (await JobAsync(system, running)).GetProperty("status").GetString());
+        var ranAfterRestart = await system.Ci(system.Root, "wait", queued, "--all");
+        Assert.True(ranAfterRestart.ExitCode == 0, ranAfterRestart.ToString());
+    }
+
+    private static string SlowProject(CiSystem system, int seconds)
+    {
+        var project = system.Project("slow");
+        File.WriteAllText(Path.Combine(project, "duration.txt"), seconds.ToString());
+        return project;
+    }
+
+    private static async Task<string> SubmitAsyncAsync(CiSystem system, string project)
+    {
+        var submitted = await system.Ci(project, "submit", "test", "--async");
+        var match = SubmitTests.JobSubmittedPattern().Match(submitted.Stdout);
+        Assert.True(match.Success, submitted.ToString());
+        return match.Groups[1].Value;
+    }
+
+    private static async Task<JsonElement> JobAsync(CiSystem system, string id)
+    {
+        var list = await system.Ci(system.Root, "list", "--json");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        using var doc = JsonDocument.Parse(list.Stdout);
+        return doc.RootElement.EnumerateArray().Single(j => j.GetProperty("job_id").GetString() == id).Clone();
+    }
+}
