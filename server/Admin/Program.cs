@@ -23,9 +23,9 @@ ConsoleApp.ServiceProvider = new AdminServices(console);
 var app = ConsoleApp.Create();
 app.ConfigureGlobalOptions((ref builder) =>
 {
-    dbOption = builder.AddGlobalOption<string>("--db",
-        "SQLite database file (default: $CI_DB_PATH, else ~/.local/share/ci/ci.db)", "");
-    return dbOption;
+    dbOption = builder.AddGlobalOption<string?>("--db",
+        "SQLite database file (default: $CI_DB_PATH, else ~/.local/share/ci/ci.db)");
+    return dbOption ?? "";
 });
 app.Add<UserCommands>("user");
 app.Add<KeyCommands>("key");

@@ -12,7 +12,7 @@ internal sealed class KeyCommands(AdminConsole console)
     /// <param name="email">The user's email address.</param>
     /// <param name="userId">The user's id, instead of the email.</param>
     /// <param name="cancellationToken">Ctrl+C.</param>
-    public Task<int> Create(string name, string? email = null, string? userId = null, CancellationToken cancellationToken = default) =>
+    public Task<int> Create(string name, [HideDefaultValue] string? email = null, [HideDefaultValue] string? userId = null, CancellationToken cancellationToken = default) =>
         console.RunAsync(async store =>
         {
             var user = (email, userId) switch
@@ -41,7 +41,7 @@ internal sealed class KeyCommands(AdminConsole console)
     /// <param name="email">Only this user's keys.</param>
     /// <param name="json">Print a JSON array instead of a table.</param>
     /// <param name="cancellationToken">Ctrl+C.</param>
-    public Task<int> List(string? email = null, bool json = false, CancellationToken cancellationToken = default) =>
+    public Task<int> List([HideDefaultValue] string? email = null, bool json = false, CancellationToken cancellationToken = default) =>
         console.RunAsync(async store =>
         {
             var owner = email is null ? null : await UserLookup.ByEmailAsync(store, email, cancellationToken);

@@ -55,7 +55,7 @@ internal sealed class UserCommands(AdminConsole console)
     /// <param name="userId">The user's id.</param>
     /// <param name="email">The user's email address, instead of the id.</param>
     /// <param name="cancellationToken">Ctrl+C.</param>
-    public Task<int> Get([Argument] string? userId = null, string? email = null, CancellationToken cancellationToken = default) =>
+    public Task<int> Get([Argument] string? userId = null, [HideDefaultValue] string? email = null, CancellationToken cancellationToken = default) =>
         console.RunAsync(async store =>
         {
             var user = (userId, email) switch
