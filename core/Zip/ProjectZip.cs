@@ -20,7 +20,9 @@ public sealed record ProjectFile(string EntryName, string FullPath, long Length)
 /// (directories are not stored, so empty ones vanish), names relative with forward slashes, and nothing
 /// under a path segment that starts with <c>.</c> (hidden files, <c>.git</c>, <c>.venv</c>) or is
 /// <c>__pycache__</c>. Symbolic links are skipped, files and directories alike, so the zip never holds
-/// anything from outside the tree and never loops. Entries are in ordinal order of their names, so the
+/// anything from outside the tree and never loops. Empty files are stored without being opened, so a FIFO,
+/// socket or device in the tree (which .NET cannot tell from an empty file) becomes an empty entry instead
+/// of blocking or failing the upload. Entries are in ordinal order of their names, so the
 /// same tree gives the same entry list.
 /// </summary>
 public static class ProjectZip
@@ -71,11 +73,15 @@ public static class ProjectZip
             if (!OperatingSystem.IsWindows())
                 entry.ExternalAttributes = (RegularFileType | (int)File.GetUnixFileMode(file.FullPath)) << 16;
 
-            await using (var source = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read,
-                bufferSize: 81920, FileOptions.Asynchronous | FileOptions.SequentialScan))
             await using (var target = await entry.OpenAsync(cancellationToken).ConfigureAwait(false))
             {
-                await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+                // FIFOs, sockets and devices also report length 0; opening one could block forever.
+                if (file.Length > 0)
+                {
+                    await using var source = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read,
+                        bufferSize: 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                    await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             bytesDone += file.Length;

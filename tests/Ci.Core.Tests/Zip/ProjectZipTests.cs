@@ -83,6 +83,21 @@ public class ProjectZipTests
     }
 
     [Fact]
+    public async Task Zip_stores_a_fifo_as_an_empty_entry_instead_of_blocking_on_it()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "no FIFOs on Windows");
+        using var project = new TempDirectory();
+        project.Write("main.py");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(project.Path, "pipe")))
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        var zipping = EntryNamesAsync(project.Path);
+
+        Assert.Same(zipping, await Task.WhenAny(zipping, Task.Delay(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken)));
+        Assert.Equal(["main.py", "pipe"], await zipping);
+    }
+
+    [Fact]
     public async Task Zip_reports_progress_per_file()
     {
         using var project = new TempDirectory();
