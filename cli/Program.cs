@@ -1,5 +1,3 @@
-using ConsoleAppFramework;
+using Ci.Cli;
 
-var app = ConsoleApp.Create();
-app.Add("version", () => Console.WriteLine("ci"));
-app.Run(args);
+return await CiApp.RunAsync(args, CliServices.FromProcess());

@@ -1,0 +1,33 @@
+using Ci.Cli.Commands;
+using Ci.Cli.Errors;
+using ConsoleAppFramework;
+
+namespace Ci.Cli;
+
+/// <summary>The <c>ci</c> command line: its commands, the error filter, and where output goes.</summary>
+internal static class CiApp
+{
+    /// <summary>
+    /// Runs one command line and returns its exit code. ConsoleAppFramework keeps its service provider, log
+    /// sinks and the exit code in statics, so calls must not overlap (tests run one at a time).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CliServices services, CancellationToken cancellationToken = default)
+    {
+        ConsoleApp.ServiceProvider = services;
+        ConsoleApp.Log = message => services.Streams.Out.WriteLine(message);
+        ConsoleApp.LogError = message => services.Streams.Err.WriteLine(message);
+        Environment.ExitCode = ExitCodes.Success;
+
+        var app = ConsoleApp.Create();
+        app.UseFilter<ErrorFilter>();
+        app.Add<SubmitCommand>("submit");
+        app.Add<WaitCommand>();
+        app.Add<ListCommand>();
+        app.Add<CancelCommand>();
+        await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);
+
+        var exitCode = Environment.ExitCode;
+        Environment.ExitCode = ExitCodes.Success;
+        return exitCode;
+    }
+}

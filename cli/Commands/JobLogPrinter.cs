@@ -1,0 +1,36 @@
+using Ci.Cli.Terminal;
+using Ci.Core.Client;
+using Ci.Core.Protocol;
+
+namespace Ci.Cli.Commands;
+
+/// <summary>Prints a job's event stream the way <c>submit</c> and <c>wait</c> both do.</summary>
+internal static class JobLogPrinter
+{
+    /// <summary>
+    /// Writes log data to stdout exactly as sent (flushed per event) and the job id banner to stderr;
+    /// returns the exit code the <see cref="CompleteEvent"/> decides: 0 passed, 1 failed.
+    /// </summary>
+    public static async Task<int> PrintAsync(IAsyncEnumerable<JobEvent> events, IOStreams streams, CancellationToken cancellationToken)
+    {
+        await foreach (var jobEvent in events.WithCancellation(cancellationToken))
+        {
+            switch (jobEvent)
+            {
+                case JobIdEvent started:
+                    await streams.Err.WriteLineAsync($"Job ID: {started.JobId}");
+                    await streams.Err.WriteLineAsync($"You can reconnect from another terminal with: ci wait {started.JobId}");
+                    await streams.Err.WriteLineAsync();
+                    break;
+                case LogEvent log:
+                    await streams.Out.WriteAsync(log.Data);
+                    await streams.Out.FlushAsync(cancellationToken);
+                    break;
+                case CompleteEvent complete:
+                    return complete.Success ? ExitCodes.Success : ExitCodes.Failure;
+            }
+        }
+        // CiClient throws when a stream breaks off; this is a server closing cleanly without a result.
+        throw new CiProtocolException("The CI server ended the stream without the job's result.");
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Ci.Cli.Terminal;
+using Ci.Core.Client;
+using Ci.Core.Protocol;
+using ConsoleAppFramework;
+
+namespace Ci.Cli.Commands;
+
+/// <summary><c>ci list [--json] [--status S] [--limit N]</c>: the caller's jobs, newest first.</summary>
+internal sealed class ListCommand(CliServices services)
+{
+    // Column widths of the original client's table (job id 38, status 12, times 22, one space between).
+    private const int JobIdWidth = 38;
+    private const int StatusWidth = 12;
+    private const int TimeWidth = 22;
+    private const int RuleWidth = 110;
+    private const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
+
+    private static readonly JsonTypeInfo<List<JobSummary>> IndentedJson = (JsonTypeInfo<List<JobSummary>>)new JsonSerializerOptions(CiJsonContext.Default.Options)
+    {
+        WriteIndented = true,
+        IndentSize = 2,
+        NewLine = "\n",
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    }.GetTypeInfo(typeof(List<JobSummary>));
+
+    /// <summary>List your jobs, newest first.</summary>
+    /// <param name="json">Print a JSON array instead of a table.</param>
+    /// <param name="status">Only jobs with this status: queued, running, completed, failed or cancelled.</param>
+    /// <param name="limit">At most this many jobs.</param>
+    /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
+    /// <param name="cancellationToken">Ctrl+C: stop the request.</param>
+    [Command("list")]
+    public async Task<int> List(bool json = false, string? status = null, int? limit = null, string? apiKey = null,
+        CancellationToken cancellationToken = default)
+    {
+        var filter = ParseFilter(status, limit);
+        using var client = services.CreateClient(apiKey);
+        var jobs = await client.ListJobsAsync(filter, cancellationToken);
+        var output = json ? RenderJson(jobs) : RenderTable(jobs, services.Streams);
+        await services.Streams.Out.WriteAsync(output);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The JSON array, two-space indented, five keys per job in wire order, with a final newline.</summary>
+    internal static string RenderJson(IReadOnlyList<JobSummary> jobs) =>
+        JsonSerializer.Serialize(jobs as List<JobSummary> ?? [.. jobs], IndentedJson) + "\n";
+
+    /// <summary>The original client's table, or <c>No jobs found.</c>.</summary>
+    internal static string RenderTable(IReadOnlyList<JobSummary> jobs, IOStreams streams)
+    {
+        if (jobs.Count == 0)
+            return "No jobs found.\n";
+        var table = new StringBuilder();
+        table.Append(Row("JOB ID", "STATUS", "START TIME", "END TIME", "SUCCESS")).Append('\n');
+        table.Append('-', RuleWidth).Append('\n');
+        foreach (var job in jobs)
+        {
+            var success = job.Success switch
+            {
+                true => streams.ColorOut("✓", AnsiColor.Green),
+                false => streams.ColorOut("✗", AnsiColor.Red),
+                null => "-",
+            };
+            table.Append(Row(job.JobId, job.Status.ToWire(), Time(job.StartTime), Time(job.EndTime), success)).Append('\n');
+        }
+        return table.ToString();
+    }
+
+    private static string Row(string jobId, string status, string start, string end, string success) =>
+        $"{jobId.PadRight(JobIdWidth)} {status.PadRight(StatusWidth)} {start.PadRight(TimeWidth)} {end.PadRight(TimeWidth)} {success}";
+
+    private static string Time(DateTime? time) =>
+        time is { } t
+            ? (t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t).ToString(TimeFormat, CultureInfo.InvariantCulture)
+            : "N/A";
+
+    private static JobListFilter? ParseFilter(string? status, int? limit)
+    {
+        JobStatus? parsedStatus = null;
+        if (status is not null)
+        {
+            if (!JobStatusNames.TryParse(status, out var s))
+                throw new ArgumentParseFailedException($"Unknown status '{status}': use queued, running, completed, failed or cancelled.");
+            parsedStatus = s;
+        }
+        if (limit is <= 0)
+            throw new ArgumentParseFailedException($"--limit must be a positive number, not {limit}.");
+        return parsedStatus is null && limit is null ? null : new JobListFilter(parsedStatus, limit);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text;
+
+namespace Ci.Cli.Terminal;
+
+/// <summary>ANSI colours the client uses.</summary>
+internal enum AnsiColor
+{
+    Red = 31,
+    Green = 32,
+    Yellow = 33,
+}
+
+/// <summary>
+/// The process's standard streams and what they are connected to, decided once: whether stdout and stderr
+/// are terminals, whether colour is on (only on a terminal, never with <c>NO_COLOR</c> or <c>TERM=dumb</c>),
+/// and the terminal's width. Commands write only through this, so tests hand them string writers.
+/// </summary>
+internal sealed class IOStreams(TextWriter output, TextWriter error, bool isOutputTerminal, bool isErrorTerminal, bool colorAllowed, int width)
+{
+    /// <summary>Standard output: results and job logs.</summary>
+    public TextWriter Out { get; } = output;
+
+    /// <summary>Standard error: job ids, progress, messages and errors.</summary>
+    public TextWriter Err { get; } = error;
+
+    /// <summary>True when stdout is a terminal.</summary>
+    public bool IsOutputTerminal { get; } = isOutputTerminal;
+
+    /// <summary>True when stderr is a terminal (progress is drawn only then).</summary>
+    public bool IsErrorTerminal { get; } = isErrorTerminal;
+
+    /// <summary>The terminal's columns (80 when unknown).</summary>
+    public int Width { get; } = width;
+
+    private bool OutputColor => colorAllowed && IsOutputTerminal;
+
+    private bool ErrorColor => colorAllowed && IsErrorTerminal;
+
+    /// <summary>The real console. Both writers are UTF-8 without BOM and flush on every write, so a log line appears as it arrives.</summary>
+    /// <param name="getEnvironmentVariable">Reads <c>NO_COLOR</c> and <c>TERM</c>.</param>
+    public static IOStreams FromConsole(Func<string, string?> getEnvironmentVariable)
+    {
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        var output = new StreamWriter(Console.OpenStandardOutput(), utf8) { AutoFlush = true, NewLine = "\n" };
+        var error = new StreamWriter(Console.OpenStandardError(), utf8) { AutoFlush = true, NewLine = "\n" };
+        var colorAllowed = string.IsNullOrEmpty(getEnvironmentVariable("NO_COLOR")) && getEnvironmentVariable("TERM") != "dumb";
+        var isOutputTerminal = !Console.IsOutputRedirected;
+        var isErrorTerminal = !Console.IsErrorRedirected;
+        return new IOStreams(output, error, isOutputTerminal, isErrorTerminal, colorAllowed, TerminalWidth(isOutputTerminal || isErrorTerminal));
+    }
+
+    /// <summary>Paints text for stdout when colour is on there.</summary>
+    public string ColorOut(string text, AnsiColor color) => OutputColor ? Paint(text, color) : text;
+
+    /// <summary>Paints text for stderr when colour is on there.</summary>
+    public string ColorErr(string text, AnsiColor color) => ErrorColor ? Paint(text, color) : text;
+
+    private static string Paint(string text, AnsiColor color) => $"\e[{(int)color}m{text}\e[0m";
+
+    private static int TerminalWidth(bool isTerminal)
+    {
+        if (!isTerminal)
+            return 80;
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
+        }
+    }
+}

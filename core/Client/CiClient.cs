@@ -1,0 +1,413 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Ci.Core.Configuration;
+using Ci.Core.Protocol;
+using Ci.Core.Sse;
+using Ci.Core.Zip;
+
+namespace Ci.Core.Client;
+
+/// <summary>
+/// The CI server's API for .NET programs: submit a project, follow a job's log, list, inspect and cancel
+/// jobs. One instance holds one pooled <see cref="HttpClient"/>; reuse it and dispose it when done.
+/// Failures surface as <see cref="CiException"/> subclasses whose messages are sentences for a user.
+/// </summary>
+public sealed class CiClient : IDisposable
+{
+    private const string EventStreamMediaType = "text/event-stream";
+
+    private readonly HttpClient _http;
+    private readonly CiClientOptions _options;
+    private readonly string? _apiKey;
+
+    /// <summary>Creates a client for <paramref name="settings"/>.</summary>
+    /// <param name="settings">Server URL and API key.</param>
+    /// <param name="options">Timeouts and retries; null for the defaults.</param>
+    /// <param name="handler">The HTTP transport (tests pass a fake); null for a pooled <see cref="SocketsHttpHandler"/>.</param>
+    public CiClient(ClientSettings settings, CiClientOptions? options = null, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _options = options ?? new CiClientOptions();
+        _apiKey = settings.ApiKey;
+        ServerUrl = settings.ServerUrl;
+
+        var ownsHandler = handler is null;
+        handler ??= new SocketsHttpHandler
+        {
+            ConnectTimeout = _options.ConnectTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        };
+        // Streams live as long as their job; short requests get RequestTimeout through their token instead.
+        _http = new HttpClient(handler, ownsHandler)
+        {
+            BaseAddress = new Uri(settings.ServerUrl.AbsoluteUri.TrimEnd('/') + "/"),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ci",
+            typeof(CiClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        if (_apiKey is not null)
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+    }
+
+    /// <summary>The server this client talks to.</summary>
+    public Uri ServerUrl { get; }
+
+    /// <summary>
+    /// Zips <paramref name="projectDirectory"/>, uploads it to <c>POST /submit-stream</c> and yields the job's
+    /// events as they come: <see cref="JobIdEvent"/> first, then <see cref="LogEvent"/>s, then one
+    /// <see cref="CompleteEvent"/>. A broken connection is resumed from the job's stream when the server
+    /// numbers its events.
+    /// </summary>
+    /// <param name="projectDirectory">The project root (see <see cref="ProjectZip"/> for what is left out).</param>
+    /// <param name="zipProgress">Told as files are packed, if given.</param>
+    /// <param name="cancellationToken">Stops the upload or the streaming; the job keeps running on the server.</param>
+    public async IAsyncEnumerable<JobEvent> SubmitStreamingAsync(string projectDirectory,
+        IProgress<ProjectZipProgress>? zipProgress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        RequireKey();
+        await using var zip = await ZipToTemporaryFileAsync(projectDirectory, zipProgress, cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "submit-stream") { Content = UploadContent(zip) };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
+        var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, jobId: null, cancellationToken).ConfigureAwait(false);
+        await foreach (var jobEvent in FollowAsync(response, jobId: null, fromBeginning: true, cancellationToken).ConfigureAwait(false))
+            yield return jobEvent;
+    }
+
+    /// <summary>Zips and uploads the project to <c>POST /submit-async</c>; returns the new job's id once it is stored.</summary>
+    /// <param name="projectDirectory">The project root.</param>
+    /// <param name="zipProgress">Told as files are packed, if given.</param>
+    /// <param name="cancellationToken">Stops packing or uploading.</param>
+    public async Task<string> SubmitAsync(string projectDirectory, IProgress<ProjectZipProgress>? zipProgress = null,
+        CancellationToken cancellationToken = default)
+    {
+        RequireKey();
+        await using var zip = await ZipToTemporaryFileAsync(projectDirectory, zipProgress, cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "submit-async") { Content = UploadContent(zip) };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, jobId: null, cancellationToken).ConfigureAwait(false);
+        var answer = await ReadJsonAsync(response, CiJsonContext.Default.SubmitAsyncResponse, cancellationToken).ConfigureAwait(false);
+        return answer.JobId;
+    }
+
+    /// <summary>
+    /// Follows a job's log (<c>GET /jobs/{id}/stream</c>) until its <see cref="CompleteEvent"/>. If the connection
+    /// breaks first and the server numbered its events, reconnects with <c>Last-Event-ID</c> (see
+    /// <see cref="CiClientOptions.ReconnectDelays"/>) so no event is lost or repeated.
+    /// </summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="fromBeginning">Replay the log so far first; otherwise only output produced from now on.</param>
+    /// <param name="cancellationToken">Stops following; the job keeps running.</param>
+    /// <exception cref="CiJobNotFoundException">No such job for this user.</exception>
+    public async IAsyncEnumerable<JobEvent> WaitForJobAsync(string jobId, bool fromBeginning = false,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        RequireKey();
+        var response = await OpenJobStreamAsync(jobId, fromBeginning, lastSequence: null, cancellationToken).ConfigureAwait(false);
+        await foreach (var jobEvent in FollowAsync(response, jobId, fromBeginning, cancellationToken).ConfigureAwait(false))
+            yield return jobEvent;
+    }
+
+    /// <summary>The caller's jobs, newest first (<c>GET /jobs</c>).</summary>
+    /// <param name="filter">Status and count limits; null for every job.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    public async Task<IReadOnlyList<JobSummary>> ListJobsAsync(JobListFilter? filter = null, CancellationToken cancellationToken = default)
+    {
+        RequireKey();
+        var query = new List<string>();
+        if (filter?.Status is { } status)
+            query.Add("status=" + status.ToWire());
+        if (filter?.Limit is { } limit)
+            query.Add("limit=" + limit.ToString(CultureInfo.InvariantCulture));
+        var path = query.Count == 0 ? "jobs" : "jobs?" + string.Join('&', query);
+        return await GetJsonAsync(path, jobId: null, CiJsonContext.Default.ListJobSummary, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One job's summary (<c>GET /jobs/{id}</c>).</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="CiJobNotFoundException">No such job for this user.</exception>
+    public Task<JobSummary> GetJobAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        RequireKey();
+        return GetJsonAsync(JobPath(jobId), jobId, CiJsonContext.Default.JobSummary, cancellationToken);
+    }
+
+    /// <summary>Stops a queued or running job (<c>POST /jobs/{id}/cancel</c>).</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="CiJobNotFoundException">No such job for this user.</exception>
+    /// <exception cref="CiJobAlreadyEndedException">The job had already ended.</exception>
+    public async Task CancelJobAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        RequireKey();
+        try
+        {
+            using var timeout = StartRequestTimeout(cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Post, JobPath(jobId) + "/cancel");
+            using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, jobId, timeout.Token, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+        {
+            // The 409's wording is the server's; the status the message names comes from the job itself.
+            var job = await GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+            throw new CiJobAlreadyEndedException(jobId, job.Status);
+        }
+    }
+
+    /// <summary>Releases the connection pool.</summary>
+    public void Dispose() => _http.Dispose();
+
+    private void RequireKey()
+    {
+        if (string.IsNullOrEmpty(_apiKey))
+            throw CiAuthenticationException.MissingKey();
+    }
+
+    private static string JobPath(string jobId) => "jobs/" + Uri.EscapeDataString(jobId);
+
+    private CancellationTokenSource StartRequestTimeout(CancellationToken cancellationToken)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        source.CancelAfter(_options.RequestTimeout);
+        return source;
+    }
+
+    private async Task<T> GetJsonAsync<T>(string path, string? jobId, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        using var timeout = StartRequestTimeout(cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, jobId, timeout.Token, cancellationToken).ConfigureAwait(false);
+        return await ReadJsonAsync(response, typeInfo, timeout.Token).ConfigureAwait(false);
+    }
+
+    private Task<HttpResponseMessage> OpenJobStreamAsync(string jobId, bool fromBeginning, long? lastSequence, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"{JobPath(jobId)}/stream?from_beginning={(fromBeginning ? "true" : "false")}");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
+        if (lastSequence is { } sequence)
+            request.Headers.Add("Last-Event-ID", sequence.ToString(CultureInfo.InvariantCulture));
+        return SendAsync(request, HttpCompletionOption.ResponseHeadersRead, jobId, cancellationToken);
+    }
+
+    private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, string? jobId, CancellationToken cancellationToken) =>
+        SendAsync(request, completion, jobId, cancellationToken, cancellationToken);
+
+    /// <param name="request">The request.</param>
+    /// <param name="completion">Whether to buffer the body.</param>
+    /// <param name="jobId">The job the request is about, so a 404 can name it.</param>
+    /// <param name="requestToken">The caller's token, possibly linked with a request timeout.</param>
+    /// <param name="callerToken">The caller's token alone: cancelling it is not a timeout.</param>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, string? jobId,
+        CancellationToken requestToken, CancellationToken callerToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, completion, requestToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw Unreachable(e);
+        }
+        catch (OperationCanceledException e) when (!callerToken.IsCancellationRequested)
+        {
+            throw new CiConnectionException($"The CI server at {ServerUrl.OriginalString} did not answer within {_options.RequestTimeout.TotalSeconds:0} s.", e);
+        }
+
+        if (response.IsSuccessStatusCode)
+            return response;
+        using (response)
+            throw await ErrorFromAsync(response, jobId, requestToken).ConfigureAwait(false);
+    }
+
+    private CiConnectionException Unreachable(Exception e) =>
+        new($"Cannot reach CI server at {ServerUrl.OriginalString}: {e.Message}", e);
+
+    private static async Task<CiException> ErrorFromAsync(HttpResponseMessage response, string? jobId, CancellationToken cancellationToken)
+    {
+        var code = response.StatusCode;
+        var status = $"{(int)code} {response.ReasonPhrase}".TrimEnd();
+        if (code is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            return new CiAuthenticationException($"Authentication failed: {status}", code);
+        if (code == HttpStatusCode.NotFound && jobId is not null)
+            return new CiJobNotFoundException(jobId);
+
+        var detail = await ReadDetailAsync(response, cancellationToken).ConfigureAwait(false);
+        return new CiApiException(code, detail is null ? $"The CI server answered {status}" : $"The CI server answered {status}: {detail}", detail);
+    }
+
+    // FastAPI's validation errors carry a list as detail and proxies answer with HTML: fall back to the text.
+    private static async Task<string?> ReadDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string body;
+        try
+        {
+            body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(body))
+            return null;
+        try
+        {
+            if (JsonSerializer.Deserialize(body, CiJsonContext.Default.ErrorResponse) is { Detail: { Length: > 0 } detail })
+                return detail;
+        }
+        catch (JsonException)
+        {
+        }
+        body = body.Trim().ReplaceLineEndings(" ");
+        return body.Length <= 200 ? body : string.Concat(body.AsSpan(0, 200), "...");
+    }
+
+    private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(typeInfo, cancellationToken).ConfigureAwait(false)
+                ?? throw new CiProtocolException("The CI server answered with an empty body.");
+        }
+        catch (JsonException e)
+        {
+            throw new CiProtocolException($"The CI server's answer is not what the protocol says: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads events from <paramref name="response"/>, resuming on a fresh job stream when it breaks.</summary>
+    private async IAsyncEnumerable<JobEvent> FollowAsync(HttpResponseMessage? response, string? jobId, bool fromBeginning,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long? lastSequence = null;
+        var attempts = 0;
+        Exception? lastError = null;
+        while (true)
+        {
+            if (response is null)
+            {
+                // Only a numbered stream can be resumed exactly; anything else would lose or repeat output.
+                if (jobId is null || lastSequence is null || attempts >= _options.ReconnectDelays.Count)
+                    throw ConnectionLost(jobId, lastError);
+                await Task.Delay(_options.ReconnectDelays[attempts++], cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    response = await OpenJobStreamAsync(jobId, fromBeginning, lastSequence, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CiConnectionException e)
+                {
+                    lastError = e.InnerException ?? e;
+                    continue;
+                }
+            }
+
+            using (response)
+            {
+                var body = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+                if (body is not null)
+                {
+                    await using var events = JobEventStreamReader.ReadAsync(body, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                    while (true)
+                    {
+                        var (hasNext, error) = await TryMoveNextAsync(events, cancellationToken).ConfigureAwait(false);
+                        if (!hasNext)
+                        {
+                            lastError = error;
+                            break;
+                        }
+                        var jobEvent = events.Current;
+                        if (jobEvent is JobIdEvent started)
+                            jobId ??= started.JobId;
+                        if (jobEvent.Sequence is { } sequence)
+                        {
+                            lastSequence = sequence;
+                            attempts = 0;
+                        }
+                        yield return jobEvent;
+                        if (jobEvent is CompleteEvent)
+                            yield break;
+                    }
+                }
+            }
+            response = null;
+        }
+    }
+
+    private static async Task<Stream?> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when ((e is HttpRequestException or IOException) && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    // yield cannot sit in a try with a catch; this keeps network errors apart from the events themselves.
+    private static async Task<(bool HasNext, Exception? Error)> TryMoveNextAsync(IAsyncEnumerator<JobEvent> events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await events.MoveNextAsync().ConfigureAwait(false), null);
+        }
+        catch (Exception e) when ((e is HttpRequestException or IOException) && !cancellationToken.IsCancellationRequested)
+        {
+            return (false, e);
+        }
+    }
+
+    private CiConnectionException ConnectionLost(string? jobId, Exception? error)
+    {
+        var job = jobId is null ? "the job" : $"job {jobId}";
+        var reason = error is null ? "" : $": {error.Message}";
+        return new CiConnectionException($"The connection to the CI server at {ServerUrl.OriginalString} was lost before {job} ended{reason}", error);
+    }
+
+    private async Task<FileStream> ZipToTemporaryFileAsync(string projectDirectory, IProgress<ProjectZipProgress>? progress, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_options.TemporaryDirectory ?? Path.GetTempPath(), $"ci-upload-{Guid.NewGuid():N}.zip");
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            Options = FileOptions.Asynchronous | FileOptions.DeleteOnClose,
+        };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var file = new FileStream(path, options);
+        try
+        {
+            await ProjectZip.CreateAsync(projectDirectory, file, progress, cancellationToken).ConfigureAwait(false);
+            file.Position = 0;
+            return file;
+        }
+        catch
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // The original server (FastAPI) wants field "file" with a filename; quoting is spelled out because
+    // .NET would otherwise add filename* and a quoted boundary, which not every multipart parser accepts.
+    private static MultipartFormDataContent UploadContent(Stream zip)
+    {
+        var boundary = "ci-" + Guid.NewGuid().ToString("N");
+        var file = new StreamContent(zip, 81920);
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        file.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data") { Name = "\"file\"", FileName = "\"project.zip\"" };
+        var content = new MultipartFormDataContent(boundary) { file };
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=" + boundary);
+        return content;
+    }
+}

@@ -1,0 +1,119 @@
+using System.IO.Compression;
+
+namespace Ci.Core.Zip;
+
+/// <summary>How far <see cref="ProjectZip.CreateAsync"/> has got.</summary>
+/// <param name="FilesDone">Files written so far.</param>
+/// <param name="FilesTotal">Files to write.</param>
+/// <param name="BytesDone">Uncompressed bytes written so far.</param>
+/// <param name="BytesTotal">Uncompressed bytes to write.</param>
+public sealed record ProjectZipProgress(int FilesDone, int FilesTotal, long BytesDone, long BytesTotal);
+
+/// <summary>One file that goes into the project zip.</summary>
+/// <param name="EntryName">Its name in the zip: relative to the project, forward slashes.</param>
+/// <param name="FullPath">Where it is on disk.</param>
+/// <param name="Length">Its size in bytes.</param>
+public sealed record ProjectFile(string EntryName, string FullPath, long Length);
+
+/// <summary>
+/// Packs a project directory the way the original client did (<c>create_project_zip</c>): files only
+/// (directories are not stored, so empty ones vanish), names relative with forward slashes, and nothing
+/// under a path segment that starts with <c>.</c> (hidden files, <c>.git</c>, <c>.venv</c>) or is
+/// <c>__pycache__</c>. Symbolic links are skipped, files and directories alike, so the zip never holds
+/// anything from outside the tree and never loops. Empty files are stored without being opened, so a FIFO,
+/// socket or device in the tree (which .NET cannot tell from an empty file) becomes an empty entry instead
+/// of blocking or failing the upload. Entries are in ordinal order of their names, so the
+/// same tree gives the same entry list.
+/// </summary>
+public static class ProjectZip
+{
+    private const string PythonCacheDirectory = "__pycache__";
+
+    // Unix "regular file" type bits for the external attributes, as Python's zipfile writes them.
+    private const int RegularFileType = 0x8000;
+
+    /// <summary>Lists the files that go into the zip, in entry order.</summary>
+    /// <param name="projectDirectory">The project root.</param>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    public static IReadOnlyList<ProjectFile> ListFiles(string projectDirectory)
+    {
+        var root = new DirectoryInfo(Path.GetFullPath(projectDirectory));
+        if (!root.Exists)
+            throw new DirectoryNotFoundException($"Project directory not found: {root.FullName}");
+
+        var files = new List<ProjectFile>();
+        Collect(root, "", files);
+        files.Sort(static (a, b) => string.CompareOrdinal(a.EntryName, b.EntryName));
+        return files;
+    }
+
+    /// <summary>
+    /// Writes the project's zip to <paramref name="destination"/> as it reads the files, so memory stays
+    /// flat for big projects. The destination need not be seekable.
+    /// </summary>
+    /// <param name="projectDirectory">The project root.</param>
+    /// <param name="destination">Receives the zip; left open.</param>
+    /// <param name="progress">Told after each file, if given.</param>
+    /// <param name="cancellationToken">Stops packing.</param>
+    public static async Task CreateAsync(string projectDirectory, Stream destination,
+        IProgress<ProjectZipProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var files = ListFiles(projectDirectory);
+        var bytesTotal = files.Sum(static f => f.Length);
+        long bytesDone = 0;
+
+        await using var archive = await ZipArchive.CreateAsync(destination, ZipArchiveMode.Create, leaveOpen: true,
+            entryNameEncoding: null, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            var entry = archive.CreateEntry(file.EntryName, CompressionLevel.Optimal);
+            entry.LastWriteTime = File.GetLastWriteTime(file.FullPath);
+            if (!OperatingSystem.IsWindows())
+                entry.ExternalAttributes = (RegularFileType | (int)File.GetUnixFileMode(file.FullPath)) << 16;
+
+            await using (var target = await entry.OpenAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // FIFOs, sockets and devices also report length 0; opening one could block forever.
+                if (file.Length > 0)
+                {
+                    await using var source = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read,
+                        bufferSize: 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                    await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            bytesDone += file.Length;
+            progress?.Report(new ProjectZipProgress(i + 1, files.Count, bytesDone, bytesTotal));
+        }
+    }
+
+    /// <summary>The whole zip in memory: the original <c>create_project_zip</c>. Prefer <see cref="CreateAsync"/> for big trees.</summary>
+    /// <param name="projectDirectory">The project root.</param>
+    /// <param name="cancellationToken">Stops packing.</param>
+    public static async Task<byte[]> CreateBytesAsync(string projectDirectory, CancellationToken cancellationToken = default)
+    {
+        using var buffer = new MemoryStream();
+        await CreateAsync(projectDirectory, buffer, progress: null, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>True when a file or directory name keeps it (and everything under it) out of the zip.</summary>
+    /// <param name="name">One path segment.</param>
+    public static bool IsExcluded(string name) => name.StartsWith('.') || name == PythonCacheDirectory;
+
+    private static void Collect(DirectoryInfo directory, string prefix, List<ProjectFile> files)
+    {
+        foreach (var item in directory.EnumerateFileSystemInfos())
+        {
+            if (IsExcluded(item.Name) || item.LinkTarget is not null)
+                continue;
+            var entryName = prefix + item.Name;
+            if (item is DirectoryInfo subdirectory)
+                Collect(subdirectory, entryName + "/", files);
+            else if (item is FileInfo file)
+                files.Add(new ProjectFile(entryName, file.FullName, file.Length));
+        }
+    }
+}

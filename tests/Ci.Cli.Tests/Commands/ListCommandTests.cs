@@ -1,0 +1,103 @@
+using System.Net;
+using Ci.Cli.Tests.Support;
+using Ci.Core.Tests.Support;
+using Snapshooter.Xunit3;
+
+namespace Ci.Cli.Tests.Commands;
+
+public class ListCommandTests
+{
+    // One job in every state, including a failed test run and a job that never started.
+    private const string AllStatuses = """
+        [
+         {"job_id":"7ad3f8c9-2b41-4e89-9c12-5a8e7b3d1f4e","status":"running","success":null,"start_time":"2025-10-13T10:35:00Z","end_time":null},
+         {"job_id":"550e8400-e29b-41d4-a716-446655440000","status":"completed","success":true,"start_time":"2025-10-13T10:30:00Z","end_time":"2025-10-13T10:30:15Z"},
+         {"job_id":"0b6f1d2e-8c3a-4f5b-9d7e-1a2b3c4d5e6f","status":"completed","success":false,"start_time":"2025-10-13T10:28:00Z","end_time":"2025-10-13T10:28:09Z"},
+         {"job_id":"9f8c1e2a-4b7d-4c89-a231-8e5f6d3c2b1a","status":"failed","success":false,"start_time":"2025-10-13T10:25:00.123456","end_time":"2025-10-13T12:25:08+02:00"},
+         {"job_id":"3c2b1a9f-8e5f-4d6c-b7a8-1f2e3d4c5b6a","status":"cancelled","success":false,"start_time":"2025-10-13T10:20:00Z","end_time":"2025-10-13T10:21:00Z"},
+         {"job_id":"e1d2c3b4-a596-4877-8899-aabbccddeeff","status":"queued","success":null,"start_time":null,"end_time":null}
+        ]
+        """;
+
+    private static CliRun Serving(string json, HttpStatusCode status = HttpStatusCode.OK) =>
+        new(new FakeHttpHandler(_ => FakeHttpHandler.Json(json, status)));
+
+    [Fact]
+    public async Task List_prints_the_seed_table_with_utc_times_and_success_marks()
+    {
+        using var ci = Serving(AllStatuses);
+
+        var result = await ci.RunAsync("list");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Err);
+        Snapshot.Match(result.Out);
+    }
+
+    [Fact]
+    public async Task List_table_columns_line_up_with_the_seed_example()
+    {
+        using var ci = Serving(AllStatuses);
+
+        var lines = (await ci.RunAsync("list")).Out.Split('\n');
+
+        Assert.Equal("JOB ID                                 STATUS       START TIME             END TIME               SUCCESS", lines[0]);
+        Assert.Equal(new string('-', 110), lines[1]);
+        Assert.Equal("550e8400-e29b-41d4-a716-446655440000   completed    2025-10-13 10:30:00    2025-10-13 10:30:15    ✓", lines[3]);
+        Assert.Equal("7ad3f8c9-2b41-4e89-9c12-5a8e7b3d1f4e   running      2025-10-13 10:35:00    N/A                    -", lines[2]);
+    }
+
+    [Fact]
+    public async Task List_json_is_a_two_space_indented_array_with_the_five_keys_in_order()
+    {
+        using var ci = Serving(AllStatuses);
+
+        var result = await ci.RunAsync("list", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("[\n  {\n    \"job_id\": \"7ad3f8c9-2b41-4e89-9c12-5a8e7b3d1f4e\",\n    \"status\": \"running\",\n    \"success\": null,\n    \"start_time\": \"2025-10-13T10:35:00Z\",\n    \"end_time\": null\n  },", result.Out);
+        Snapshot.Match(result.Out);
+    }
+
+    [Fact]
+    public async Task List_with_no_jobs_says_so()
+    {
+        using var ci = Serving("[]");
+
+        var result = await ci.RunAsync("list");
+
+        Assert.Equal((0, "No jobs found.\n"), (result.ExitCode, result.Out));
+    }
+
+    [Fact]
+    public async Task List_json_with_no_jobs_is_an_empty_array()
+    {
+        using var ci = Serving("[]");
+
+        Assert.Equal("[]\n", (await ci.RunAsync("list", "--json")).Out);
+    }
+
+    [Fact]
+    public async Task List_filters_go_to_the_server_as_status_and_limit()
+    {
+        using var ci = Serving("[]");
+
+        await ci.RunAsync("list", "--status", "Running", "--limit", "3");
+
+        Assert.Equal("/jobs?status=running&limit=3", ci.Server.Requests.Single().Uri.PathAndQuery);
+    }
+
+    [Theory]
+    [InlineData(new[] { "list", "--status", "done" }, "Error: Unknown status 'done': use queued, running, completed, failed or cancelled.\n")]
+    [InlineData(new[] { "list", "--limit", "0" }, "Error: --limit must be a positive number, not 0.\n")]
+    [InlineData(new[] { "list", "--colour" }, "Error: Argument '--colour' is not recognized.\n")]
+    public async Task List_rejects_bad_options_in_one_line_without_asking_the_server(string[] args, string error)
+    {
+        using var ci = Serving("[]");
+
+        var result = await ci.RunAsync(args);
+
+        Assert.Equal((1, "", error), (result.ExitCode, result.Out, result.Err));
+        Assert.Empty(ci.Server.Requests);
+    }
+}

@@ -1,0 +1,56 @@
+using Ci.Cli.Terminal;
+using Ci.Core.Client;
+using Ci.Core.Tests.Support;
+
+// ConsoleAppFramework keeps the service provider, log sinks and exit code in statics: one run at a time.
+[assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]
+
+namespace Ci.Cli.Tests.Support;
+
+/// <summary>What one <c>ci</c> invocation printed and returned.</summary>
+public sealed record CliResult(int ExitCode, string Out, string Err);
+
+/// <summary>
+/// Runs the real <c>ci</c> command line in-process (routing, filters, commands) against a scripted server,
+/// with string writers for stdout/stderr, a chosen environment, an empty home and a project directory.
+/// ConsoleAppFramework keeps state in statics, so this assembly's tests run one at a time.
+/// </summary>
+public sealed class CliRun : IDisposable
+{
+    private readonly TempDirectory _home = new();
+    private readonly Dictionary<string, string?> _environment = new() { ["CI_API_KEY"] = "ci_test_key", ["CI_SERVER_URL"] = "http://ci.test:8000" };
+
+    public CliRun(FakeHttpHandler? server = null) => Server = server ?? new FakeHttpHandler();
+
+    public FakeHttpHandler Server { get; }
+
+    public TempDirectory Project { get; } = new();
+
+    public string Home => _home.Path;
+
+    public CliRun WithEnvironment(string name, string? value)
+    {
+        _environment[name] = value;
+        return this;
+    }
+
+    public Task<CliResult> RunAsync(params string[] args) => RunAsync(TestContext.Current.CancellationToken, args);
+
+    public async Task<CliResult> RunAsync(CancellationToken cancellationToken, params string[] args)
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        var error = new StringWriter { NewLine = "\n" };
+        var streams = new IOStreams(output, error, isOutputTerminal: false, isErrorTerminal: false, colorAllowed: false, width: 80);
+        var options = new CiClientOptions { ReconnectDelays = [TimeSpan.Zero] };
+        var services = new CliServices(streams, name => _environment.GetValueOrDefault(name), _home.Path, Project.Path,
+            settings => new CiClient(settings, options, Server));
+        var exitCode = await CiApp.RunAsync(args, services, cancellationToken);
+        return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+
+    public void Dispose()
+    {
+        Project.Dispose();
+        _home.Dispose();
+    }
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Text;
+
+namespace Ci.Core.Tests.Support;
+
+/// <summary>What the fake server saw: the request line, headers and the whole body.</summary>
+public sealed record RecordedRequest(HttpMethod Method, Uri Uri, IReadOnlyDictionary<string, string> Headers, byte[] Body, string? ContentType);
+
+/// <summary>
+/// A scripted HTTP transport: each request gets the next answer in line and is recorded. Stands in for the
+/// server in unit tests; the end-to-end tests use the real one.
+/// </summary>
+public sealed class FakeHttpHandler(params Func<RecordedRequest, HttpResponseMessage>[] answers) : HttpMessageHandler
+{
+    private int _next;
+
+    public List<RecordedRequest> Requests { get; } = [];
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var headers = request.Headers.ToDictionary(h => h.Key, h => string.Join(", ", h.Value), StringComparer.OrdinalIgnoreCase);
+        var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var recorded = new RecordedRequest(request.Method, request.RequestUri!, headers, body, request.Content?.Headers.ContentType?.ToString());
+        Requests.Add(recorded);
+        if (_next >= answers.Length)
+            throw new InvalidOperationException($"Unexpected request {request.Method} {request.RequestUri}");
+        var response = answers[_next++](recorded);
+        response.RequestMessage = request;
+        return response;
+    }
+
+    public static HttpResponseMessage Json(string json, HttpStatusCode status = HttpStatusCode.OK) =>
+        new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+
+    /// <summary>An event stream; <paramref name="dropAtEnd"/> makes it fail like a reset connection instead of ending.</summary>
+    public static HttpResponseMessage EventStream(string sse, bool dropAtEnd = false) =>
+        new(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new ChunkedStream(Encoding.UTF8.GetBytes(sse), [7], dropAtEnd))
+            {
+                Headers = { { "Content-Type", "text/event-stream" } },
+            },
+        };
+
+    public static Func<RecordedRequest, HttpResponseMessage> Always(Func<HttpResponseMessage> answer) => _ => answer();
+}
