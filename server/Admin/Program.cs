@@ -29,5 +29,10 @@ app.ConfigureGlobalOptions((ref builder) =>
 });
 app.Add<UserCommands>("user");
 app.Add<KeyCommands>("key");
-await app.RunAsync(AdminArguments.Normalize(args));
+args = AdminArguments.Normalize(args);
+if (AdminCommandNames.FindUnknown(args) is { } unknown)
+{
+    return console.Fail($"Unknown command: {unknown} (see ci-admin --help)");
+}
+await app.RunAsync(args);
 return Environment.ExitCode;

@@ -157,16 +157,40 @@ public sealed partial class SqliteStore
     public async IAsyncEnumerable<LogChunk> ReadLogAsync(
         Guid jobId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // Pages, with the connection closed between them: a slow SSE client must not pin a connection and a
+        // WAL snapshot (which stops checkpoints) for as long as it takes to read a long log.
+        while (true)
+        {
+            var page = await ReadLogPageAsync(jobId, afterSequence, LogPageSize, cancellationToken);
+            foreach (var chunk in page)
+            {
+                yield return chunk;
+            }
+            if (page.Count < LogPageSize)
+            {
+                yield break;
+            }
+            afterSequence = page[^1].Sequence;
+        }
+    }
+
+    const int LogPageSize = 512;
+
+    async Task<List<LogChunk>> ReadLogPageAsync(Guid jobId, long afterSequence, int take, CancellationToken cancellationToken)
+    {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, text FROM job_logs WHERE job_id = $job AND seq > $after ORDER BY seq;";
+        command.CommandText = "SELECT seq, text FROM job_logs WHERE job_id = $job AND seq > $after ORDER BY seq LIMIT $take;";
         command.Parameters.AddWithValue("$job", Text(jobId));
         command.Parameters.AddWithValue("$after", afterSequence);
+        command.Parameters.AddWithValue("$take", take);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var page = new List<LogChunk>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return new LogChunk(reader.GetInt64(0), reader.GetString(1));
+            page.Add(new LogChunk(reader.GetInt64(0), reader.GetString(1)));
         }
+        return page;
     }
 
     /// <inheritdoc/>

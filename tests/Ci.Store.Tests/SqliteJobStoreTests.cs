@@ -171,6 +171,28 @@ public class SqliteJobStoreTests
         Assert.Empty(await temp.Store.ReadLogAsync(job.Id, 4, Ct).ToListAsync(Ct));
     }
 
+    [Theory]
+    [InlineData(511)]
+    [InlineData(512)]
+    [InlineData(513)]
+    [InlineData(1500)]
+    public async Task A_long_log_reads_back_whole_across_page_boundaries(int count)
+    {
+        var (temp, user) = await StoreWithUserAsync();
+        await using var _ = temp;
+        var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
+        for (var i = 1; i <= count; i++)
+        {
+            await temp.Store.AppendLogAsync(job.Id, $"{i}\n", Ct);
+        }
+
+        var all = await temp.Store.ReadLogAsync(job.Id, 0, Ct).ToListAsync(Ct);
+        var tail = await temp.Store.ReadLogAsync(job.Id, 10, Ct).ToListAsync(Ct);
+
+        Assert.Equal(Enumerable.Range(1, count).Select(i => new LogChunk(i, $"{i}\n")), all);
+        Assert.Equal(all.Skip(10), tail);
+    }
+
     [Fact]
     public async Task Finish_sets_the_result_once_and_a_second_finish_gets_null()
     {
