@@ -20,7 +20,8 @@ public sealed partial class SqliteStore
         File.Move(uploadPath, stored, overwrite: false);
         try
         {
-            await using var connection = await OpenConnectionAsync(cancellationToken);
+            await using var writer = await OpenWriterAsync(cancellationToken);
+            var connection = writer.Connection;
             await using var command = connection.CreateCommand();
             command.CommandText = "INSERT INTO jobs (id, user_id, status, created_at) VALUES ($id, $user, $status, $created);";
             command.Parameters.AddWithValue("$id", Text(jobId));
@@ -96,7 +97,8 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<JobRecord?> ClaimNextQueuedJobAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         // A single statement is atomic: two runners can never claim the same job.
         command.CommandText = $"""
@@ -138,7 +140,8 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<LogChunk> AppendLogAsync(Guid jobId, string text, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         // A write statement takes the write lock before it reads MAX(seq), so parallel appends for one job
         // serialize here and get consecutive numbers.
@@ -211,7 +214,8 @@ public sealed partial class SqliteStore
         {
             throw new ArgumentOutOfRangeException(nameof(status), status, "A job can only be finished with a final status.");
         }
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         // The status test in the WHERE makes the first of a cancel and a runner's finish win; the other gets null.
         command.CommandText = $"""
@@ -233,7 +237,8 @@ public sealed partial class SqliteStore
     public async Task<IReadOnlyList<Guid>> FailInterruptedJobsAsync(string reason, CancellationToken cancellationToken)
     {
         var logLine = reason.EndsWith('\n') ? reason : reason + "\n";
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var ids = new List<Guid>();
         await using (var update = connection.CreateCommand())
