@@ -126,7 +126,11 @@ public class SqliteJobStoreTests
             created.Add((await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct)).Id);
         }
 
-        var claims = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => Task.Run(() => temp.Store.ClaimNextQueuedJobAsync(Ct), Ct)));
+        // Two stores on one file: each queues its own writers, so only SQLite's locking keeps them apart.
+        await using var second = await SqliteStore.OpenAsync(temp.DbPath, Ct);
+        IJobStore[] stores = [temp.Store, second];
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(() => stores[i % 2].ClaimNextQueuedJobAsync(Ct), Ct)));
 
         var claimed = claims.Where(j => j is not null).Select(j => j!.Id).ToList();
         Assert.Equal(20, claimed.Count);
@@ -142,8 +146,12 @@ public class SqliteJobStoreTests
         var other = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         const int count = 200;
 
+        // Two stores on one file, as when a separate runner process appends: SQLite alone must keep the order.
+        await using var second = await SqliteStore.OpenAsync(temp.DbPath, Ct);
+        IJobStore[] stores = [temp.Store, second];
+
         var chunks = await Task.WhenAll(Enumerable.Range(0, count).Select(i => Task.Run(
-            () => temp.Store.AppendLogAsync(i % 4 == 0 ? other.Id : job.Id, $"line {i}\n", Ct), Ct)));
+            () => stores[i % 3 == 0 ? 1 : 0].AppendLogAsync(i % 4 == 0 ? other.Id : job.Id, $"line {i}\n", Ct), Ct)));
 
         var stored = await temp.Store.ReadLogAsync(job.Id, 0, Ct).ToListAsync(Ct);
         var storedOther = await temp.Store.ReadLogAsync(other.Id, 0, Ct).ToListAsync(Ct);
