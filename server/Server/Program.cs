@@ -1,5 +1,6 @@
 using Ci.Server;
 using Ci.Server.Hosting;
+using Ci.Store;
 
 switch (ServerOptions.Parse(args))
 {
@@ -10,7 +11,16 @@ switch (ServerOptions.Parse(args))
         Console.Error.WriteLine($"Error: {invalid.Error}");
         return 2;
     case CommandLine.Run run:
-        var app = ServerApp.CreateBuilder(run.Options).Build();
+        WebApplication app;
+        try
+        {
+            app = (await ServerApp.CreateBuilderAsync(run.Options, CancellationToken.None)).Build();
+        }
+        catch (StoreUnavailableException e)
+        {
+            Console.Error.WriteLine($"Error: {e.Message}");
+            return 1;
+        }
         app.MapServerApi();
         await app.RunAsync();
         return 0;

@@ -22,7 +22,8 @@ public sealed record ServerOptions
     public int SubmitRatePerMinute { get; init; } = 60;
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
     /// <summary>Where uploads wait while they are checked, before the store takes them.</summary>
-    public string UploadTempDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "ci-server-uploads");
+    /// <summary>Null: a folder beside the store's uploads.</summary>
+    public string? UploadTempDirectory { get; init; }
 
     // Passed through to the job runner.
     public string? Python { get; init; }
@@ -78,7 +79,9 @@ public sealed record ServerOptions
 
             var (name, inlineValue) = arg.IndexOf('=') is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
             if (!name.StartsWith("--", StringComparison.Ordinal))
-                return new CommandLine.Invalid($"unexpected argument '{arg}'");
+                return new CommandLine.Invalid($"unexpected argument '{arg}' (see --help)");
+            if (!Usage.Contains($"  {name} ", StringComparison.Ordinal))
+                return new CommandLine.Invalid($"unknown option {name} (see --help)");
             string value;
             if (inlineValue is not null)
                 value = inlineValue;
@@ -106,12 +109,12 @@ public sealed record ServerOptions
                     "--max-log-mb" => options with { MaxLogMb = Int(value, 1, 1_000_000) },
                     "--grace-seconds" => options with { GracePeriod = TimeSpan.FromSeconds(Int(value, 0, 3600)) },
                     "--work-dir" => options with { WorkDirectory = NonEmpty(value) },
-                    _ => throw new FormatException($"unknown option {name} (see --help)"),
+                    _ => throw new InvalidOperationException($"Option {name} is in the usage text but not parsed."),
                 };
             }
             catch (FormatException e)
             {
-                return new CommandLine.Invalid(e.Message.StartsWith("unknown", StringComparison.Ordinal) ? e.Message : $"{name}: {e.Message}");
+                return new CommandLine.Invalid($"{name}: {e.Message}");
             }
         }
         return new CommandLine.Run(options);

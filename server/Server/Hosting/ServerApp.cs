@@ -15,9 +15,14 @@ namespace Ci.Server.Hosting;
 /// </summary>
 public static class ServerApp
 {
-    /// <summary>A builder with every service registered from <paramref name="options"/>.</summary>
-    public static WebApplicationBuilder CreateBuilder(ServerOptions options)
+    /// <summary>
+    /// Opens the store and returns a builder with every service registered from <paramref name="options"/>.
+    /// Throws <see cref="StoreUnavailableException"/> when the database cannot be used.
+    /// </summary>
+    public static async Task<WebApplicationBuilder> CreateBuilderAsync(ServerOptions options, CancellationToken cancellationToken)
     {
+        var store = await SqliteStore.OpenAsync(StorePaths.Resolve(options.DbPath), cancellationToken);
+
         // Our own parser owns the command line; the host gets none of it.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.AddServerLogging();
@@ -27,8 +32,11 @@ public static class ServerApp
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddCiStore(options);
-        services.AddSingleton(sp => new UploadValidator(options.UploadLimits, options.UploadTempDirectory));
+        services.AddSingleton(_ => store); // A factory, so the container disposes it at shutdown.
+        services.AddSingleton<IUserStore>(store);
+        services.AddSingleton<IJobStore>(store);
+        // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
+        services.AddSingleton(new UploadValidator(options.UploadLimits, options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming")));
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton<LogBroadcaster>();
         services.AddSingleton<IJobLogSink>(sp => sp.GetRequiredService<LogBroadcaster>());
