@@ -1,0 +1,299 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Ci.Core.Protocol;
+using Microsoft.Data.Sqlite;
+
+namespace Ci.Store;
+
+public sealed partial class SqliteStore
+{
+    const string JobColumns = "id, user_id, status, success, created_at, start_time, end_time, reason";
+
+    /// <inheritdoc/>
+    public async Task<JobRecord> CreateJobAsync(Guid jobId, Guid userId, string uploadPath, CancellationToken cancellationToken)
+    {
+        var job = new JobRecord(jobId, userId, JobStatus.Queued, Success: null, Now(), StartTime: null, EndTime: null, Reason: null);
+        var stored = UploadPath(jobId);
+        // File.Move falls back to copy + delete when the upload sits on another file system.
+        File.Move(uploadPath, stored, overwrite: false);
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO jobs (id, user_id, status, created_at) VALUES ($id, $user, $status, $created);";
+            command.Parameters.AddWithValue("$id", Text(jobId));
+            command.Parameters.AddWithValue("$user", Text(userId));
+            command.Parameters.AddWithValue("$status", JobStatus.Queued.ToWire());
+            command.Parameters.AddWithValue("$created", FormatTime(job.CreatedAt));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch
+        {
+            // No row, no custody: give the caller its file back so it can clean up as it would have.
+            File.Move(stored, uploadPath, overwrite: true);
+            throw;
+        }
+        return job;
+    }
+
+    /// <inheritdoc/>
+    public async Task<JobRecord?> GetJobAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {JobColumns} FROM jobs WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", Text(jobId));
+        return await ReadSingleJobAsync(command, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidCursorException">The cursor was not handed out by this store.</exception>
+    public async Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
+    {
+        if (query.Limit is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, "Limit must be positive.");
+        }
+        var after = query.Cursor is null ? default((string CreatedAt, long RowId)?) : DecodeCursor(query.Cursor);
+
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // Keyset paging on (created_at, rowid): stable while new jobs arrive, unlike OFFSET.
+        command.CommandText = $"""
+            SELECT {JobColumns}, rowid FROM jobs
+            WHERE user_id = $user
+              AND ($status IS NULL OR status = $status)
+              AND ($afterCreated IS NULL OR created_at < $afterCreated OR (created_at = $afterCreated AND rowid < $afterRow))
+            ORDER BY created_at DESC, rowid DESC
+            LIMIT $take;
+            """;
+        command.Parameters.AddWithValue("$user", Text(query.UserId));
+        command.Parameters.AddWithValue("$status", DbValue(query.Status?.ToWire()));
+        command.Parameters.AddWithValue("$afterCreated", DbValue(after?.CreatedAt));
+        command.Parameters.AddWithValue("$afterRow", DbValue(after?.RowId));
+        // One more than asked tells whether another page exists; -1 is SQLite for "no limit".
+        command.Parameters.AddWithValue("$take", query.Limit is { } limit ? limit + 1L : -1L);
+
+        var jobs = new List<JobRecord>();
+        (string CreatedAt, long RowId) last = ("", 0);
+        var hasMore = false;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (jobs.Count == query.Limit)
+            {
+                hasMore = true;
+                break;
+            }
+            jobs.Add(ReadJob(reader));
+            last = (reader.GetString(4), reader.GetInt64(8));
+        }
+        return new JobPage(jobs, hasMore ? EncodeCursor(last.CreatedAt, last.RowId) : null);
+    }
+
+    /// <inheritdoc/>
+    public async Task<JobRecord?> ClaimNextQueuedJobAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // A single statement is atomic: two runners can never claim the same job.
+        command.CommandText = $"""
+            UPDATE jobs SET status = $running, start_time = $now
+            WHERE id = (SELECT id FROM jobs WHERE status = $queued ORDER BY created_at, rowid LIMIT 1)
+              AND status = $queued
+            RETURNING {JobColumns};
+            """;
+        command.Parameters.AddWithValue("$running", JobStatus.Running.ToWire());
+        command.Parameters.AddWithValue("$queued", JobStatus.Queued.ToWire());
+        command.Parameters.AddWithValue("$now", FormatTime(Now()));
+        return await ReadSingleJobAsync(command, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            Stream stream = new FileStream(UploadPath(jobId), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+                bufferSize: 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return Task.FromResult<Stream?>(stream);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task DeleteUploadAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        File.Delete(UploadPath(jobId));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async Task<LogChunk> AppendLogAsync(Guid jobId, string text, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // A write statement takes the write lock before it reads MAX(seq), so parallel appends for one job
+        // serialize here and get consecutive numbers.
+        command.CommandText = """
+            INSERT INTO job_logs (job_id, seq, text)
+            VALUES ($job, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_logs WHERE job_id = $job), $text)
+            RETURNING seq;
+            """;
+        command.Parameters.AddWithValue("$job", Text(jobId));
+        command.Parameters.AddWithValue("$text", text);
+        var sequence = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return new LogChunk(sequence, text);
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<LogChunk> ReadLogAsync(
+        Guid jobId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, text FROM job_logs WHERE job_id = $job AND seq > $after ORDER BY seq;";
+        command.Parameters.AddWithValue("$job", Text(jobId));
+        command.Parameters.AddWithValue("$after", afterSequence);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new LogChunk(reader.GetInt64(0), reader.GetString(1));
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<long> GetLastSequenceAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM job_logs WHERE job_id = $job;";
+        command.Parameters.AddWithValue("$job", Text(jobId));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <inheritdoc/>
+    public async Task<JobRecord?> FinishJobAsync(
+        Guid jobId, JobStatus status, bool success, string? reason, CancellationToken cancellationToken)
+    {
+        if (!status.IsFinal())
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A job can only be finished with a final status.");
+        }
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // The status test in the WHERE makes the first of a cancel and a runner's finish win; the other gets null.
+        command.CommandText = $"""
+            UPDATE jobs SET status = $status, success = $success, reason = $reason, end_time = $now
+            WHERE id = $id AND status IN ($queued, $running)
+            RETURNING {JobColumns};
+            """;
+        command.Parameters.AddWithValue("$id", Text(jobId));
+        command.Parameters.AddWithValue("$status", status.ToWire());
+        command.Parameters.AddWithValue("$success", success ? 1 : 0);
+        command.Parameters.AddWithValue("$reason", DbValue(reason));
+        command.Parameters.AddWithValue("$now", FormatTime(Now()));
+        command.Parameters.AddWithValue("$queued", JobStatus.Queued.ToWire());
+        command.Parameters.AddWithValue("$running", JobStatus.Running.ToWire());
+        return await ReadSingleJobAsync(command, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<Guid>> FailInterruptedJobsAsync(string reason, CancellationToken cancellationToken)
+    {
+        var logLine = reason.EndsWith('\n') ? reason : reason + "\n";
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var ids = new List<Guid>();
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = """
+                UPDATE jobs SET status = $failed, success = 0, reason = $reason, end_time = $now
+                WHERE status = $running
+                RETURNING id;
+                """;
+            update.Parameters.AddWithValue("$failed", JobStatus.Failed.ToWire());
+            update.Parameters.AddWithValue("$running", JobStatus.Running.ToWire());
+            update.Parameters.AddWithValue("$reason", reason);
+            update.Parameters.AddWithValue("$now", FormatTime(Now()));
+            await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(ReadGuid(reader, 0));
+            }
+        }
+        await using (var append = connection.CreateCommand())
+        {
+            append.Transaction = transaction;
+            append.CommandText = """
+                INSERT INTO job_logs (job_id, seq, text)
+                VALUES ($job, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_logs WHERE job_id = $job), $text);
+                """;
+            var job = append.Parameters.Add("$job", SqliteType.Text);
+            append.Parameters.AddWithValue("$text", logLine);
+            foreach (var id in ids)
+            {
+                job.Value = Text(id);
+                await append.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return ids;
+    }
+
+    string UploadPath(Guid jobId) => Path.Combine(UploadsDirectory, Text(jobId) + ".zip");
+
+    static async Task<JobRecord?> ReadSingleJobAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadJob(reader) : null;
+    }
+
+    static JobRecord ReadJob(SqliteDataReader reader)
+    {
+        if (!JobStatusNames.TryParse(reader.GetString(2), out var status))
+        {
+            throw new InvalidDataException($"Unknown job status '{reader.GetString(2)}' in the database.");
+        }
+        return new JobRecord(
+            ReadGuid(reader, 0),
+            ReadGuid(reader, 1),
+            status,
+            reader.IsDBNull(3) ? null : reader.GetInt64(3) != 0,
+            ParseTime(reader.GetString(4)),
+            ReadTime(reader, 5),
+            ReadTime(reader, 6),
+            reader.IsDBNull(7) ? null : reader.GetString(7));
+    }
+
+    static string EncodeCursor(string createdAt, long rowId) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
+            string.Create(CultureInfo.InvariantCulture, $"{createdAt}|{rowId}")));
+
+    static (string CreatedAt, long RowId) DecodeCursor(string cursor)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+            var bar = text.IndexOf('|');
+            if (bar > 0
+                && DateTime.TryParseExact(text[..bar], TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _)
+                && long.TryParse(text[(bar + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var rowId))
+            {
+                return (text[..bar], rowId);
+            }
+        }
+        catch (FormatException)
+        {
+        }
+        throw new InvalidCursorException();
+    }
+}

@@ -1,0 +1,196 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Ci.Store;
+
+public sealed partial class SqliteStore
+{
+    /// <summary>What follows <c>ci_</c> in a key: the base64url alphabet, 6 bits a character, 40 of them = 240 bits.</summary>
+    const string KeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const string KeyPrefix = "ci_";
+    const int KeyRandomLength = 40;
+
+    const string UserColumns = "id, name, email, created_at, is_active";
+    const string KeyColumns = "id, user_id, name, created_at, last_used_at, is_active";
+
+    const int SqliteConstraintUnique = 2067;
+    const int SqliteConstraintForeignKey = 787;
+
+    /// <inheritdoc/>
+    public async Task<User> CreateUserAsync(string name, string email, CancellationToken cancellationToken)
+    {
+        var user = new User(Guid.NewGuid(), name, email, Now(), IsActive: true);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO users (id, name, email, created_at, is_active) VALUES ($id, $name, $email, $created, 1);";
+        command.Parameters.AddWithValue("$id", Text(user.Id));
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$email", email);
+        command.Parameters.AddWithValue("$created", FormatTime(user.CreatedAt));
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteConstraintUnique)
+        {
+            throw new DuplicateEmailException(email);
+        }
+        return user;
+    }
+
+    /// <inheritdoc/>
+    public async Task<User?> GetUserAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await QuerySingleUserAsync(connection, $"SELECT {UserColumns} FROM users WHERE id = $id;",
+            p => p.AddWithValue("$id", Text(id)), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<User?> GetUserByEmailAsync(string email, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await QuerySingleUserAsync(connection, $"SELECT {UserColumns} FROM users WHERE lower(email) = lower($email);",
+            p => p.AddWithValue("$email", email), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<User>> ListUsersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {UserColumns} FROM users ORDER BY created_at, rowid;";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var users = new List<User>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            users.Add(ReadUser(reader, 0));
+        }
+        return users;
+    }
+
+    /// <inheritdoc/>
+    public async Task<User?> SetUserActiveAsync(Guid id, bool isActive, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await QuerySingleUserAsync(connection, $"UPDATE users SET is_active = $active WHERE id = $id RETURNING {UserColumns};",
+            p =>
+            {
+                p.AddWithValue("$id", Text(id));
+                p.AddWithValue("$active", isActive ? 1 : 0);
+            }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="UserNotFoundException">No user has <paramref name="userId"/>.</exception>
+    public async Task<CreatedApiKey> CreateApiKeyAsync(Guid userId, string name, CancellationToken cancellationToken)
+    {
+        var key = KeyPrefix + RandomNumberGenerator.GetString(KeyAlphabet, KeyRandomLength);
+        var info = new ApiKeyInfo(Guid.NewGuid(), userId, name, Now(), LastUsedAt: null, IsActive: true);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO api_keys (id, user_id, name, key_hash, created_at, last_used_at, is_active)
+            VALUES ($id, $user, $name, $hash, $created, NULL, 1);
+            """;
+        command.Parameters.AddWithValue("$id", Text(info.Id));
+        command.Parameters.AddWithValue("$user", Text(userId));
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$hash", HashKey(key));
+        command.Parameters.AddWithValue("$created", FormatTime(info.CreatedAt));
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteConstraintForeignKey)
+        {
+            throw new UserNotFoundException(userId);
+        }
+        return new CreatedApiKey(info, key);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync(Guid? userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {KeyColumns} FROM api_keys WHERE $user IS NULL OR user_id = $user ORDER BY created_at, rowid;";
+        command.Parameters.AddWithValue("$user", DbValue(userId is { } id ? Text(id) : null));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var keys = new List<ApiKeyInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(ReadKey(reader, 0));
+        }
+        return keys;
+    }
+
+    /// <inheritdoc/>
+    public async Task<ApiKeyInfo?> RevokeApiKeyAsync(Guid keyId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"UPDATE api_keys SET is_active = 0 WHERE id = $id RETURNING {KeyColumns};";
+        command.Parameters.AddWithValue("$id", Text(keyId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadKey(reader, 0) : null;
+    }
+
+    /// <inheritdoc/>
+    public async Task<Caller?> AuthenticateAsync(string apiKey, CancellationToken cancellationToken)
+    {
+        // Empty or absurdly long values are nobody's key; they need not cost a database round trip.
+        if (string.IsNullOrEmpty(apiKey) || apiKey.Length > 1024)
+        {
+            return null;
+        }
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // Finds the active key and records its use in one statement; the user is read after.
+        command.CommandText = $"UPDATE api_keys SET last_used_at = $now WHERE key_hash = $hash AND is_active = 1 RETURNING {KeyColumns};";
+        command.Parameters.AddWithValue("$now", FormatTime(Now()));
+        command.Parameters.AddWithValue("$hash", HashKey(apiKey));
+        ApiKeyInfo key;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+            key = ReadKey(reader, 0);
+        }
+        var user = await QuerySingleUserAsync(connection, $"SELECT {UserColumns} FROM users WHERE id = $id;",
+            p => p.AddWithValue("$id", Text(key.UserId)), cancellationToken);
+        return user is null ? null : new Caller(user, key);
+    }
+
+    /// <summary>SHA-256 of the whole key, lower-case hex: what the database keeps instead of the key.</summary>
+    internal static string HashKey(string key) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    static async Task<User?> QuerySingleUserAsync(
+        SqliteConnection connection, string sql, Action<SqliteParameterCollection> bind, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        bind(command.Parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadUser(reader, 0) : null;
+    }
+
+    static User ReadUser(SqliteDataReader reader, int first) => new(
+        ReadGuid(reader, first),
+        reader.GetString(first + 1),
+        reader.GetString(first + 2),
+        ParseTime(reader.GetString(first + 3)),
+        reader.GetInt64(first + 4) != 0);
+
+    static ApiKeyInfo ReadKey(SqliteDataReader reader, int first) => new(
+        ReadGuid(reader, first),
+        ReadGuid(reader, first + 1),
+        reader.GetString(first + 2),
+        ParseTime(reader.GetString(first + 3)),
+        ReadTime(reader, first + 4),
+        reader.GetInt64(first + 5) != 0);
+}

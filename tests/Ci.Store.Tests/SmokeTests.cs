@@ -1,7 +1,0 @@
-namespace Ci.Store.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Placeholder_is_replaced() => Assert.True(true);
-}

@@ -1,0 +1,182 @@
+using System.Text;
+
+namespace Ci.Store.Tests;
+
+public class SqliteUserStoreTests
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_created_user_is_active_and_found_by_id_and_by_email_in_any_case()
+    {
+        await using var temp = await TempStore.CreateAsync();
+
+        var user = await temp.Store.CreateUserAsync("Ada Lovelace", "Ada@Example.com", Ct);
+
+        Assert.True(user.IsActive);
+        Assert.Equal("Ada@Example.com", user.Email);
+        Assert.Equal(DateTimeKind.Utc, user.CreatedAt.Kind);
+        Assert.Equal(user, await temp.Store.GetUserAsync(user.Id, Ct));
+        Assert.Equal(user, await temp.Store.GetUserByEmailAsync("ada@example.COM", Ct));
+        Assert.Null(await temp.Store.GetUserByEmailAsync("nobody@example.com", Ct));
+        Assert.Null(await temp.Store.GetUserAsync(Guid.NewGuid(), Ct));
+    }
+
+    [Fact]
+    public async Task The_same_email_in_another_case_is_a_duplicate()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+
+        var error = await Assert.ThrowsAsync<DuplicateEmailException>(() => temp.Store.CreateUserAsync("Other", "ADA@example.com", Ct));
+
+        Assert.Equal("ADA@example.com", error.Email);
+        Assert.Equal("User with email ADA@example.com already exists", error.Message);
+        Assert.Single(await temp.Store.ListUsersAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Users_are_listed_in_creation_order()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var b = await temp.Store.CreateUserAsync("B", "b@example.com", Ct);
+        temp.Clock.Advance(TimeSpan.FromSeconds(1));
+        var a = await temp.Store.CreateUserAsync("A", "a@example.com", Ct);
+
+        Assert.Equal([b, a], await temp.Store.ListUsersAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Deactivating_and_activating_a_user_returns_the_new_state()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+
+        var inactive = await temp.Store.SetUserActiveAsync(user.Id, false, Ct);
+        Assert.Equal(user with { IsActive = false }, inactive);
+        Assert.Equal(inactive, await temp.Store.GetUserAsync(user.Id, Ct));
+
+        Assert.Equal(user, await temp.Store.SetUserActiveAsync(user.Id, true, Ct));
+        Assert.Null(await temp.Store.SetUserActiveAsync(Guid.NewGuid(), false, Ct));
+    }
+
+    [Fact]
+    public async Task A_key_is_ci_and_40_url_safe_characters_and_differs_every_time()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+
+        var keys = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            keys.Add((await temp.Store.CreateApiKeyAsync(user.Id, $"k{i}", Ct)).Key);
+        }
+
+        Assert.All(keys, k => Assert.Matches("^ci_[A-Za-z0-9_-]{40}$", k));
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task The_database_holds_the_keys_hash_and_never_the_key()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
+        await temp.Store.AuthenticateAsync(created.Key, Ct);
+        await temp.Store.DisposeAsync(); // checkpoint-free is fine: we scan the WAL too
+
+        var bytes = Directory.GetFiles(Path.GetDirectoryName(temp.DbPath)!, "ci.db*")
+            .SelectMany(File.ReadAllBytes).ToArray();
+        var secret = Encoding.UTF8.GetBytes(created.Key[3..]);
+        var hash = Encoding.UTF8.GetBytes(SqliteStore.HashKey(created.Key));
+
+        Assert.Equal(-1, bytes.AsSpan().IndexOf(secret));
+        Assert.NotEqual(-1, bytes.AsSpan().IndexOf(hash));
+        Assert.Equal(
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(created.Key))),
+            SqliteStore.HashKey(created.Key));
+    }
+
+    [Fact]
+    public async Task Authenticating_a_key_returns_its_user_and_records_the_use()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
+        Assert.Null(created.Info.LastUsedAt);
+        temp.Clock.Advance(TimeSpan.FromMinutes(5));
+
+        var caller = await temp.Store.AuthenticateAsync(created.Key, Ct);
+
+        Assert.Equal(user, caller!.User);
+        Assert.Equal(created.Info with { LastUsedAt = temp.Clock.GetUtcNow().UtcDateTime }, caller.Key);
+        Assert.Equal([caller.Key], await temp.Store.ListApiKeysAsync(user.Id, Ct));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("ci_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("not a key")]
+    public async Task An_unknown_key_authenticates_as_nobody(string key)
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
+
+        Assert.Null(await temp.Store.AuthenticateAsync(key, Ct));
+    }
+
+    [Fact]
+    public async Task A_revoked_key_authenticates_as_nobody_but_stays_listed()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
+
+        var revoked = await temp.Store.RevokeApiKeyAsync(created.Info.Id, Ct);
+
+        Assert.Equal(created.Info with { IsActive = false }, revoked);
+        Assert.Null(await temp.Store.AuthenticateAsync(created.Key, Ct));
+        Assert.Equal([revoked!], await temp.Store.ListApiKeysAsync(null, Ct));
+        Assert.Null(await temp.Store.RevokeApiKeyAsync(Guid.NewGuid(), Ct));
+    }
+
+    [Fact]
+    public async Task The_key_of_an_inactive_user_still_authenticates_so_the_api_can_answer_403()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
+        await temp.Store.SetUserActiveAsync(user.Id, false, Ct);
+
+        var caller = await temp.Store.AuthenticateAsync(created.Key, Ct);
+
+        Assert.False(caller!.User.IsActive);
+    }
+
+    [Fact]
+    public async Task Keys_list_for_everyone_or_for_one_user()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var ada = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var bob = await temp.Store.CreateUserAsync("Bob", "bob@example.com", Ct);
+        var k1 = await temp.Store.CreateApiKeyAsync(ada.Id, "one", Ct);
+        var k2 = await temp.Store.CreateApiKeyAsync(bob.Id, "two", Ct);
+        var k3 = await temp.Store.CreateApiKeyAsync(ada.Id, "three", Ct);
+
+        Assert.Equal([k1.Info, k2.Info, k3.Info], await temp.Store.ListApiKeysAsync(null, Ct));
+        Assert.Equal([k1.Info, k3.Info], await temp.Store.ListApiKeysAsync(ada.Id, Ct));
+        Assert.Empty(await temp.Store.ListApiKeysAsync(Guid.NewGuid(), Ct));
+    }
+
+    [Fact]
+    public async Task A_key_for_an_unknown_user_is_refused()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var id = Guid.NewGuid();
+
+        var error = await Assert.ThrowsAsync<UserNotFoundException>(() => temp.Store.CreateApiKeyAsync(id, "x", Ct));
+
+        Assert.Equal(id, error.UserId);
+    }
+}
