@@ -29,6 +29,9 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
     /// <inheritdoc />
     public bool Cancel(Guid jobId) => _running.TryGetValue(jobId, out var job) && job.Stop(StopReason.Cancelled);
 
+    /// <summary>Completes when the runner is done with the job; null when it is not running here.</summary>
+    internal Task? WhenDone(Guid jobId) => _running.TryGetValue(jobId, out var job) ? job.Done.Task : null;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Sandbox == SandboxMode.None)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Ci.Server.Runner;
 
@@ -41,7 +40,7 @@ public sealed record RunnerOptions(
     /// <summary>Defaults for this machine: sandbox when bwrap works, work folder in the temp dir.</summary>
     public static RunnerOptions CreateDefault() => new(
         Environment.ProcessorCount,
-        DefaultPython,
+        FindPython(null),
         BwrapWorks() ? SandboxMode.Bwrap : SandboxMode.None,
         DefaultJobTimeout,
         DefaultMaxLogBytes,
@@ -49,89 +48,89 @@ public sealed record RunnerOptions(
         Path.Combine(Path.GetTempPath(), "ci-work"));
 
     /// <summary>
-    /// Reads the runner settings from the command line (<c>--python</c>, <c>--concurrency</c>, <c>--sandbox bwrap|none</c>,
-    /// <c>--job-timeout</c> seconds, <c>--max-log-bytes</c>, <c>--shutdown-grace</c> seconds, <c>--work-root</c>) or the
-    /// matching <c>CI_*</c> environment variables. The work folder defaults to <c>work</c> beside the database.
+    /// Runner settings from the server's command line; every null falls back to its default (the Python to
+    /// <see cref="FindPython"/>, the work folder to <c>work</c> beside the database, else the temp dir).
     /// </summary>
-    /// <param name="setting">Looks a configuration key up (for example <c>key => configuration[key]</c>).</param>
-    /// <param name="databasePath">The store's file, or null.</param>
-    /// <param name="options">The settings when they are valid.</param>
-    /// <param name="error">One line naming the bad setting otherwise.</param>
-    public static bool TryCreate(Func<string, string?> setting, string? databasePath, out RunnerOptions options, out string error)
+    /// <param name="sandbox"><c>bwrap</c>, <c>none</c>, or null / <c>auto</c> for bwrap when it works here.</param>
+    /// <param name="error">One line naming the bad setting when false is returned.</param>
+    public static bool TryCreate(
+        string? python,
+        int? concurrency,
+        string? sandbox,
+        TimeSpan? jobTimeout,
+        long? maxLogBytes,
+        TimeSpan? gracePeriod,
+        string? workRoot,
+        string? databasePath,
+        out RunnerOptions options,
+        out string error)
     {
         options = null!;
         error = "";
-        string? Read(string key, string variable) => setting(key) ?? setting(variable) ?? Environment.GetEnvironmentVariable(variable);
-
-        var concurrency = Environment.ProcessorCount;
-        if (Read("concurrency", "CI_CONCURRENCY") is { } concurrencyText
-            && (!int.TryParse(concurrencyText, NumberStyles.None, CultureInfo.InvariantCulture, out concurrency) || concurrency < 1))
+        if (concurrency is < 1)
         {
-            error = $"Invalid --concurrency: '{concurrencyText}' (expected a whole number of at least 1).";
+            error = $"Invalid --concurrency: {concurrency} (expected at least 1).";
+            return false;
+        }
+        if (jobTimeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            error = "Invalid --job-timeout: it must be a positive number of seconds.";
+            return false;
+        }
+        if (gracePeriod is { } grace && grace < TimeSpan.Zero)
+        {
+            error = "Invalid grace period: it must not be negative.";
+            return false;
+        }
+        if (maxLogBytes is < 1)
+        {
+            error = "Invalid log limit: it must be positive.";
             return false;
         }
 
-        SandboxMode sandbox;
-        switch (Read("sandbox", "CI_SANDBOX")?.ToLowerInvariant())
+        SandboxMode mode;
+        switch (sandbox?.Trim().ToLowerInvariant())
         {
-            case null or "" or "auto": sandbox = BwrapWorks() ? SandboxMode.Bwrap : SandboxMode.None; break;
-            case "bwrap":
-                if (!BwrapWorks())
-                {
-                    error = "Invalid --sandbox: bwrap was asked for but does not work here (install bubblewrap, or use --sandbox none).";
-                    return false;
-                }
-                sandbox = SandboxMode.Bwrap;
+            case null or "" or "auto":
+                mode = BwrapWorks() ? SandboxMode.Bwrap : SandboxMode.None;
                 break;
-            case "none": sandbox = SandboxMode.None; break;
-            case var other:
-                error = $"Invalid --sandbox: '{other}' (expected bwrap, none or auto).";
+            case "bwrap" when BwrapWorks():
+                mode = SandboxMode.Bwrap;
+                break;
+            case "bwrap":
+                error = "Invalid --sandbox: bwrap does not work here (install bubblewrap, or use --sandbox none).";
+                return false;
+            case "none":
+                mode = SandboxMode.None;
+                break;
+            default:
+                error = $"Invalid --sandbox: '{sandbox}' (expected bwrap, none or auto).";
                 return false;
         }
 
-        if (!TryReadSeconds(Read("job-timeout", "CI_JOB_TIMEOUT"), DefaultJobTimeout, "--job-timeout", out var timeout, ref error)
-            || !TryReadSeconds(Read("shutdown-grace", "CI_SHUTDOWN_GRACE"), DefaultGracePeriod, "--shutdown-grace", out var grace, ref error))
-        {
-            return false;
-        }
-
-        var maxLogBytes = DefaultMaxLogBytes;
-        if (Read("max-log-bytes", "CI_MAX_LOG_BYTES") is { } maxLogText
-            && (!long.TryParse(maxLogText, NumberStyles.None, CultureInfo.InvariantCulture, out maxLogBytes) || maxLogBytes < 1))
-        {
-            error = $"Invalid --max-log-bytes: '{maxLogText}' (expected a positive number of bytes).";
-            return false;
-        }
-
-        var workRoot = Read("work-root", "CI_WORK_ROOT");
         if (string.IsNullOrWhiteSpace(workRoot))
         {
             var databaseFolder = string.IsNullOrEmpty(databasePath) ? null : Path.GetDirectoryName(Path.GetFullPath(databasePath));
             workRoot = databaseFolder is null ? Path.Combine(Path.GetTempPath(), "ci-work") : Path.Combine(databaseFolder, "work");
         }
 
-        options = new RunnerOptions(concurrency, FindPython(setting), sandbox, timeout, maxLogBytes, grace, Path.GetFullPath(workRoot));
+        options = new RunnerOptions(
+            concurrency ?? Environment.ProcessorCount,
+            FindPython(python),
+            mode,
+            jobTimeout ?? DefaultJobTimeout,
+            maxLogBytes ?? DefaultMaxLogBytes,
+            gracePeriod ?? DefaultGracePeriod,
+            Path.GetFullPath(workRoot));
         return true;
     }
 
     /// <summary>The Python jobs use: <c>--python</c>, else <c>CI_PYTHON</c>, else <c>python3</c> from PATH.</summary>
-    public static string FindPython(Func<string, string?> setting)
+    public static string FindPython(string? configured)
     {
-        var configured = setting("python") ?? setting("CI_PYTHON") ?? Environment.GetEnvironmentVariable("CI_PYTHON");
-        return string.IsNullOrWhiteSpace(configured) ? DefaultPython : configured;
-    }
-
-    private static bool TryReadSeconds(string? text, TimeSpan fallback, string name, out TimeSpan value, ref string error)
-    {
-        value = fallback;
-        if (text is null) return true;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds < int.MaxValue)
-        {
-            value = TimeSpan.FromSeconds(seconds);
-            return true;
-        }
-        error = $"Invalid {name}: '{text}' (expected a positive number of seconds).";
-        return false;
+        if (!string.IsNullOrWhiteSpace(configured)) return configured;
+        var fromEnvironment = Environment.GetEnvironmentVariable("CI_PYTHON");
+        return string.IsNullOrWhiteSpace(fromEnvironment) ? DefaultPython : fromEnvironment;
     }
 
     private static readonly Lazy<bool> s_bwrapWorks = new(ProbeBwrap);
