@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Ci.Core.Protocol;
 using Ci.Server.Jobs;
+using Ci.Server.Uploads;
 using Ci.Store;
 
 namespace Ci.Server.Runner;
@@ -156,9 +157,9 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
             if (upload is null) return JobOutcome.Failed("Bad upload: the uploaded project is missing.");
             try
             {
-                await UploadUnpacker.ExtractAsync(upload, workspace.Source, cancellationToken);
+                await SafeZipExtractor.ExtractAsync(upload, workspace.Source, options.UploadLimits ?? UploadLimits.Default, cancellationToken);
             }
-            catch (InvalidDataException exception)
+            catch (UploadRejectedException exception)
             {
                 return JobOutcome.Failed($"Bad upload: {exception.Message}");
             }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Ci.Server.Uploads;
+using Ci.Store;
 
 namespace Ci.Server.Runner;
 
@@ -23,6 +25,7 @@ public enum SandboxMode
 /// </param>
 /// <param name="GracePeriod">On shutdown, how long running jobs may still finish before they are killed.</param>
 /// <param name="WorkRoot">Folder that holds one private folder per running job.</param>
+/// <param name="UploadLimits">Limits the upload is checked against again while it is unpacked (the server's defaults when null).</param>
 public sealed record RunnerOptions(
     int Concurrency,
     string Python,
@@ -30,7 +33,8 @@ public sealed record RunnerOptions(
     TimeSpan JobTimeout,
     long MaxLogBytes,
     TimeSpan GracePeriod,
-    string WorkRoot)
+    string WorkRoot,
+    UploadLimits? UploadLimits = null)
 {
     public const string DefaultPython = "python3";
     public const long DefaultMaxLogBytes = 10 * 1024 * 1024;
@@ -46,6 +50,16 @@ public sealed record RunnerOptions(
         DefaultMaxLogBytes,
         DefaultGracePeriod,
         Path.Combine(Path.GetTempPath(), "ci-work"));
+
+    /// <summary>The runner's part of ci-server's command line.</summary>
+    public static bool TryCreate(ServerOptions server, out RunnerOptions options, out string error)
+    {
+        var created = TryCreate(
+            server.Python, server.Concurrency, server.Sandbox, server.JobTimeout, server.MaxLogMb * 1024 * 1024,
+            server.GracePeriod, server.WorkDirectory, StorePaths.Resolve(server.DbPath), out options, out error);
+        if (created) options = options with { UploadLimits = server.UploadLimits };
+        return created;
+    }
 
     /// <summary>
     /// Runner settings from the server's command line; every null falls back to its default (the Python to

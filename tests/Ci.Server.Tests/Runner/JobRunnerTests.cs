@@ -91,6 +91,26 @@ public class JobRunnerTests
     }
 
     [Fact]
+    public async Task An_upload_with_an_entry_leaving_the_workspace_fails_before_anything_runs()
+    {
+        await using var harness = await RunnerHarness.CreateAsync();
+        await harness.StartAsync();
+        var jobId = await harness.SubmitAsync(new Dictionary<string, string>
+        {
+            ["test_ok.py"] = "def test_ok():\n    pass\n",
+            ["../escaped.py"] = "print('outside')\n",
+        });
+
+        var job = await harness.WaitForEndAsync(jobId);
+
+        Assert.Equal((JobStatus.Failed, (bool?)false), (job.Status, job.Success));
+        var log = await harness.ReadLogAsync(jobId);
+        Assert.StartsWith("Bad upload: ", log);
+        Assert.DoesNotContain("Installing dependencies", log);
+        Assert.False(File.Exists(Path.Combine(harness.Options.WorkRoot, jobId.ToString(), "escaped.py")));
+    }
+
+    [Fact]
     public async Task Requirements_are_installed_into_the_job_environment()
     {
         RunnerHarness.KeepPipOffline();

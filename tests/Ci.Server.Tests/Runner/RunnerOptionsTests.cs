@@ -17,6 +17,22 @@ public class RunnerOptionsTests
         Assert.Equal("/var/lib/ci/work", options.WorkRoot);
     }
 
+    [Fact]
+    public void The_servers_command_line_maps_onto_the_runner()
+    {
+        var server = new ServerOptions
+        {
+            DbPath = "/srv/ci/ci.db", Sandbox = "none", Concurrency = 3, MaxLogMb = 2, JobTimeout = TimeSpan.FromSeconds(7),
+            GracePeriod = TimeSpan.FromSeconds(1), MaxExpandedMb = 5,
+        };
+
+        Assert.True(RunnerOptions.TryCreate(server, out var options, out var error), error);
+
+        Assert.Equal(
+            new RunnerOptions(3, options.Python, SandboxMode.None, TimeSpan.FromSeconds(7), 2 * 1024 * 1024, TimeSpan.FromSeconds(1), "/srv/ci/work", server.UploadLimits),
+            options);
+    }
+
     [Theory]
     [InlineData("firejail", "Invalid --sandbox: 'firejail' (expected bwrap, none or auto).")]
     public void A_bad_sandbox_mode_is_one_clear_line(string sandbox, string expected)
