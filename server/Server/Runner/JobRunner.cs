@@ -35,19 +35,15 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Sandbox == SandboxMode.None)
-        {
-            LogNoSandbox(logger);
-        }
-        (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, stoppingToken);
-        if (_python is null) LogPythonBroken(logger, _pythonError!);
-        else LogStarted(logger, options.Concurrency, options.Sandbox, _python.Executable, options.WorkRoot);
-
-        JobWorkspace.CreatePrivateFolder(options.WorkRoot);
-        JobWorkspace.DeleteLeftovers(options.WorkRoot);
-
         try
         {
+            if (options.Sandbox == SandboxMode.None) LogNoSandbox(logger);
+            (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, stoppingToken);
+            if (_python is null) LogPythonBroken(logger, _pythonError!);
+            else LogStarted(logger, options.Concurrency, options.Sandbox, _python.Executable, options.WorkRoot);
+
+            JobWorkspace.CreatePrivateFolder(options.WorkRoot);
+            JobWorkspace.DeleteLeftovers(options.WorkRoot);
             await ClaimLoopAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
