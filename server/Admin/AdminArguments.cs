@@ -21,6 +21,38 @@ internal static class AdminArguments
     }
 }
 
+/// <summary>The command paths ci-admin has; Program registers exactly these (a test compares them with --help).</summary>
+internal static class AdminCommandNames
+{
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "user create", "user list", "user get", "user activate", "user deactivate",
+        "key create", "key list", "key revoke",
+    };
+
+    /// <summary>
+    /// The words that name no command, or null. The framework answers an unknown command with help and exit
+    /// code 0, which lets a typo in a script pass silently; we answer it with an error instead.
+    /// </summary>
+    public static string? FindUnknown(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-'))
+        {
+            return null;
+        }
+        if (!All.Any(c => c.StartsWith(args[0] + " ", StringComparison.Ordinal)))
+        {
+            return args[0];
+        }
+        if (args.Length == 1 || args[1].StartsWith('-'))
+        {
+            return null; // "ci-admin user" or "ci-admin user --help": the framework's help is right
+        }
+        var command = $"{args[0]} {args[1]}";
+        return All.Contains(command) ? null : command;
+    }
+}
+
 /// <summary>Hands the commands their <see cref="AdminConsole"/>; the only service ci-admin has.</summary>
 internal sealed class AdminServices(AdminConsole console) : IServiceProvider
 {

@@ -1,5 +1,4 @@
 using Ci.Store;
-using Microsoft.Data.Sqlite;
 
 namespace Ci.Admin;
 
@@ -30,9 +29,10 @@ internal sealed class AdminConsole(TextWriter output, TextWriter error, Func<Can
             store = await openStore(cancellationToken);
             return await body(store);
         }
-        catch (Exception e) when (e is AdminException or DuplicateEmailException or StoreUnavailableException
-                                      or UserNotFoundException or SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Our own refusals and the store's (duplicate email, unusable file) carry the user's sentence; anything
+            // else still gets one line rather than the framework's stack trace.
             return Fail(e.Message);
         }
         finally

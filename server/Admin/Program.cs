@@ -5,6 +5,10 @@ using Ci.Admin.Commands;
 using Ci.Store;
 using ConsoleAppFramework;
 
+// ci-admin: users and API keys, straight on the server's store. `--db PATH` (else $CI_DB_PATH, else the shared
+// default of StorePaths) may come before the command or after it: `ci-admin --db X user list` and
+// `ci-admin user list --db X` are the same.
+
 if (OperatingSystem.IsWindows())
 {
     Console.OutputEncoding = Encoding.UTF8; // for ✓ and ⚠
@@ -29,5 +33,10 @@ app.ConfigureGlobalOptions((ref builder) =>
 });
 app.Add<UserCommands>("user");
 app.Add<KeyCommands>("key");
-await app.RunAsync(AdminArguments.Normalize(args));
+args = AdminArguments.Normalize(args);
+if (AdminCommandNames.FindUnknown(args) is { } unknown)
+{
+    return console.Fail($"Unknown command: {unknown} (see ci-admin --help)");
+}
+await app.RunAsync(args);
 return Environment.ExitCode;

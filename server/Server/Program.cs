@@ -1,6 +1,38 @@
-var builder = WebApplication.CreateSlimBuilder(args);
-var app = builder.Build();
-app.MapGet("/health", () => TypedResults.Ok(new Ci.Core.Protocol.HealthResponse("ok")));
-app.Run();
+using Ci.Server;
+using Ci.Server.Hosting;
+using Ci.Server.Runner;
+using Ci.Store;
 
+switch (ServerOptions.Parse(args))
+{
+    case CommandLine.ShowText show:
+        Console.WriteLine(show.Text);
+        return 0;
+    case CommandLine.Invalid invalid:
+        Console.Error.WriteLine($"Error: {invalid.Error}");
+        return 2;
+    case CommandLine.Run run:
+        if (!RunnerOptions.TryCreate(run.Options, out var runner, out var runnerError))
+        {
+            Console.Error.WriteLine($"Error: {runnerError}");
+            return 2;
+        }
+        WebApplication app;
+        try
+        {
+            app = (await ServerApp.CreateBuilderAsync(run.Options, runner, CancellationToken.None)).Build();
+        }
+        catch (StoreUnavailableException e)
+        {
+            Console.Error.WriteLine($"Error: {e.Message}");
+            return 1;
+        }
+        app.MapServerApi();
+        await app.RunAsync();
+        return 0;
+    default:
+        throw new InvalidOperationException("Unknown command line outcome.");
+}
+
+/// <summary>Visible to tests (WebApplicationFactory&lt;Program&gt;).</summary>
 public partial class Program;

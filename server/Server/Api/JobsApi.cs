@@ -1,0 +1,147 @@
+using Ci.Core.Protocol;
+using Ci.Server.Auth;
+using Ci.Server.Jobs;
+using Ci.Server.Streaming;
+using Ci.Store;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Ci.Server.Api;
+
+/// <summary>The caller's jobs: list, look at, stream and cancel.</summary>
+public static class JobsApi
+{
+    /// <summary>The response header carrying the cursor of the next page of <c>GET /jobs</c>.</summary>
+    public const string NextCursorHeader = "X-Next-Cursor";
+
+    /// <summary>The log line a cancelled job's watchers see before its <c>complete</c>.</summary>
+    public const string CancelledLogLine = "Job cancelled.\n";
+
+    private const int MaxLimit = 1000;
+
+    public static IEndpointRouteBuilder MapJobs(this IEndpointRouteBuilder routes)
+    {
+        var jobs = routes.MapGroup("/jobs").RequireApiKey();
+        jobs.MapGet("/", ListAsync);
+        jobs.MapGet("/{id}", GetAsync);
+        jobs.MapGet("/{id}/stream", StreamAsync);
+        jobs.MapPost("/{id}/cancel", CancelAsync);
+        return routes;
+    }
+
+    private static async Task<Results<Ok<List<JobSummary>>, JsonHttpResult<ErrorResponse>>> ListAsync(
+        HttpContext context, IJobStore store, string? status, string? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        JobStatus? statusFilter = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!JobStatusNames.TryParse(status, out var parsed))
+                return ApiErrors.BadRequest($"Invalid status '{status}': use queued, running, completed, failed or cancelled.");
+            statusFilter = parsed;
+        }
+        int? pageSize = null;
+        if (!string.IsNullOrEmpty(limit))
+        {
+            if (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1 || n > MaxLimit)
+                return ApiErrors.BadRequest($"Invalid limit '{limit}': use a whole number from 1 to {MaxLimit}.");
+            pageSize = n;
+        }
+
+        JobPage page;
+        try
+        {
+            page = await store.ListJobsAsync(new JobQuery(context.GetCaller().User.Id, statusFilter, pageSize, NullIfEmpty(cursor)), cancellationToken);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            return ApiErrors.BadRequest("Invalid cursor: pass the value of the X-Next-Cursor header unchanged.");
+        }
+        if (page.NextCursor is not null)
+            context.Response.Headers[NextCursorHeader] = page.NextCursor;
+        return TypedResults.Ok(page.Jobs.Select(j => j.ToSummary()).ToList());
+    }
+
+    private static async Task<Results<Ok<JobSummary>, JsonHttpResult<ErrorResponse>>> GetAsync(
+        string id, HttpContext context, IJobStore store, CancellationToken cancellationToken) =>
+        await FindOwnJobAsync(id, context, store, cancellationToken) is { } job
+            ? TypedResults.Ok(job.ToSummary())
+            : ApiErrors.NotFound();
+
+    private static async Task<Results<JobEventStreamResult, JsonHttpResult<ErrorResponse>>> StreamAsync(
+        string id,
+        [FromQuery(Name = "from_beginning")] string? fromBeginning,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        HttpContext context,
+        IJobStore store,
+        CancellationToken cancellationToken)
+    {
+        if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
+            return ApiErrors.NotFound();
+
+        StreamStart start;
+        if (!string.IsNullOrWhiteSpace(lastEventId))
+        {
+            // A reconnecting client knows exactly what it has seen; that beats from_beginning.
+            if (!long.TryParse(lastEventId.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var after))
+                return ApiErrors.BadRequest($"Invalid Last-Event-ID '{lastEventId}': expected an event id from this stream.");
+            start = new StreamStart.After(after);
+        }
+        else if (ParseBool(fromBeginning) is not { } replay)
+        {
+            return ApiErrors.BadRequest($"Invalid from_beginning '{fromBeginning}': use true or false.");
+        }
+        else
+        {
+            start = replay ? new StreamStart.FromBeginning() : new StreamStart.ForwardOnly();
+        }
+        return new JobEventStreamResult(job.Id, start, AnnounceJobId: false);
+    }
+
+    private static async Task<Results<Ok<JobSummary>, JsonHttpResult<ErrorResponse>>> CancelAsync(
+        string id, HttpContext context, IJobStore store, IJobLogSink sink, IJobDispatcher dispatcher,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
+            return ApiErrors.NotFound();
+        if (job.Status.IsFinal())
+            return AlreadyEnded(job.Status);
+
+        // The store decides races with the runner finishing at the same moment: only one end wins.
+        // Not the request's token: once the job is marked cancelled, its watchers must hear about it.
+        var ended = await store.FinishJobAsync(job.Id, JobStatus.Cancelled, false, "Cancelled by user", CancellationToken.None);
+        if (ended is null)
+        {
+            var now = await store.GetJobAsync(job.Id, CancellationToken.None);
+            return AlreadyEnded(now?.Status ?? JobStatus.Completed);
+        }
+        var chunk = await store.AppendLogAsync(job.Id, CancelledLogLine, CancellationToken.None);
+        sink.Publish(job.Id, chunk);
+        var wasRunning = dispatcher.Cancel(job.Id);
+        sink.Finish(ended);
+        loggers.CreateLogger("Ci.Server.Api.JobsApi").LogInformation(
+            "Job {JobId} cancelled by user {UserId} (was {Status}, process stopped: {WasRunning})", job.Id, job.UserId, job.Status.ToWire(), wasRunning);
+        return TypedResults.Ok(ended.ToSummary());
+    }
+
+    /// <summary>The caller's job with this id; null when the id is malformed, unknown or someone else's.</summary>
+    internal static async Task<JobRecord?> FindOwnJobAsync(string id, HttpContext context, IJobStore store, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var jobId))
+            return null;
+        var job = await store.GetJobAsync(jobId, cancellationToken);
+        return job is not null && job.UserId == context.GetCaller().User.Id ? job : null;
+    }
+
+    private static JsonHttpResult<ErrorResponse> AlreadyEnded(JobStatus status) =>
+        ApiErrors.Detail(StatusCodes.Status409Conflict, $"Job already ended ({status.ToWire()}); it cannot be cancelled.");
+
+    private static bool? ParseBool(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => false,
+        "true" or "1" or "yes" or "on" => true,
+        "false" or "0" or "no" or "off" => false,
+        _ => null,
+    };
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+}

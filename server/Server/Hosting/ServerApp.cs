@@ -1,0 +1,88 @@
+using System.Net;
+using Ci.Core.Protocol;
+using Ci.Server.Api;
+using Ci.Server.Jobs;
+using Ci.Server.Runner;
+using Ci.Server.Streaming;
+using Ci.Server.Uploads;
+using Ci.Store;
+
+namespace Ci.Server.Hosting;
+
+/// <summary>
+/// How ci-server is put together, in the order it happens. Program.cs calls this with the parsed command
+/// line; tests call it with their own options and a test server.
+/// </summary>
+public static class ServerApp
+{
+    /// <summary>
+    /// Opens the store and returns a builder with every service registered from <paramref name="options"/>.
+    /// With <paramref name="runner"/> null this process runs no jobs (they wait for a runner elsewhere, or
+    /// for a test playing its part). Throws <see cref="StoreUnavailableException"/> when the database cannot be used.
+    /// </summary>
+    public static async Task<WebApplicationBuilder> CreateBuilderAsync(ServerOptions options, RunnerOptions? runner, CancellationToken cancellationToken)
+    {
+        var store = await SqliteStore.OpenAsync(StorePaths.Resolve(options.DbPath), cancellationToken);
+
+        // Our own parser owns the command line; the host gets none of it.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.AddServerLogging();
+        builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, options));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, CiJsonContext.Default));
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(_ => store); // A factory, so the container disposes it at shutdown.
+        services.AddSingleton<IUserStore>(store);
+        services.AddSingleton<IJobStore>(store);
+        // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
+        services.AddSingleton(new UploadValidator(options.UploadLimits, options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming")));
+        services.AddSingleton<SubmissionRateLimit>();
+        services.AddSingleton<LogBroadcaster>();
+        services.AddSingleton<IJobLogSink>(sp => sp.GetRequiredService<LogBroadcaster>());
+        services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<LogBroadcaster>(), options.KeepAliveInterval));
+        // Before the runner: it must not pick up a job a dead process left "running".
+        services.AddHostedService<InterruptedJobsRecovery>();
+        if (runner is not null)
+            services.AddJobRunner(runner);
+        else
+            services.AddSingleton<IJobDispatcher, NoJobRunner>();
+        return builder;
+    }
+
+    /// <summary>The middleware and endpoints.</summary>
+    public static WebApplication MapServerApi(this WebApplication app)
+    {
+        app.UseApiErrors();
+        app.MapHealth();
+        app.MapSubmit();
+        app.MapJobs();
+        return app;
+    }
+
+    private static void AddServerLogging(this ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        // Everything to stderr: stdout is for programs reading our output, not for logs.
+        logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.AddSimpleConsole(format =>
+        {
+            format.SingleLine = true;
+            format.UseUtcTimestamp = true;
+            format.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+        });
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+    }
+
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ServerOptions options)
+    {
+        if (options.Host == "localhost")
+            kestrel.ListenLocalhost(options.Port);
+        else if (IPAddress.TryParse(options.Host, out var address))
+            kestrel.Listen(address, options.Port);
+        else
+            kestrel.Listen(Dns.GetHostAddresses(options.Host).First(), options.Port);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Ci.Server.Runner;
+
+/// <summary>Runs one program of a job: output streams to the log as it arrives, and a stop kills the whole tree.</summary>
+internal static class JobProcess
+{
+    // After the processes are gone the pipe reaches end-of-file at once; a holder that escaped every kill must not
+    // hang the job.
+    private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>The exit code, or null when the job was stopped (see <see cref="RunningJob.Reason"/>).</summary>
+    public static async Task<int?> RunAsync(
+        Sandbox sandbox, JobCommand command, string marker, JobLog log, RunningJob job, CancellationToken cancellationToken)
+    {
+        using var process = new Process { StartInfo = sandbox.CreateStartInfo(command) };
+        process.Start();
+        var rootPid = process.Id;
+        process.StandardInput.Close();
+        using var pumpStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pump = PumpAsync(process.StandardOutput.BaseStream, log, pumpStop.Token);
+        try
+        {
+            await process.WaitForExitAsync(job.StopToken);
+        }
+        catch (OperationCanceledException) when (job.StopToken.IsCancellationRequested)
+        {
+            ProcessTree.Kill(process, sandbox.StartsProcessGroup, marker);
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        // Background processes a test left behind must not outlive the job (nor hold its output pipe open).
+        ProcessTree.KillLeftovers(rootPid, sandbox.StartsProcessGroup, marker);
+        try
+        {
+            await pump.WaitAsync(s_drainLimit, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            await pumpStop.CancelAsync();
+            process.StandardOutput.BaseStream.Dispose();
+            try
+            {
+                await pump;
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or IOException)
+            {
+            }
+        }
+        return job.Reason == StopReason.None ? process.ExitCode : null;
+    }
+
+    /// <summary>
+    /// Reads raw bytes as they come (no line buffering) and appends each read as one chunk. The decoder keeps a
+    /// multi-byte character split across two reads whole; invalid UTF-8 becomes U+FFFD.
+    /// </summary>
+    private static async Task PumpAsync(Stream output, JobLog log, CancellationToken cancellationToken)
+    {
+        var decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();
+        var bytes = new byte[16 * 1024];
+        var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length)];
+        while (true)
+        {
+            var read = await output.ReadAsync(bytes, cancellationToken);
+            var count = decoder.GetChars(bytes, 0, read, chars, 0, flush: read == 0);
+            if (count > 0) await log.WriteOutputAsync(new string(chars, 0, count), cancellationToken);
+            if (read == 0) return;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using Ci.Server.Uploads;
+using Ci.Store;
+
+namespace Ci.Server.Runner;
+
+/// <summary>How a job's processes are isolated from the server.</summary>
+public enum SandboxMode
+{
+    /// <summary>Bubblewrap: the job sees only the system folders, its Python and its own workspace.</summary>
+    Bwrap,
+
+    /// <summary>Plain child processes: the job can read whatever the server's user can.</summary>
+    None,
+}
+
+/// <summary>Settings of the job runner.</summary>
+/// <param name="Concurrency">Jobs that run at once.</param>
+/// <param name="Python">The interpreter jobs use (<c>--python</c> / <c>CI_PYTHON</c>); resolved to its real path at start.</param>
+/// <param name="Sandbox">Isolation of job processes.</param>
+/// <param name="JobTimeout">Wall-clock limit of a whole job (install and tests).</param>
+/// <param name="MaxLogBytes">
+/// Cap on a job's own output (UTF-8 bytes). 10 MiB by default: a verbose pytest run of thousands of tests logs
+/// well under 1 MiB, so only runaway output is cut, and the store cannot be filled by one job.
+/// </param>
+/// <param name="GracePeriod">On shutdown, how long running jobs may still finish before they are killed.</param>
+/// <param name="WorkRoot">Folder that holds one private folder per running job.</param>
+/// <param name="UploadLimits">Limits the upload is checked against again while it is unpacked (the server's defaults when null).</param>
+public sealed record RunnerOptions(
+    int Concurrency,
+    string Python,
+    SandboxMode Sandbox,
+    TimeSpan JobTimeout,
+    long MaxLogBytes,
+    TimeSpan GracePeriod,
+    string WorkRoot,
+    UploadLimits? UploadLimits = null)
+{
+    public const string DefaultPython = "python3";
+    public const long DefaultMaxLogBytes = 10 * 1024 * 1024;
+    public static readonly TimeSpan DefaultJobTimeout = TimeSpan.FromSeconds(1800);
+    public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>Defaults for this machine: sandbox when bwrap works, work folder in the temp dir.</summary>
+    public static RunnerOptions CreateDefault() => new(
+        Environment.ProcessorCount,
+        FindPython(null),
+        BwrapWorks() ? SandboxMode.Bwrap : SandboxMode.None,
+        DefaultJobTimeout,
+        DefaultMaxLogBytes,
+        DefaultGracePeriod,
+        Path.Combine(Path.GetTempPath(), "ci-work"));
+
+    /// <summary>The runner's part of ci-server's command line.</summary>
+    public static bool TryCreate(ServerOptions server, out RunnerOptions options, out string error)
+    {
+        var created = TryCreate(
+            server.Python, server.Concurrency, server.Sandbox, server.JobTimeout, server.MaxLogMb * 1024 * 1024,
+            server.GracePeriod, server.WorkDirectory, StorePaths.Resolve(server.DbPath), out options, out error);
+        if (created) options = options with { UploadLimits = server.UploadLimits };
+        return created;
+    }
+
+    /// <summary>
+    /// Runner settings from the server's command line; every null falls back to its default (the Python to
+    /// <see cref="FindPython"/>, the work folder to <c>work</c> beside the database, else the temp dir).
+    /// </summary>
+    /// <param name="sandbox"><c>bwrap</c>, <c>none</c>, or null / <c>auto</c> for bwrap when it works here.</param>
+    /// <param name="error">One line naming the bad setting when false is returned.</param>
+    public static bool TryCreate(
+        string? python,
+        int? concurrency,
+        string? sandbox,
+        TimeSpan? jobTimeout,
+        long? maxLogBytes,
+        TimeSpan? gracePeriod,
+        string? workRoot,
+        string? databasePath,
+        out RunnerOptions options,
+        out string error)
+    {
+        options = null!;
+        error = "";
+        if (concurrency is < 1)
+        {
+            error = $"Invalid --concurrency: {concurrency} (expected at least 1).";
+            return false;
+        }
+        if (jobTimeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            error = "Invalid --job-timeout: it must be a positive number of seconds.";
+            return false;
+        }
+        if (gracePeriod is { } grace && grace < TimeSpan.Zero)
+        {
+            error = "Invalid grace period: it must not be negative.";
+            return false;
+        }
+        if (maxLogBytes is < 1)
+        {
+            error = "Invalid log limit: it must be positive.";
+            return false;
+        }
+
+        SandboxMode mode;
+        switch (sandbox?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "auto":
+                mode = BwrapWorks() ? SandboxMode.Bwrap : SandboxMode.None;
+                break;
+            case "bwrap" when BwrapWorks():
+                mode = SandboxMode.Bwrap;
+                break;
+            case "bwrap":
+                error = "Invalid --sandbox: bwrap does not work here (install bubblewrap, or use --sandbox none).";
+                return false;
+            case "none":
+                mode = SandboxMode.None;
+                break;
+            default:
+                error = $"Invalid --sandbox: '{sandbox}' (expected bwrap, none or auto).";
+                return false;
+        }
+
+        if (string.IsNullOrWhiteSpace(workRoot))
+        {
+            var databaseFolder = string.IsNullOrEmpty(databasePath) ? null : Path.GetDirectoryName(Path.GetFullPath(databasePath));
+            workRoot = databaseFolder is null ? Path.Combine(Path.GetTempPath(), "ci-work") : Path.Combine(databaseFolder, "work");
+        }
+
+        options = new RunnerOptions(
+            concurrency ?? Environment.ProcessorCount,
+            FindPython(python),
+            mode,
+            jobTimeout ?? DefaultJobTimeout,
+            maxLogBytes ?? DefaultMaxLogBytes,
+            gracePeriod ?? DefaultGracePeriod,
+            Path.GetFullPath(workRoot));
+        return true;
+    }
+
+    /// <summary>The Python jobs use: <c>--python</c>, else <c>CI_PYTHON</c>, else <c>python3</c> from PATH.</summary>
+    public static string FindPython(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured)) return configured;
+        var fromEnvironment = Environment.GetEnvironmentVariable("CI_PYTHON");
+        return string.IsNullOrWhiteSpace(fromEnvironment) ? DefaultPython : fromEnvironment;
+    }
+
+    private static readonly Lazy<bool> s_bwrapWorks = new(ProbeBwrap);
+
+    /// <summary>Whether bubblewrap is on PATH and can create a sandbox here (probed once per process).</summary>
+    public static bool BwrapWorks() => s_bwrapWorks.Value;
+
+    private static bool ProbeBwrap()
+    {
+        if (!OperatingSystem.IsLinux() || BwrapSandbox.FindBwrap() is not { } bwrap) return false;
+        try
+        {
+            // Some containers forbid the namespaces bwrap needs; only a real run tells.
+            var start = new ProcessStartInfo(bwrap) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in new[] { "--ro-bind", "/", "/", "--unshare-pid", "--die-with-parent", "true" }) start.ArgumentList.Add(argument);
+            using var process = Process.Start(start)!;
+            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                process.Kill(entireProcessTree: true);
+                return false;
+            }
+            return process.ExitCode == 0;
+        }
+        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or IOException)
+        {
+            return false;
+        }
+    }
+}

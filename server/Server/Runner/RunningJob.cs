@@ -1,0 +1,49 @@
+namespace Ci.Server.Runner;
+
+/// <summary>Why a job was stopped before its processes ended by themselves.</summary>
+internal enum StopReason
+{
+    None,
+    Cancelled,
+    TimedOut,
+    ShuttingDown,
+}
+
+/// <summary>A job this runner is executing: the handle the API's cancel, the timeout and shutdown pull on.</summary>
+internal sealed class RunningJob : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _timeout;
+    private int _reason;
+
+    public RunningJob(Guid id, TimeSpan timeout)
+    {
+        Id = id;
+        _timeout = new CancellationTokenSource(timeout);
+        _timeout.Token.Register(() => Stop(StopReason.TimedOut));
+    }
+
+    public Guid Id { get; }
+
+    /// <summary>Cancelled when the job must stop; <see cref="Reason"/> then says why.</summary>
+    public CancellationToken StopToken => _stop.Token;
+
+    public StopReason Reason => (StopReason)Volatile.Read(ref _reason);
+
+    /// <summary>Completes when the runner is done with the job (finished and cleaned up).</summary>
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Asks the job to stop; the first reason wins. False when it was already stopping.</summary>
+    public bool Stop(StopReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _reason, (int)reason, (int)StopReason.None) != (int)StopReason.None) return false;
+        _stop.Cancel();
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _timeout.Dispose();
+        _stop.Dispose();
+    }
+}

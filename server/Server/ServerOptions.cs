@@ -1,0 +1,142 @@
+using System.Globalization;
+using Ci.Server.Uploads;
+
+namespace Ci.Server;
+
+/// <summary>
+/// Everything ci-server can be told on its command line. Tests replace the registered instance
+/// (<c>ConfigureTestServices</c>) to point at a temp database, shrink limits or the keep-alive interval.
+/// </summary>
+public sealed record ServerOptions
+{
+    private const long Megabyte = 1024 * 1024;
+
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 8000;
+    /// <summary>The SQLite file; null means <c>CI_DB_PATH</c> or the store's default.</summary>
+    public string? DbPath { get; init; }
+    public long MaxUploadMb { get; init; } = 100;
+    public long MaxExpandedMb { get; init; } = 1024;
+    public int MaxEntries { get; init; } = 100_000;
+    /// <summary>Submissions per API key per minute; 0 turns the limit off.</summary>
+    public int SubmitRatePerMinute { get; init; } = 60;
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Where uploads wait while they are checked, before the store takes them.</summary>
+    /// <summary>Null: a folder beside the store's uploads.</summary>
+    public string? UploadTempDirectory { get; init; }
+
+    // Passed through to the job runner.
+    public string? Python { get; init; }
+    public int? Concurrency { get; init; }
+    public string? Sandbox { get; init; }
+    public TimeSpan? JobTimeout { get; init; }
+    public long? MaxLogMb { get; init; }
+    public TimeSpan? GracePeriod { get; init; }
+    public string? WorkDirectory { get; init; }
+
+    /// <summary>Upload limits in bytes, for the validator and the runner's extractor.</summary>
+    public UploadLimits UploadLimits => new(MaxUploadMb * Megabyte, MaxExpandedMb * Megabyte, MaxEntries);
+
+    public const string Usage = """
+        Usage: ci-server [options]
+
+        Serves the ci HTTP API and runs submitted jobs.
+
+        Options:
+          --host HOST             address to listen on (default 127.0.0.1)
+          --port PORT             port to listen on (default 8000)
+          --db PATH               SQLite database (default: $CI_DB_PATH, else the store's default path)
+          --max-upload-mb N       largest accepted upload in MB (default 100)
+          --max-expanded-mb N     largest unpacked size of an upload in MB (default 1024)
+          --max-entries N         most entries in an upload zip (default 100000)
+          --submit-rate N         submissions per API key per minute, 0 = unlimited (default 60)
+          --keepalive-seconds N   idle seconds between SSE keep-alive comments (default 15)
+          --python PATH           Python used for jobs (default $CI_PYTHON, else python3)
+          --concurrency N         jobs run at the same time
+          --sandbox MODE          how job processes are isolated
+          --job-timeout SECONDS   a job running longer is stopped and fails
+          --max-log-mb N          a job's log is cut at this size
+          --grace-seconds N       time a cancelled job gets before it is killed
+          --work-dir PATH         where job workspaces are created
+          --help                  show this help
+          --version               show the version
+        """;
+
+    /// <summary>Parses the command line; never throws.</summary>
+    public static CommandLine Parse(IReadOnlyList<string> args)
+    {
+        var options = new ServerOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "--help" or "-h")
+                return new CommandLine.ShowText(Usage);
+            if (arg == "--version")
+                return new CommandLine.ShowText($"ci-server {typeof(ServerOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}");
+
+            var (name, inlineValue) = arg.IndexOf('=') is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
+            if (!name.StartsWith("--", StringComparison.Ordinal))
+                return new CommandLine.Invalid($"unexpected argument '{arg}' (see --help)");
+            if (!Usage.Contains($"  {name} ", StringComparison.Ordinal))
+                return new CommandLine.Invalid($"unknown option {name} (see --help)");
+            string value;
+            if (inlineValue is not null)
+                value = inlineValue;
+            else if (i + 1 < args.Count)
+                value = args[++i];
+            else
+                return new CommandLine.Invalid($"option {name} needs a value");
+
+            try
+            {
+                options = name switch
+                {
+                    "--host" => options with { Host = NonEmpty(value) },
+                    "--port" => options with { Port = Int(value, 1, 65535) },
+                    "--db" => options with { DbPath = NonEmpty(value) },
+                    "--max-upload-mb" => options with { MaxUploadMb = Int(value, 1, 1_000_000) },
+                    "--max-expanded-mb" => options with { MaxExpandedMb = Int(value, 1, 1_000_000) },
+                    "--max-entries" => options with { MaxEntries = Int(value, 1, 100_000_000) },
+                    "--submit-rate" => options with { SubmitRatePerMinute = Int(value, 0, 1_000_000) },
+                    "--keepalive-seconds" => options with { KeepAliveInterval = TimeSpan.FromSeconds(Int(value, 1, 3600)) },
+                    "--python" => options with { Python = NonEmpty(value) },
+                    "--concurrency" => options with { Concurrency = Int(value, 1, 1024) },
+                    "--sandbox" => options with { Sandbox = NonEmpty(value) },
+                    "--job-timeout" => options with { JobTimeout = TimeSpan.FromSeconds(Int(value, 1, 7 * 24 * 3600)) },
+                    "--max-log-mb" => options with { MaxLogMb = Int(value, 1, 1_000_000) },
+                    "--grace-seconds" => options with { GracePeriod = TimeSpan.FromSeconds(Int(value, 0, 3600)) },
+                    "--work-dir" => options with { WorkDirectory = NonEmpty(value) },
+                    _ => throw new InvalidOperationException($"Option {name} is in the usage text but not parsed."),
+                };
+            }
+            catch (FormatException e)
+            {
+                return new CommandLine.Invalid($"{name}: {e.Message}");
+            }
+        }
+        return new CommandLine.Run(options);
+    }
+
+    private static string NonEmpty(string value) =>
+        string.IsNullOrWhiteSpace(value) ? throw new FormatException("must not be empty") : value;
+
+    private static int Int(string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new FormatException($"'{value}' is not a whole number from {min} to {max}");
+}
+
+/// <summary>What the command line asks for.</summary>
+public abstract record CommandLine
+{
+    private CommandLine() { }
+
+    /// <summary>Start the server with these options.</summary>
+    public sealed record Run(ServerOptions Options) : CommandLine;
+
+    /// <summary>Print this (help or version) and exit 0.</summary>
+    public sealed record ShowText(string Text) : CommandLine;
+
+    /// <summary>Print <c>Error: ...</c> and exit 2.</summary>
+    public sealed record Invalid(string Error) : CommandLine;
+}

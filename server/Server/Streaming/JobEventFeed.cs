@@ -1,0 +1,144 @@
+using System.Runtime.CompilerServices;
+using Ci.Core.Protocol;
+using Ci.Store;
+
+namespace Ci.Server.Streaming;
+
+/// <summary>Where a stream of a job starts.</summary>
+public abstract record StreamStart
+{
+    private StreamStart() { }
+
+    /// <summary>The whole log (<c>from_beginning=true</c>, and the submit endpoints).</summary>
+    public sealed record FromBeginning : StreamStart;
+
+    /// <summary>Only what comes next (<c>from_beginning=false</c>); an ended job says so.</summary>
+    public sealed record ForwardOnly : StreamStart;
+
+    /// <summary>Exactly after the event with this id (<c>Last-Event-ID</c>).</summary>
+    public sealed record After(long Sequence) : StreamStart;
+}
+
+/// <summary>
+/// Produces one job's event stream: stored backlog first, then live chunks, then exactly one
+/// <see cref="CompleteEvent"/>. Log events carry their chunk's sequence; <c>complete</c> gets the last
+/// sequence + 1, so <c>Last-Event-ID</c> can resume anywhere without loss or repetition.
+/// A null item means "nothing happened for a keep-alive interval".
+/// </summary>
+public sealed class JobEventFeed(IJobStore store, LogBroadcaster broadcaster, TimeSpan keepAliveInterval)
+{
+    /// <summary>The text of the single log event a forward-only stream of an ended job gets.</summary>
+    public const string AlreadyCompletedMessage = "Job already completed.\n";
+
+    /// <summary>Streams the job's events from <paramref name="start"/> until it ends or the caller stops.</summary>
+    public async IAsyncEnumerable<JobEvent?> ReadAsync(Guid jobId, StreamStart start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long? after = start switch
+        {
+            StreamStart.FromBeginning => 0,
+            StreamStart.After a => Math.Max(0, a.Sequence),
+            _ => null,
+        };
+
+        while (true)
+        {
+            // Subscribe before looking at the store: whatever is written after this point reaches the channel.
+            using var subscription = broadcaster.Subscribe(jobId);
+
+            var job = await store.GetJobAsync(jobId, cancellationToken)
+                ?? throw new InvalidOperationException($"Job {jobId} vanished while streaming.");
+
+            if (after is null)
+            {
+                var end = await store.GetLastSequenceAsync(jobId, cancellationToken);
+                if (job.Status.IsFinal())
+                {
+                    yield return new LogEvent(AlreadyCompletedMessage) { Sequence = end };
+                    yield return Complete(job, end);
+                    yield break;
+                }
+                after = end;
+            }
+
+            // Status was read before the backlog: if it was final then, the backlog below is the whole log.
+            await foreach (var chunk in store.ReadLogAsync(jobId, after.Value, cancellationToken))
+            {
+                yield return Log(chunk);
+                after = chunk.Sequence;
+            }
+            if (job.Status.IsFinal())
+            {
+                yield return Complete(job, after.Value);
+                yield break;
+            }
+
+            var reader = subscription.Reader;
+            Task<bool>? waiting = null;
+            while (true)
+            {
+                waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
+                if (!await IsReadyWithinAsync(waiting, cancellationToken))
+                {
+                    yield return null;
+                    continue;
+                }
+                var more = await waiting;
+                waiting = null;
+                if (!more)
+                    break; // Fell behind: start over from the store.
+
+                var gap = false;
+                JobRecord? finished = null;
+                while (reader.TryRead(out var signal))
+                {
+                    if (signal is LiveSignal.Finished f)
+                    {
+                        finished = f.Job;
+                        break;
+                    }
+                    var chunk = ((LiveSignal.Chunk)signal).Value;
+                    if (chunk.Sequence <= after.Value)
+                        continue; // Already sent from the backlog.
+                    if (chunk.Sequence != after.Value + 1)
+                    {
+                        gap = true;
+                        break;
+                    }
+                    yield return Log(chunk);
+                    after = chunk.Sequence;
+                }
+                if (finished is not null)
+                {
+                    // Chunks are published before Finish, but a cancel may have appended one more line.
+                    await foreach (var chunk in store.ReadLogAsync(jobId, after.Value, cancellationToken))
+                    {
+                        yield return Log(chunk);
+                        after = chunk.Sequence;
+                    }
+                    yield return Complete(finished, after.Value);
+                    yield break;
+                }
+                if (gap)
+                    break;
+            }
+        }
+    }
+
+    private async Task<bool> IsReadyWithinAsync(Task<bool> waiting, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await waiting.WaitAsync(keepAliveInterval, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static LogEvent Log(LogChunk chunk) => new(chunk.Text) { Sequence = chunk.Sequence };
+
+    private static CompleteEvent Complete(JobRecord job, long lastSequence) =>
+        new(job.Status == JobStatus.Completed && job.Success == true) { Sequence = lastSequence + 1 };
+}

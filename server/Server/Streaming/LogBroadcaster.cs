@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Threading.Channels;
+using Ci.Server.Jobs;
+using Ci.Store;
+
+namespace Ci.Server.Streaming;
+
+/// <summary>
+/// Fans a job's live log chunks out to the streams watching it. The runner has already stored every
+/// chunk, so a watcher never depends on this for completeness: it only saves the store a read per chunk.
+/// Each watcher gets a bounded channel; a watcher too slow to keep up is cut loose (its channel is
+/// completed with <see cref="Subscription.Overflowed"/> set) and goes back to the store, so the runner
+/// and the other watchers never wait for it.
+/// </summary>
+public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
+{
+    private readonly ConcurrentDictionary<Guid, ImmutableArray<Subscription>> _watchers = new();
+    private readonly Lock _subscribeLock = new();
+
+    /// <summary>How many watchers a job has (for tests and diagnostics).</summary>
+    public int WatcherCount(Guid jobId) => _watchers.TryGetValue(jobId, out var list) ? list.Length : 0;
+
+    /// <summary>How many jobs have at least one watcher.</summary>
+    public int WatchedJobCount => _watchers.Count;
+
+    /// <summary>
+    /// Starts receiving the job's live signals. Subscribe before reading the store's backlog, so that
+    /// nothing written in between is lost; de-duplicate by sequence. Dispose to stop.
+    /// </summary>
+    public Subscription Subscribe(Guid jobId)
+    {
+        var subscription = new Subscription(this, jobId, capacityPerWatcher);
+        lock (_subscribeLock)
+            _watchers[jobId] = _watchers.TryGetValue(jobId, out var list) ? list.Add(subscription) : [subscription];
+        return subscription;
+    }
+
+    /// <inheritdoc />
+    public void Publish(Guid jobId, LogChunk chunk) => Signal(jobId, new LiveSignal.Chunk(chunk));
+
+    /// <inheritdoc />
+    public void Finish(JobRecord job) => Signal(job.Id, new LiveSignal.Finished(job));
+
+    private void Signal(Guid jobId, LiveSignal signal)
+    {
+        if (!_watchers.TryGetValue(jobId, out var list))
+            return;
+        foreach (var subscription in list)
+            subscription.Offer(signal);
+    }
+
+    private void Remove(Subscription subscription)
+    {
+        lock (_subscribeLock)
+        {
+            if (!_watchers.TryGetValue(subscription.JobId, out var list))
+                return;
+            var remaining = list.Remove(subscription);
+            if (remaining.IsEmpty)
+                _watchers.TryRemove(subscription.JobId, out _);
+            else
+                _watchers[subscription.JobId] = remaining;
+        }
+    }
+
+    /// <summary>One watcher's live feed of one job.</summary>
+    public sealed class Subscription : IDisposable
+    {
+        private readonly LogBroadcaster _owner;
+        private readonly Channel<LiveSignal> _channel;
+        private int _disposed;
+
+        internal Subscription(LogBroadcaster owner, Guid jobId, int capacity)
+        {
+            _owner = owner;
+            JobId = jobId;
+            _channel = Channel.CreateBounded<LiveSignal>(new BoundedChannelOptions(capacity)
+            {
+                SingleReader = true,
+                FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of dropping silently.
+            });
+        }
+
+        /// <summary>The job watched.</summary>
+        public Guid JobId { get; }
+
+        /// <summary>The live signals; completes when the watcher fell behind (see <see cref="Overflowed"/>).</summary>
+        public ChannelReader<LiveSignal> Reader => _channel.Reader;
+
+        /// <summary>True when the buffer filled up: signals were lost, read the rest from the store.</summary>
+        public bool Overflowed { get; private set; }
+
+        internal void Offer(LiveSignal signal)
+        {
+            if (_channel.Writer.TryWrite(signal))
+                return;
+            Overflowed = true;
+            _channel.Writer.TryComplete();
+        }
+
+        /// <inheritdoc />
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
+            _owner.Remove(this);
+            _channel.Writer.TryComplete();
+        }
+    }
+}
+
+/// <summary>What a watcher hears live about a job.</summary>
+public abstract record LiveSignal
+{
+    private LiveSignal() { }
+
+    /// <summary>A chunk the runner stored.</summary>
+    public sealed record Chunk(LogChunk Value) : LiveSignal;
+
+    /// <summary>The job ended (already stored).</summary>
+    public sealed record Finished(JobRecord Job) : LiveSignal;
+}

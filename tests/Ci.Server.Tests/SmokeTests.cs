@@ -1,7 +1,0 @@
-namespace Ci.Server.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Placeholder_is_replaced() => Assert.True(true);
-}
