@@ -10,7 +10,7 @@ internal sealed class CancelCommand(CliServices services)
     /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop the request.</param>
     [Command("cancel")]
-    public async Task<int> Cancel([Argument] string jobId, string? apiKey = null, CancellationToken cancellationToken = default)
+    public async Task<int> Cancel([Argument] string jobId, [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)
     {
         using var client = services.CreateClient(apiKey);
         await client.CancelJobAsync(jobId, cancellationToken);

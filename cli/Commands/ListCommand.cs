@@ -35,7 +35,7 @@ internal sealed class ListCommand(CliServices services)
     /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop the request.</param>
     [Command("list")]
-    public async Task<int> List(bool json = false, string? status = null, int? limit = null, string? apiKey = null,
+    public async Task<int> List(bool json = false, [HideDefaultValue] string? status = null, [HideDefaultValue] int? limit = null, [HideDefaultValue] string? apiKey = null,
         CancellationToken cancellationToken = default)
     {
         var filter = ParseFilter(status, limit);

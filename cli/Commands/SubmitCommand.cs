@@ -11,7 +11,7 @@ internal sealed class SubmitCommand(CliServices services)
     /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop streaming; the job keeps running on the server.</param>
     [Command("test")]
-    public async Task<int> Test(bool async = false, string? apiKey = null, CancellationToken cancellationToken = default)
+    public async Task<int> Test(bool async = false, [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)
     {
         var streams = services.Streams;
         using var client = services.CreateClient(apiKey);

@@ -11,7 +11,7 @@ internal sealed class WaitCommand(CliServices services)
     /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop waiting; the job keeps running on the server.</param>
     [Command("wait")]
-    public async Task<int> Wait([Argument] string jobId, bool all = false, string? apiKey = null, CancellationToken cancellationToken = default)
+    public async Task<int> Wait([Argument] string jobId, bool all = false, [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)
     {
         var streams = services.Streams;
         using var client = services.CreateClient(apiKey);

@@ -43,11 +43,15 @@ internal sealed class IOStreams(TextWriter output, TextWriter error, bool isOutp
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         var output = new StreamWriter(Console.OpenStandardOutput(), utf8) { AutoFlush = true, NewLine = "\n" };
         var error = new StreamWriter(Console.OpenStandardError(), utf8) { AutoFlush = true, NewLine = "\n" };
-        var colorAllowed = string.IsNullOrEmpty(getEnvironmentVariable("NO_COLOR")) && getEnvironmentVariable("TERM") != "dumb";
+        var colorAllowed = IsColorAllowed(getEnvironmentVariable);
         var isOutputTerminal = !Console.IsOutputRedirected;
         var isErrorTerminal = !Console.IsErrorRedirected;
         return new IOStreams(output, error, isOutputTerminal, isErrorTerminal, colorAllowed, TerminalWidth(isOutputTerminal || isErrorTerminal));
     }
+
+    /// <summary>False when the user opted out: <c>NO_COLOR</c> set to anything (https://no-color.org) or <c>TERM=dumb</c>.</summary>
+    public static bool IsColorAllowed(Func<string, string?> getEnvironmentVariable) =>
+        string.IsNullOrEmpty(getEnvironmentVariable("NO_COLOR")) && getEnvironmentVariable("TERM") != "dumb";
 
     /// <summary>Paints text for stdout when colour is on there.</summary>
     public string ColorOut(string text, AnsiColor color) => OutputColor ? Paint(text, color) : text;

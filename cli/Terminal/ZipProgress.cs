@@ -21,8 +21,14 @@ internal sealed class ZipProgress : IProgress<ProjectZipProgress>, IDisposable
 
     public void Report(ProjectZipProgress value)
     {
+        // The upload's output follows on the same terminal: leave no half line behind.
+        if (value.FilesDone == value.FilesTotal)
+        {
+            Erase();
+            return;
+        }
         // Small projects finish before the first redraw is due and never show a line at all.
-        if (Stopwatch.GetElapsedTime(_lastDraw) < RedrawInterval || value.FilesDone == value.FilesTotal)
+        if (Stopwatch.GetElapsedTime(_lastDraw) < RedrawInterval)
             return;
         _lastDraw = Stopwatch.GetTimestamp();
         var line = $"Zipping project: {value.FilesDone}/{value.FilesTotal} files, {value.BytesDone / 1048576.0:0.0} of {value.BytesTotal / 1048576.0:0.0} MB";
@@ -30,9 +36,12 @@ internal sealed class ZipProgress : IProgress<ProjectZipProgress>, IDisposable
         _drawn = true;
     }
 
-    public void Dispose()
+    public void Dispose() => Erase();
+
+    private void Erase()
     {
         if (_drawn)
             _streams.Err.Write("\r\e[K");
+        _drawn = false;
     }
 }

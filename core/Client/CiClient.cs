@@ -282,10 +282,11 @@ public sealed class CiClient : IDisposable
         }
     }
 
-    /// <summary>Reads events from <paramref name="response"/>, resuming on a fresh job stream when it breaks.</summary>
-    private async IAsyncEnumerable<JobEvent> FollowAsync(HttpResponseMessage? response, string? jobId, bool fromBeginning,
+    /// <summary>Reads events from <paramref name="first"/>, resuming on a fresh job stream when it breaks.</summary>
+    private async IAsyncEnumerable<JobEvent> FollowAsync(HttpResponseMessage first, string? jobId, bool fromBeginning,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        HttpResponseMessage? response = first;
         long? lastSequence = null;
         var attempts = 0;
         Exception? lastError = null;
@@ -310,7 +311,8 @@ public sealed class CiClient : IDisposable
 
             using (response)
             {
-                var body = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+                var (body, bodyError) = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+                lastError = bodyError;
                 if (body is not null)
                 {
                     await using var events = JobEventStreamReader.ReadAsync(body, cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -340,15 +342,15 @@ public sealed class CiClient : IDisposable
         }
     }
 
-    private static async Task<Stream?> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<(Stream? Body, Exception? Error)> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return (await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), null);
         }
         catch (Exception e) when ((e is HttpRequestException or IOException) && !cancellationToken.IsCancellationRequested)
         {
-            return null;
+            return (null, e);
         }
     }
 

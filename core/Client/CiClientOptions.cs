@@ -22,8 +22,3 @@ public sealed record CiClientOptions
     /// <summary>Where the project zip is written before upload; null means the system's temp directory.</summary>
     public string? TemporaryDirectory { get; init; }
 }
-
-/// <summary>Narrows <see cref="CiClient.ListJobsAsync"/> (the server's <c>status=</c> and <c>limit=</c> extension).</summary>
-/// <param name="Status">Only jobs in this state.</param>
-/// <param name="Limit">At most this many jobs, newest first.</param>
-public sealed record JobListFilter(Protocol.JobStatus? Status = null, int? Limit = null);

@@ -1,0 +1,61 @@
+using Ci.Cli.Commands;
+using Ci.Cli.Terminal;
+using Ci.Core.Protocol;
+using Ci.Core.Zip;
+
+namespace Ci.Cli.Tests.Terminal;
+
+public class IOStreamsTests
+{
+    private static IOStreams Terminal(bool colorAllowed, StringWriter? error = null) =>
+        new(new StringWriter(), error ?? new StringWriter(), isOutputTerminal: true, isErrorTerminal: true, colorAllowed, width: 40);
+
+    [Theory]
+    [InlineData(null, null, true)]
+    [InlineData("1", null, false)]
+    [InlineData("", "xterm-256color", true)]
+    [InlineData(null, "dumb", false)]
+    public void Colour_is_off_with_no_color_or_a_dumb_terminal(string? noColor, string? term, bool allowed)
+    {
+        var environment = new Dictionary<string, string?> { ["NO_COLOR"] = noColor, ["TERM"] = term };
+
+        Assert.Equal(allowed, IOStreams.IsColorAllowed(name => environment.GetValueOrDefault(name)));
+    }
+
+    [Fact]
+    public void On_a_colour_terminal_the_success_marks_are_painted_and_the_columns_still_line_up()
+    {
+        JobSummary[] jobs = [new("a", JobStatus.Completed, true, null, null), new("b", JobStatus.Failed, false, null, null)];
+
+        var lines = ListCommand.RenderTable(jobs, Terminal(colorAllowed: true)).Split('\n');
+
+        Assert.EndsWith("N/A                    \e[32m✓\e[0m", lines[2]);
+        Assert.EndsWith("N/A                    \e[31m✗\e[0m", lines[3]);
+        Assert.Equal(lines[0].IndexOf("SUCCESS", StringComparison.Ordinal), lines[2].IndexOf('\e'));
+    }
+
+    [Fact]
+    public void Without_colour_a_terminal_gets_plain_marks() =>
+        Assert.EndsWith("✓\n", ListCommand.RenderTable([new("a", JobStatus.Completed, true, null, null)], Terminal(colorAllowed: false)));
+
+    [Fact]
+    public void Zip_progress_is_not_drawn_when_stderr_is_not_a_terminal()
+    {
+        var streams = new IOStreams(new StringWriter(), new StringWriter(), isOutputTerminal: true, isErrorTerminal: false, colorAllowed: true, width: 80);
+
+        Assert.Null(ZipProgress.For(streams));
+    }
+
+    [Fact]
+    public async Task Zip_progress_erases_its_line_before_the_upload_output_follows()
+    {
+        var error = new StringWriter();
+        var progress = ZipProgress.For(Terminal(colorAllowed: true, error))!;
+
+        await Task.Delay(150, TestContext.Current.CancellationToken);
+        progress.Report(new ProjectZipProgress(1, 2, 1048576, 2097152));
+        progress.Report(new ProjectZipProgress(2, 2, 2097152, 2097152));
+
+        Assert.Equal("\rZipping project: 1/2 files, 1.0 of 2.0 \e[K\r\e[K", error.ToString());
+    }
+}
