@@ -26,7 +26,7 @@ public sealed class LifecycleTests
         var id = SubmitTests.JobIdFromStderr(interrupted.Stderr);
         var waited = await system.Ci(project, "wait", id, "--all");
         Assert.True(waited.ExitCode == 0, waited.ToString());
-        Assert.Contains("test_slow.py::test_slow PASSED", waited.Stdout);
+        Assert.Contains("1 passed", waited.Stdout);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class LifecycleTests
 
         var finished = await system.Ci(system.Root, "wait", running, "--all");
         Assert.True(finished.ExitCode == 0, finished.ToString());
-        Assert.Contains("test_slow.py::test_slow PASSED", finished.Stdout);
+        Assert.Contains("1 passed", finished.Stdout);
         var ranAfterRestart = await system.Ci(system.Root, "wait", queued, "--all");
         Assert.True(ranAfterRestart.ExitCode == 0, ranAfterRestart.ToString());
         Assert.Contains("PASSED", ranAfterRestart.Stdout);
