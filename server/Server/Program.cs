@@ -1,5 +1,6 @@
 using Ci.Server;
 using Ci.Server.Hosting;
+using Ci.Server.Runner;
 using Ci.Store;
 
 switch (ServerOptions.Parse(args))
@@ -11,10 +12,15 @@ switch (ServerOptions.Parse(args))
         Console.Error.WriteLine($"Error: {invalid.Error}");
         return 2;
     case CommandLine.Run run:
+        if (!RunnerOptions.TryCreate(run.Options, out var runner, out var runnerError))
+        {
+            Console.Error.WriteLine($"Error: {runnerError}");
+            return 2;
+        }
         WebApplication app;
         try
         {
-            app = (await ServerApp.CreateBuilderAsync(run.Options, CancellationToken.None)).Build();
+            app = (await ServerApp.CreateBuilderAsync(run.Options, runner, CancellationToken.None)).Build();
         }
         catch (StoreUnavailableException e)
         {

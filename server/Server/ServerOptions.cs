@@ -34,9 +34,6 @@ public sealed record ServerOptions
     public TimeSpan? GracePeriod { get; init; }
     public string? WorkDirectory { get; init; }
 
-    /// <summary>False only in tests that play the runner's part themselves.</summary>
-    public bool RunJobs { get; init; } = true;
-
     /// <summary>Upload limits in bytes, for the validator and the runner's extractor.</summary>
     public UploadLimits UploadLimits => new(MaxUploadMb * Megabyte, MaxExpandedMb * Megabyte, MaxEntries);
 

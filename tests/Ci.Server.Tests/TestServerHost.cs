@@ -42,12 +42,11 @@ public sealed class TestServerHost : IAsyncDisposable
         var options = new ServerOptions
         {
             DbPath = Path.Combine(directory, "ci.db"),
-            RunJobs = false,
             SubmitRatePerMinute = 1000,
             KeepAliveInterval = TimeSpan.FromSeconds(30),
         };
         options = configure?.Invoke(options) ?? options;
-        var builder = await ServerApp.CreateBuilderAsync(options, TestContext.Current.CancellationToken);
+        var builder = await ServerApp.CreateBuilderAsync(options, runner: null, TestContext.Current.CancellationToken);
         builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var dispatcher = new RecordingDispatcher();

@@ -2,10 +2,10 @@ using System.Net;
 using Ci.Core.Protocol;
 using Ci.Server.Api;
 using Ci.Server.Jobs;
+using Ci.Server.Runner;
 using Ci.Server.Streaming;
 using Ci.Server.Uploads;
 using Ci.Store;
-using Microsoft.Extensions.Logging.Console;
 
 namespace Ci.Server.Hosting;
 
@@ -17,9 +17,10 @@ public static class ServerApp
 {
     /// <summary>
     /// Opens the store and returns a builder with every service registered from <paramref name="options"/>.
-    /// Throws <see cref="StoreUnavailableException"/> when the database cannot be used.
+    /// With <paramref name="runner"/> null this process runs no jobs (they wait for a runner elsewhere, or
+    /// for a test playing its part). Throws <see cref="StoreUnavailableException"/> when the database cannot be used.
     /// </summary>
-    public static async Task<WebApplicationBuilder> CreateBuilderAsync(ServerOptions options, CancellationToken cancellationToken)
+    public static async Task<WebApplicationBuilder> CreateBuilderAsync(ServerOptions options, RunnerOptions? runner, CancellationToken cancellationToken)
     {
         var store = await SqliteStore.OpenAsync(StorePaths.Resolve(options.DbPath), cancellationToken);
 
@@ -43,8 +44,8 @@ public static class ServerApp
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<LogBroadcaster>(), options.KeepAliveInterval));
         // Before the runner: it must not pick up a job a dead process left "running".
         services.AddHostedService<InterruptedJobsRecovery>();
-        if (options.RunJobs)
-            services.AddJobRunnerHook(options);
+        if (runner is not null)
+            services.AddJobRunner(runner);
         else
             services.AddSingleton<IJobDispatcher, NoJobRunner>();
         return builder;

@@ -25,6 +25,7 @@ public sealed record JobEventStreamResult(Guid JobId, StreamStart Start, bool An
         {
             // Headers go out now: a watcher of a queued job should know at once that it is connected.
             await response.StartAsync(cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
             if (AnnounceJobId)
                 await SseWriter.WriteAsync(response, new JobIdEvent(JobId.ToString()), cancellationToken);
             await foreach (var jobEvent in feed.ReadAsync(JobId, Start, cancellationToken))
