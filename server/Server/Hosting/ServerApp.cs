@@ -25,7 +25,13 @@ public static class ServerApp
         var store = await SqliteStore.OpenAsync(StorePaths.Resolve(options.DbPath), cancellationToken);
 
         // Our own parser owns the command line; the host gets none of it.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            EnvironmentName = options.EnvironmentName,
+            ContentRootPath = options.ContentRoot,
+            ApplicationName = options.ApplicationName,
+        });
         builder.Logging.AddServerLogging();
         builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, options));
         builder.Services.ConfigureHttpJsonOptions(json =>
