@@ -34,6 +34,11 @@ public sealed record ServerOptions
     public TimeSpan? GracePeriod { get; init; }
     public string? WorkDirectory { get; init; }
 
+    // ASP.NET Core host settings; WebApplicationFactory passes these (and UseSetting values) as arguments.
+    public string? EnvironmentName { get; init; }
+    public string? ContentRoot { get; init; }
+    public string? ApplicationName { get; init; }
+
     /// <summary>Upload limits in bytes, for the validator and the runner's extractor.</summary>
     public UploadLimits UploadLimits => new(MaxUploadMb * Megabyte, MaxExpandedMb * Megabyte, MaxEntries);
 
@@ -58,6 +63,9 @@ public sealed record ServerOptions
           --max-log-mb N          a job's log is cut at this size
           --grace-seconds N       time a cancelled job gets before it is killed
           --work-dir PATH         where job workspaces are created
+          --environment NAME      ASP.NET Core environment (default Production)
+          --contentRoot PATH      ASP.NET Core content root
+          --applicationName NAME  ASP.NET Core application name
           --help                  show this help
           --version               show the version
         """;
@@ -106,6 +114,9 @@ public sealed record ServerOptions
                     "--max-log-mb" => options with { MaxLogMb = Int(value, 1, 1_000_000) },
                     "--grace-seconds" => options with { GracePeriod = TimeSpan.FromSeconds(Int(value, 0, 3600)) },
                     "--work-dir" => options with { WorkDirectory = NonEmpty(value) },
+                    "--environment" => options with { EnvironmentName = NonEmpty(value) },
+                    "--contentRoot" => options with { ContentRoot = NonEmpty(value) },
+                    "--applicationName" => options with { ApplicationName = NonEmpty(value) },
                     _ => throw new InvalidOperationException($"Option {name} is in the usage text but not parsed."),
                 };
             }

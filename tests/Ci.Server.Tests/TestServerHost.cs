@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Ci.Core.Protocol;
 using Ci.Server.Hosting;
 using Ci.Server.Jobs;
+using Ci.Server.Runner;
 using Ci.Server.Streaming;
 using Ci.Store;
 using Microsoft.AspNetCore.Builder;
@@ -30,12 +31,16 @@ public sealed class TestServerHost : IAsyncDisposable
         Dispatcher = dispatcher;
     }
 
+    /// <summary>Debian's python3, which has pytest (the pyenv python3 on PATH does not).</summary>
+    public const string RealPython = "/usr/bin/python3";
+
     public SqliteStore Store => _app.Services.GetRequiredService<SqliteStore>();
     public LogBroadcaster Broadcaster => _app.Services.GetRequiredService<LogBroadcaster>();
     public RecordingDispatcher Dispatcher { get; }
     public string Directory => _directory;
 
-    public static async Task<TestServerHost> StartAsync(Func<ServerOptions, ServerOptions>? configure = null)
+    public static async Task<TestServerHost> StartAsync(
+        Func<ServerOptions, ServerOptions>? configure = null, Action<IServiceCollection>? services = null, bool withRunner = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "ci-server-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -46,11 +51,20 @@ public sealed class TestServerHost : IAsyncDisposable
             KeepAliveInterval = TimeSpan.FromSeconds(30),
         };
         options = configure?.Invoke(options) ?? options;
-        var builder = await ServerApp.CreateBuilderAsync(options, runner: null, TestContext.Current.CancellationToken);
+        RunnerOptions? runner = null;
+        if (withRunner)
+        {
+            Assert.SkipUnless(File.Exists(RealPython), $"{RealPython} (with python3-pytest) is needed to run real jobs.");
+            Assert.True(RunnerOptions.TryCreate(RealPython, 1, "none", TimeSpan.FromSeconds(120), null, TimeSpan.FromSeconds(2),
+                Path.Combine(directory, "work"), options.DbPath, out runner, out var error), error);
+        }
+        var builder = await ServerApp.CreateBuilderAsync(options, runner, TestContext.Current.CancellationToken);
         builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var dispatcher = new RecordingDispatcher();
-        builder.Services.AddSingleton<IJobDispatcher>(dispatcher);
+        if (!withRunner)
+            builder.Services.AddSingleton<IJobDispatcher>(dispatcher);
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapServerApi();
         await app.StartAsync(TestContext.Current.CancellationToken);

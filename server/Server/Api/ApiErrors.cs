@@ -1,3 +1,6 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Ci.Core.Protocol;
 using Ci.Server.Uploads;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,12 +13,17 @@ namespace Ci.Server.Api;
 /// </summary>
 public static class ApiErrors
 {
+    // Details quote user input ('abc'); the default encoder would send \u0027, which is valid JSON but
+    // unreadable to anyone looking at the raw body. These bodies are never embedded in HTML.
+    internal static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonTypeInfo<ErrorResponse> ErrorJson = new CiJsonContext(new JsonSerializerOptions(RelaxedJson)).ErrorResponse;
+
     /// <summary>The answer for a job that is unknown, malformed or someone else's.</summary>
     public const string JobNotFound = "Job not found";
 
     /// <summary>An error answer with <paramref name="statusCode"/> and a human-readable reason.</summary>
     public static JsonHttpResult<ErrorResponse> Detail(int statusCode, string detail) =>
-        TypedResults.Json(new ErrorResponse(detail), CiJsonContext.Default.ErrorResponse, statusCode: statusCode);
+        TypedResults.Json(new ErrorResponse(detail), ErrorJson, statusCode: statusCode);
 
     /// <summary>404 <c>Job not found</c>.</summary>
     public static JsonHttpResult<ErrorResponse> NotFound() => Detail(StatusCodes.Status404NotFound, JobNotFound);
@@ -66,7 +74,7 @@ public static class ApiErrors
             return; // Mid-stream: the status line is gone; the connection just ends.
         context.Response.Clear();
         context.Response.StatusCode = statusCode;
-        await context.Response.WriteAsJsonAsync(new ErrorResponse(detail), CiJsonContext.Default.ErrorResponse, cancellationToken: context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new ErrorResponse(detail), ErrorJson, cancellationToken: context.RequestAborted);
     }
 
     private static string ReasonPhrase(int statusCode) => statusCode switch

@@ -25,11 +25,20 @@ public static class ServerApp
         var store = await SqliteStore.OpenAsync(StorePaths.Resolve(options.DbPath), cancellationToken);
 
         // Our own parser owns the command line; the host gets none of it.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            EnvironmentName = options.EnvironmentName,
+            ContentRootPath = options.ContentRoot,
+            ApplicationName = options.ApplicationName,
+        });
         builder.Logging.AddServerLogging();
         builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, options));
         builder.Services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, CiJsonContext.Default));
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, CiJsonContext.Default);
+            json.SerializerOptions.Encoder = ApiErrors.RelaxedJson.Encoder;
+        });
 
         var services = builder.Services;
         services.AddSingleton(options);
@@ -39,7 +48,7 @@ public static class ServerApp
         // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
         services.AddSingleton(new UploadValidator(options.UploadLimits, options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming")));
         services.AddSingleton<SubmissionRateLimit>();
-        services.AddSingleton<LogBroadcaster>();
+        services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => sp.GetRequiredService<LogBroadcaster>());
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<LogBroadcaster>(), options.KeepAliveInterval));
         // Before the runner: it must not pick up a job a dead process left "running".

@@ -44,6 +44,23 @@ public sealed class UploadValidator(UploadLimits limits, string tempDirectory)
         }
     }
 
+    /// <summary>
+    /// Deletes uploads a previous process was still receiving when it stopped; at start-up nothing else
+    /// writes here. Returns how many it deleted.
+    /// </summary>
+    public int DeleteLeftoverUploads()
+    {
+        if (!Directory.Exists(tempDirectory))
+            return 0;
+        var deleted = 0;
+        foreach (var file in Directory.EnumerateFiles(tempDirectory, "upload-*.zip"))
+        {
+            File.Delete(file);
+            deleted++;
+        }
+        return deleted;
+    }
+
     /// <summary>Validates a zip file on disk: opens it and walks every entry, counting real sizes.</summary>
     public async Task ValidateZipAsync(string zipPath, CancellationToken cancellationToken)
     {
