@@ -20,7 +20,8 @@ public sealed partial class SqliteStore
         File.Move(uploadPath, stored, overwrite: false);
         try
         {
-            await using var connection = await OpenConnectionAsync(cancellationToken);
+            await using var writer = await OpenWriterAsync(cancellationToken);
+            var connection = writer.Connection;
             await using var command = connection.CreateCommand();
             command.CommandText = "INSERT INTO jobs (id, user_id, status, created_at) VALUES ($id, $user, $status, $created);";
             command.Parameters.AddWithValue("$id", Text(jobId));
@@ -96,7 +97,8 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<JobRecord?> ClaimNextQueuedJobAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         // A single statement is atomic: two runners can never claim the same job.
         command.CommandText = $"""
@@ -138,7 +140,8 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<LogChunk> AppendLogAsync(Guid jobId, string text, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         // A write statement takes the write lock before it reads MAX(seq), so parallel appends for one job
         // serialize here and get consecutive numbers.
@@ -157,16 +160,40 @@ public sealed partial class SqliteStore
     public async IAsyncEnumerable<LogChunk> ReadLogAsync(
         Guid jobId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // Pages, with the connection closed between them: a slow SSE client must not pin a connection and a
+        // WAL snapshot (which stops checkpoints) for as long as it takes to read a long log.
+        while (true)
+        {
+            var page = await ReadLogPageAsync(jobId, afterSequence, LogPageSize, cancellationToken);
+            foreach (var chunk in page)
+            {
+                yield return chunk;
+            }
+            if (page.Count < LogPageSize)
+            {
+                yield break;
+            }
+            afterSequence = page[^1].Sequence;
+        }
+    }
+
+    const int LogPageSize = 512;
+
+    async Task<List<LogChunk>> ReadLogPageAsync(Guid jobId, long afterSequence, int take, CancellationToken cancellationToken)
+    {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, text FROM job_logs WHERE job_id = $job AND seq > $after ORDER BY seq;";
+        command.CommandText = "SELECT seq, text FROM job_logs WHERE job_id = $job AND seq > $after ORDER BY seq LIMIT $take;";
         command.Parameters.AddWithValue("$job", Text(jobId));
         command.Parameters.AddWithValue("$after", afterSequence);
+        command.Parameters.AddWithValue("$take", take);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var page = new List<LogChunk>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return new LogChunk(reader.GetInt64(0), reader.GetString(1));
+            page.Add(new LogChunk(reader.GetInt64(0), reader.GetString(1)));
         }
+        return page;
     }
 
     /// <inheritdoc/>
@@ -187,7 +214,8 @@ public sealed partial class SqliteStore
         {
             throw new ArgumentOutOfRangeException(nameof(status), status, "A job can only be finished with a final status.");
         }
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         // The status test in the WHERE makes the first of a cancel and a runner's finish win; the other gets null.
         command.CommandText = $"""
@@ -209,7 +237,8 @@ public sealed partial class SqliteStore
     public async Task<IReadOnlyList<Guid>> FailInterruptedJobsAsync(string reason, CancellationToken cancellationToken)
     {
         var logLine = reason.EndsWith('\n') ? reason : reason + "\n";
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var ids = new List<Guid>();
         await using (var update = connection.CreateCommand())

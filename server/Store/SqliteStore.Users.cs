@@ -21,7 +21,8 @@ public sealed partial class SqliteStore
     public async Task<User> CreateUserAsync(string name, string email, CancellationToken cancellationToken)
     {
         var user = new User(Guid.NewGuid(), name, email, Now(), IsActive: true);
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         command.CommandText = "INSERT INTO users (id, name, email, created_at, is_active) VALUES ($id, $name, $email, $created, 1);";
         command.Parameters.AddWithValue("$id", Text(user.Id));
@@ -73,7 +74,8 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<User?> SetUserActiveAsync(Guid id, bool isActive, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         return await QuerySingleUserAsync(connection, $"UPDATE users SET is_active = $active WHERE id = $id RETURNING {UserColumns};",
             p =>
             {
@@ -88,7 +90,8 @@ public sealed partial class SqliteStore
     {
         var key = KeyPrefix + RandomNumberGenerator.GetString(KeyAlphabet, KeyRandomLength);
         var info = new ApiKeyInfo(Guid.NewGuid(), userId, name, Now(), LastUsedAt: null, IsActive: true);
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO api_keys (id, user_id, name, key_hash, created_at, last_used_at, is_active)
@@ -129,7 +132,8 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<ApiKeyInfo?> RevokeApiKeyAsync(Guid keyId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         command.CommandText = $"UPDATE api_keys SET is_active = 0 WHERE id = $id RETURNING {KeyColumns};";
         command.Parameters.AddWithValue("$id", Text(keyId));
@@ -145,7 +149,8 @@ public sealed partial class SqliteStore
         {
             return null;
         }
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
         // Finds the active key and records its use in one statement; the user is read after.
         command.CommandText = $"UPDATE api_keys SET last_used_at = $now WHERE key_hash = $hash AND is_active = 1 RETURNING {KeyColumns};";

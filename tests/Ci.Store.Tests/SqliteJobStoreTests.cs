@@ -126,7 +126,11 @@ public class SqliteJobStoreTests
             created.Add((await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct)).Id);
         }
 
-        var claims = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => Task.Run(() => temp.Store.ClaimNextQueuedJobAsync(Ct), Ct)));
+        // Two stores on one file: each queues its own writers, so only SQLite's locking keeps them apart.
+        await using var second = await SqliteStore.OpenAsync(temp.DbPath, Ct);
+        IJobStore[] stores = [temp.Store, second];
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(() => stores[i % 2].ClaimNextQueuedJobAsync(Ct), Ct)));
 
         var claimed = claims.Where(j => j is not null).Select(j => j!.Id).ToList();
         Assert.Equal(20, claimed.Count);
@@ -142,8 +146,12 @@ public class SqliteJobStoreTests
         var other = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         const int count = 200;
 
+        // Two stores on one file, as when a separate runner process appends: SQLite alone must keep the order.
+        await using var second = await SqliteStore.OpenAsync(temp.DbPath, Ct);
+        IJobStore[] stores = [temp.Store, second];
+
         var chunks = await Task.WhenAll(Enumerable.Range(0, count).Select(i => Task.Run(
-            () => temp.Store.AppendLogAsync(i % 4 == 0 ? other.Id : job.Id, $"line {i}\n", Ct), Ct)));
+            () => stores[i % 3 == 0 ? 1 : 0].AppendLogAsync(i % 4 == 0 ? other.Id : job.Id, $"line {i}\n", Ct), Ct)));
 
         var stored = await temp.Store.ReadLogAsync(job.Id, 0, Ct).ToListAsync(Ct);
         var storedOther = await temp.Store.ReadLogAsync(other.Id, 0, Ct).ToListAsync(Ct);
@@ -169,6 +177,28 @@ public class SqliteJobStoreTests
 
         Assert.Equal([new LogChunk(3, "c\r\n"), new LogChunk(4, "")], await temp.Store.ReadLogAsync(job.Id, 2, Ct).ToListAsync(Ct));
         Assert.Empty(await temp.Store.ReadLogAsync(job.Id, 4, Ct).ToListAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData(511)]
+    [InlineData(512)]
+    [InlineData(513)]
+    [InlineData(1500)]
+    public async Task A_long_log_reads_back_whole_across_page_boundaries(int count)
+    {
+        var (temp, user) = await StoreWithUserAsync();
+        await using var _ = temp;
+        var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
+        for (var i = 1; i <= count; i++)
+        {
+            await temp.Store.AppendLogAsync(job.Id, $"{i}\n", Ct);
+        }
+
+        var all = await temp.Store.ReadLogAsync(job.Id, 0, Ct).ToListAsync(Ct);
+        var tail = await temp.Store.ReadLogAsync(job.Id, 10, Ct).ToListAsync(Ct);
+
+        Assert.Equal(Enumerable.Range(1, count).Select(i => new LogChunk(i, $"{i}\n")), all);
+        Assert.Equal(all.Skip(10), tail);
     }
 
     [Fact]

@@ -89,6 +89,11 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
             {
                 await RunJobAsync(job, running);
             }
+            catch (Exception exception)
+            {
+                // Only reached when the host gave up waiting at shutdown; the next start-up ends the job.
+                LogJobCrashed(logger, exception, job.Id);
+            }
             finally
             {
                 _running.TryRemove(job.Id, out _);

@@ -41,16 +41,6 @@ public sealed record RunnerOptions(
     public static readonly TimeSpan DefaultJobTimeout = TimeSpan.FromSeconds(1800);
     public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(10);
 
-    /// <summary>Defaults for this machine: sandbox when bwrap works, work folder in the temp dir.</summary>
-    public static RunnerOptions CreateDefault() => new(
-        Environment.ProcessorCount,
-        FindPython(null),
-        BwrapWorks() ? SandboxMode.Bwrap : SandboxMode.None,
-        DefaultJobTimeout,
-        DefaultMaxLogBytes,
-        DefaultGracePeriod,
-        Path.Combine(Path.GetTempPath(), "ci-work"));
-
     /// <summary>The runner's part of ci-server's command line.</summary>
     public static bool TryCreate(ServerOptions server, out RunnerOptions options, out string error)
     {

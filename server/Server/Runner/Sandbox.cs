@@ -47,7 +47,8 @@ internal abstract class Sandbox
         UseShellExecute = false,
         RedirectStandardInput = true,
         RedirectStandardOutput = true,
-        RedirectStandardError = OperatingSystem.IsWindows(),
+        // Merged into stdout by the shell; on Windows (no /bin/sh) stderr goes to the server's console instead.
+        RedirectStandardError = false,
     };
 }
 

@@ -22,8 +22,13 @@ public class RunnerOptionsTests
     {
         var server = new ServerOptions
         {
-            DbPath = "/srv/ci/ci.db", Sandbox = "none", Concurrency = 3, MaxLogMb = 2, JobTimeout = TimeSpan.FromSeconds(7),
-            GracePeriod = TimeSpan.FromSeconds(1), MaxExpandedMb = 5,
+            DbPath = "/srv/ci/ci.db",
+            Sandbox = "none",
+            Concurrency = 3,
+            MaxLogMb = 2,
+            JobTimeout = TimeSpan.FromSeconds(7),
+            GracePeriod = TimeSpan.FromSeconds(1),
+            MaxExpandedMb = 5,
         };
 
         Assert.True(RunnerOptions.TryCreate(server, out var options, out var error), error);

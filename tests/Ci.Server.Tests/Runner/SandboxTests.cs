@@ -14,7 +14,8 @@ public class SandboxTests
         await using var harness = await RunnerHarness.CreateAsync(sandbox);
         await harness.StartAsync();
         var jobId = await harness.SubmitAsync(Projects.WithSessionStart(
-            "for name in sorted(os.environ):\n    print(f'ENV {name}={os.environ[name]}')"));
+            "for name in sorted(os.environ):\n    print(f'ENV {name}={os.environ[name]}')\n"
+            + "print('MODE', oct(os.stat(os.path.dirname(os.getcwd())).st_mode & 0o777))"));
 
         var job = await harness.WaitForEndAsync(jobId);
 
@@ -31,6 +32,7 @@ public class SandboxTests
         Assert.Equal("1", environment["PYTHONUNBUFFERED"]);
         Assert.Equal("C.UTF-8", environment["LC_ALL"]);
         Assert.StartsWith(Path.Combine(harness.Options.WorkRoot, jobId.ToString()), environment["HOME"]);
+        Assert.Contains("MODE 0o700\n", await harness.ReadLogAsync(jobId));
     }
 
     [Fact]
