@@ -28,7 +28,16 @@ switch (ServerOptions.Parse(args))
             return 1;
         }
         app.MapServerApi();
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            // Port taken, unknown host, no permission: one line, not a stack trace.
+            Console.Error.WriteLine($"Error: cannot listen on {run.Options.Host}:{run.Options.Port}: {e.Message}");
+            return 1;
+        }
         return 0;
     default:
         throw new InvalidOperationException("Unknown command line outcome.");

@@ -4,8 +4,9 @@ using Ci.Server.Uploads;
 namespace Ci.Server;
 
 /// <summary>
-/// Everything ci-server can be told on its command line. Tests replace the registered instance
-/// (<c>ConfigureTestServices</c>) to point at a temp database, shrink limits or the keep-alive interval.
+/// Everything ci-server can be told on its command line. Tests pass their own to
+/// <c>ServerApp.CreateBuilderAsync</c> (temp database, small limits, short keep-alive), or go through
+/// Program with WebApplicationFactory, whose <c>UseSetting("db", ...)</c> arrives here as <c>--db=...</c>.
 /// </summary>
 public sealed record ServerOptions
 {
