@@ -68,6 +68,15 @@ public sealed class SseCapture(HttpResponseMessage response, Stream body) : IAsy
     public Task<string> ReadUntilContainsAsync(string fragment, int timeoutSeconds = 10) =>
         ReadUntilAsync(text => text.Contains(fragment, StringComparison.Ordinal), timeoutSeconds);
 
+    /// <summary>The joined text of the log events in raw SSE text.</summary>
+    public static string LogText(string sse) => string.Concat(
+        sse.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(block => block.Split('\n').FirstOrDefault(line => line.StartsWith("data: ", StringComparison.Ordinal)))
+            .OfType<string>()
+            .Select(line => Ci.Core.Protocol.JobEventJson.Parse(line[6..]))
+            .OfType<Ci.Core.Protocol.LogEvent>()
+            .Select(e => e.Data));
+
     public async ValueTask DisposeAsync()
     {
         await body.DisposeAsync();

@@ -21,7 +21,7 @@ public sealed class FullStackTests
 
         Assert.StartsWith("data: {\"type\": \"job_id\", \"job_id\": \"", text);
         Assert.Contains("Installing dependencies...", text);
-        Assert.Contains("test_adds PASSED", text);
+        Assert.Contains("test_adds PASSED", SseCapture.LogText(text));
         Assert.EndsWith("data: {\"type\": \"complete\", \"success\": true}\nid: " + CountEvents(text) + "\n\n", text);
     }
 
@@ -35,13 +35,13 @@ public sealed class FullStackTests
         var request = new HttpRequestMessage(HttpMethod.Post, "/submit-stream") { Content = Zips.Upload(project) };
         await using var stream = await SseCapture.OpenAsync(client, request);
         var jobId = JobEventJson.Parse((await stream.ReadUntilContainsAsync("\n\n"))["data: ".Length..].Trim()) as JobIdEvent;
-        await stream.ReadUntilContainsAsync("Running tests...", timeoutSeconds: 120);
+        await stream.ReadUntilAsync(t => SseCapture.LogText(t).Contains("test_slow.py::test_slow", StringComparison.Ordinal), timeoutSeconds: 120);
 
         var cancel = await client.PostAsync($"/jobs/{jobId!.JobId}/cancel", null, Token);
 
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         var text = await stream.ReadToEndAsync(timeoutSeconds: 30);
-        Assert.Contains("Job cancelled.", text);
+        Assert.Contains("Job cancelled.", SseCapture.LogText(text));
         Assert.EndsWith("data: {\"type\": \"complete\", \"success\": false}\nid: " + CountEvents(text) + "\n\n", text);
         Assert.Equal(JobStatus.Cancelled, (await server.Store.GetJobAsync(Guid.Parse(jobId.JobId), Token))!.Status);
     }

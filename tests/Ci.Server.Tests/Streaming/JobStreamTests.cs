@@ -146,7 +146,7 @@ public sealed partial class JobStreamTests
         var rest = await second.ReadToEndAsync();
         await producer;
 
-        var joined = LogText(CompleteEvents(received)) + LogText(rest);
+        var joined = SseCapture.LogText(CompleteEvents(received)) + SseCapture.LogText(rest);
         Assert.Equal(expected, joined);
         Assert.EndsWith(Complete(true, 41), rest);
     }
@@ -222,13 +222,6 @@ public sealed partial class JobStreamTests
 
     private static long LastCompleteEventId(string text) =>
         long.Parse(EventId().Matches(CompleteEvents(text))[^1].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-
-    private static string LogText(string sse) => string.Concat(
-        sse.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
-            .Select(block => block.Split('\n').First(line => line.StartsWith("data: ", StringComparison.Ordinal))[6..])
-            .Select(data => JobEventJson.Parse(data))
-            .OfType<LogEvent>()
-            .Select(e => e.Data));
 
     [GeneratedRegex(@"^id: (\d+)$", RegexOptions.Multiline)]
     private static partial Regex EventId();
