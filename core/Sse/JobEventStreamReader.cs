@@ -30,28 +30,28 @@ public static class JobEventStreamReader
         Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        // Events are parsed from the parser's buffer as they are framed: no string copy of the JSON.
         var parser = SseParser.Create(stream, static (eventType, data) =>
-            eventType == MessageEventType ? Encoding.UTF8.GetString(data) : null);
+            eventType == MessageEventType ? Parse(data) : null);
 
         await foreach (var item in parser.EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
             if (item.Data is null)
                 continue;
-            var jobEvent = Parse(item.Data, ParseSequence(item.EventId));
-            if (jobEvent is not null)
-                yield return jobEvent;
+            var sequence = ParseSequence(item.EventId);
+            yield return sequence is null ? item.Data : item.Data with { Sequence = sequence };
         }
     }
 
-    private static JobEvent? Parse(string data, long? sequence)
+    private static JobEvent? Parse(ReadOnlySpan<byte> data)
     {
         try
         {
-            return JobEventJson.Parse(data, sequence);
+            return JobEventJson.Parse(data);
         }
         catch (JsonException e)
         {
-            throw new CiProtocolException($"The CI server sent an event that is not a job event: {Excerpt(data)} ({e.Message})", e);
+            throw new CiProtocolException($"The CI server sent an event that is not a job event: {Excerpt(Encoding.UTF8.GetString(data))} ({e.Message})", e);
         }
     }
 
