@@ -58,12 +58,12 @@ public sealed record ServerOptions
           --submit-rate N         submissions per API key per minute, 0 = unlimited (default 60)
           --keepalive-seconds N   idle seconds between SSE keep-alive comments (default 15)
           --python PATH           Python used for jobs (default $CI_PYTHON, else python3)
-          --concurrency N         jobs run at the same time
-          --sandbox MODE          how job processes are isolated
-          --job-timeout SECONDS   a job running longer is stopped and fails
-          --max-log-mb N          a job's log is cut at this size
-          --grace-seconds N       time a cancelled job gets before it is killed
-          --work-dir PATH         where job workspaces are created
+          --concurrency N         jobs run at the same time (default: processor count)
+          --sandbox MODE          bwrap or none (default bwrap when installed, else none with a warning)
+          --job-timeout SECONDS   a job running longer is killed and fails (default 1800)
+          --max-log-mb N          a job's log is cut at this size (default 10)
+          --grace-seconds N       on shutdown, time running jobs get before they are stopped (default 10)
+          --work-dir PATH         where job workspaces are created (default: 'work' beside the database)
           --environment NAME      ASP.NET Core environment (default Production)
           --contentRoot PATH      ASP.NET Core content root
           --applicationName NAME  ASP.NET Core application name
