@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Ci.EndToEnd.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -34,7 +33,7 @@ public sealed class LifecycleTests
     {
         await using var system = await CiSystem.StartAsync();
         var project = SlowProject(system, seconds: 3);
-        var id = await SubmitAsyncAsync(system, project);
+        var id = await system.SubmitAsyncAsync(project);
         using var ci = system.StartCi(project, ["wait", id, "--all"]);
         await ci.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 0"), Long);
 
@@ -53,7 +52,7 @@ public sealed class LifecycleTests
     {
         await using var system = await CiSystem.StartAsync();
         var project = SlowProject(system, seconds: 60);
-        var id = await SubmitAsyncAsync(system, project);
+        var id = await system.SubmitAsyncAsync(project);
         using var watcher = system.StartCi(project, ["wait", id, "--all"]);
         await watcher.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 0"), Long);
 
@@ -62,7 +61,7 @@ public sealed class LifecycleTests
 
         Assert.True(cancelled.ExitCode == 0, cancelled.ToString());
         Assert.Equal(1, watched.ExitCode);
-        Assert.Equal("cancelled", (await JobAsync(system, id)).GetProperty("status").GetString());
+        Assert.Equal("cancelled", (await system.JobAsync(id)).GetProperty("status").GetString());
         var again = await system.Ci(project, "cancel", id);
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("Error", again.Stderr);
@@ -72,9 +71,9 @@ public sealed class LifecycleTests
     public async Task Logs_and_queued_jobs_survive_a_server_restart_between_submit_and_wait()
     {
         await using var system = await CiSystem.StartAsync("--concurrency", "1", "--grace-seconds", "60");
-        var running = await SubmitAsyncAsync(system, SlowProject(system, seconds: 2));
-        var queued = await SubmitAsyncAsync(system, system.Project("passing"));
-        Assert.Equal("queued", (await JobAsync(system, queued)).GetProperty("status").GetString());
+        var running = await system.SubmitAsyncAsync(SlowProject(system, seconds: 2));
+        var queued = await system.SubmitAsyncAsync(system.Project("passing"));
+        Assert.Equal("queued", (await system.JobAsync(queued)).GetProperty("status").GetString());
 
         await system.StopServerAsync();
         await system.StartServerAsync();
@@ -91,8 +90,8 @@ public sealed class LifecycleTests
     public async Task Kill_9_of_the_server_leaves_a_sound_store_and_no_job_running_forever()
     {
         await using var system = await CiSystem.StartAsync("--concurrency", "1");
-        var running = await SubmitAsyncAsync(system, SlowProject(system, seconds: 120));
-        var queued = await SubmitAsyncAsync(system, system.Project("passing"));
+        var running = await system.SubmitAsyncAsync(SlowProject(system, seconds: 120));
+        var queued = await system.SubmitAsyncAsync(system.Project("passing"));
         using (var watcher = system.StartCi(system.Root, ["wait", running, "--all"]))
             await watcher.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 2"), Long);
 
@@ -110,7 +109,7 @@ public sealed class LifecycleTests
         Assert.Equal(1, crashed.ExitCode);
         Assert.Contains("tick 2", crashed.Stdout);
         Assert.Contains("restart", crashed.Stdout, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal("failed", (await JobAsync(system, running)).GetProperty("status").GetString());
+        Assert.Equal("failed", (await system.JobAsync(running)).GetProperty("status").GetString());
         var ranAfterRestart = await system.Ci(system.Root, "wait", queued, "--all");
         Assert.True(ranAfterRestart.ExitCode == 0, ranAfterRestart.ToString());
     }
@@ -120,21 +119,5 @@ public sealed class LifecycleTests
         var project = system.Project("slow");
         File.WriteAllText(Path.Combine(project, "duration.txt"), seconds.ToString());
         return project;
-    }
-
-    private static async Task<string> SubmitAsyncAsync(CiSystem system, string project)
-    {
-        var submitted = await system.Ci(project, "submit", "test", "--async");
-        var match = SubmitTests.JobSubmittedPattern().Match(submitted.Stdout);
-        Assert.True(match.Success, submitted.ToString());
-        return match.Groups[1].Value;
-    }
-
-    private static async Task<JsonElement> JobAsync(CiSystem system, string id)
-    {
-        var list = await system.Ci(system.Root, "list", "--json");
-        Assert.True(list.ExitCode == 0, list.ToString());
-        using var doc = JsonDocument.Parse(list.Stdout);
-        return doc.RootElement.EnumerateArray().Single(j => j.GetProperty("job_id").GetString() == id).Clone();
     }
 }

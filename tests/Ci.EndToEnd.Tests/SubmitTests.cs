@@ -52,7 +52,7 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains(logText, result.Stdout);
-        var job = await FindJobAsync(JobIdFromStderr(result.Stderr));
+        var job = await System.JobAsync(JobIdFromStderr(result.Stderr));
         Assert.Equal(status, job.GetProperty("status").GetString());
         Assert.False(job.GetProperty("success").GetBoolean());
     }
@@ -65,7 +65,7 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
         var submitted = await System.Ci(project, "submit", "test", "--async");
 
         Assert.Equal(0, submitted.ExitCode);
-        var match = JobSubmittedPattern().Match(submitted.Stdout);
+        var match = CiSystem.JobSubmittedPattern().Match(submitted.Stdout);
         Assert.True(match.Success, submitted.ToString());
         var waited = await System.Ci(project, "wait", match.Groups[1].Value, "--all");
         Assert.True(waited.ExitCode == 0, waited.ToString());
@@ -112,8 +112,7 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
     [Fact]
     public async Task Wait_on_another_users_job_says_not_found()
     {
-        var submitted = await System.Ci(System.Project("passing"), "submit", "test", "--async");
-        var id = JobSubmittedPattern().Match(submitted.Stdout).Groups[1].Value;
+        var id = await System.SubmitAsyncAsync(System.Project("passing"));
         await System.Admin("user", "create", "--name", "Other", "--email", "other@example.com").ExpectSuccess();
         var otherKey = await System.CreateKeyAsync("other@example.com");
 
@@ -178,14 +177,6 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
         Assert.Matches(@"\d+\.\d+\.\d+", result.Stdout);
     }
 
-    internal async Task<JsonElement> FindJobAsync(string id)
-    {
-        var list = await System.Ci(System.Root, "list", "--json");
-        Assert.True(list.ExitCode == 0, list.ToString());
-        using var doc = JsonDocument.Parse(list.Stdout);
-        return doc.RootElement.EnumerateArray().Single(j => j.GetProperty("job_id").GetString() == id).Clone();
-    }
-
     internal static string JobIdFromStderr(string stderr)
     {
         var match = JobIdPattern().Match(stderr);
@@ -195,7 +186,4 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
 
     [GeneratedRegex(@"^Job ID: ([0-9a-f-]{36})$", RegexOptions.Multiline)]
     private static partial Regex JobIdPattern();
-
-    [GeneratedRegex(@"^Job submitted: ([0-9a-f-]{36})$", RegexOptions.Multiline)]
-    internal static partial Regex JobSubmittedPattern();
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Ci.EndToEnd.Tests.Infrastructure;
@@ -114,6 +115,22 @@ public sealed partial class CiSystem : IAsyncDisposable
     public Task<ProcessResult> Ci(string workingDirectory, params string[] args) =>
         StartCi(workingDirectory, args).WaitAsync(CommandTimeout);
 
+    /// <summary>Submits <paramref name="project"/> with <c>ci submit test --async</c> and returns the job id.</summary>
+    public async Task<string> SubmitAsyncAsync(string project)
+    {
+        var submitted = await Ci(project, "submit", "test", "--async");
+        var match = JobSubmittedPattern().Match(submitted.Stdout);
+        return match.Success ? match.Groups[1].Value : throw new InvalidOperationException("No job id:\n" + submitted);
+    }
+
+    /// <summary>The job's summary as <c>ci list --json</c> shows it.</summary>
+    public async Task<JsonElement> JobAsync(string id)
+    {
+        var list = await Ci(Root, "list", "--json").ExpectSuccess();
+        using var doc = JsonDocument.Parse(list.Stdout);
+        return doc.RootElement.EnumerateArray().Single(j => j.GetProperty("job_id").GetString() == id).Clone();
+    }
+
     /// <summary>Copies a fixture project to a fresh folder so a test can add files to it.</summary>
     public string Project(string fixture)
     {
@@ -163,6 +180,9 @@ public sealed partial class CiSystem : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [GeneratedRegex(@"^Job submitted: ([0-9a-f-]{36})$", RegexOptions.Multiline)]
+    public static partial Regex JobSubmittedPattern();
 
     [GeneratedRegex(@"ci_[A-Za-z0-9_\-]{40}")]
     private static partial Regex KeyPattern();
