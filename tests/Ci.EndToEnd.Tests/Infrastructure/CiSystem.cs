@@ -141,7 +141,7 @@ public sealed partial class CiSystem : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Server is { HasExited: false })
+        if (Server is { HasExited: false } && !OperatingSystem.IsWindows())
         {
             Server.Signal(15);
             try

@@ -86,6 +86,7 @@ public sealed class ChildProcess : IDisposable
     /// <summary>Sends a POSIX signal (SIGINT = 2, SIGTERM = 15, SIGKILL = 9).</summary>
     public void Signal(int signal)
     {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "POSIX signals (Ctrl+C, SIGTERM, kill -9) are not sent this way on Windows.");
         if (kill(_process.Id, signal) != 0)
             throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
