@@ -50,6 +50,24 @@ public class CiClientRetryTests
     }
 
     [Fact]
+    public async Task A_real_refused_connection_is_recognised_and_retried()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var pause = TimeSpan.FromMilliseconds(200);
+        using var client = new CiClient(new ClientSettings(new Uri($"http://127.0.0.1:{port}"), "k"), new CiClientOptions { RetryDelays = [pause, pause] });
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<CiConnectionException>(() => client.ListJobsAsync(cancellationToken: Token));
+
+        Assert.Contains("refused", error.Message);
+        // Two pauses of at least 150 ms (200 ms less the jitter) prove both retries happened.
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(300), $"gave up after {clock.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_server_that_stays_away_is_given_up_on_after_the_configured_retries()
     {
         var handler = new RefusingHandler(refusals: 100, new FakeHttpHandler());
