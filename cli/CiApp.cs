@@ -13,13 +13,20 @@ internal static class CiApp
     /// </summary>
     public static async Task<int> RunAsync(string[] args, CliServices services, CancellationToken cancellationToken = default)
     {
+        if (CiCommands.FindMistake(args, out var command) is { } mistake)
+        {
+            return await ErrorFilter.WriteAsync(services.Streams, mistake, $"Run 'ci {(command is null ? "" : command.Path + " ")}--help' for usage.");
+        }
         ConsoleApp.ServiceProvider = services;
-        ConsoleApp.Log = message => services.Streams.Out.WriteLine(message);
+        // The framework logs only help and the version; its usage lines lack the program's name (it has no setting for it).
+        ConsoleApp.Log = message => services.Streams.Out.WriteLine(
+            message.StartsWith("Usage: ", StringComparison.Ordinal) ? "Usage: ci " + message["Usage: ".Length..] : message);
         ConsoleApp.LogError = message => services.Streams.Err.WriteLine(message);
         Environment.ExitCode = ExitCodes.Success;
 
         var app = ConsoleApp.Create();
         app.UseFilter<ErrorFilter>();
+        // Exactly the paths of CiCommands.All.
         app.Add<SubmitCommand>("submit");
         app.Add<WaitCommand>();
         app.Add<ListCommand>();

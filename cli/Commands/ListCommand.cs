@@ -66,10 +66,20 @@ internal sealed class ListCommand(CliServices services)
                 false => streams.ColorOut("✗", AnsiColor.Red),
                 null => "-",
             };
-            table.Append(Row(job.JobId, job.Status.ToWire(), Time(job.StartTime), Time(job.EndTime), success)).Append('\n');
+            // Padded before painting: the escape codes take no room on screen.
+            var status = streams.ColorOut(job.Status.ToWire().PadRight(StatusWidth), StatusColor(job));
+            table.Append(Row(job.JobId, status, Time(job.StartTime), Time(job.EndTime), success)).Append('\n');
         }
         return table.ToString();
     }
+
+    private static AnsiColor StatusColor(JobSummary job) => job.Status switch
+    {
+        JobStatus.Completed when job.Success == true => AnsiColor.Green,
+        JobStatus.Completed or JobStatus.Failed => AnsiColor.Red,
+        JobStatus.Queued or JobStatus.Running => AnsiColor.Yellow,
+        _ => AnsiColor.Grey,
+    };
 
     private static string Row(string jobId, string status, string start, string end, string success) =>
         $"{jobId.PadRight(JobIdWidth)} {status.PadRight(StatusWidth)} {start.PadRight(TimeWidth)} {end.PadRight(TimeWidth)} {success}";

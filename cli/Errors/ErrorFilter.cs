@@ -28,13 +28,18 @@ internal sealed class ErrorFilter(ConsoleAppFilter next, CliServices services) :
         }
         catch (Exception e)
         {
-            var streams = services.Streams;
             var (message, hint) = Describe(e, context.CommandName);
-            await streams.Err.WriteLineAsync(streams.ColorErr("Error:", AnsiColor.Red) + " " + message);
-            if (hint is not null)
-                await streams.Err.WriteLineAsync(hint);
-            Environment.ExitCode = ExitCodes.Failure;
+            Environment.ExitCode = await WriteAsync(services.Streams, message, hint);
         }
+    }
+
+    /// <summary>Prints <c>Error: message</c> and the hint, if any, on stderr; returns the exit code for an error.</summary>
+    internal static async Task<int> WriteAsync(IOStreams streams, string message, string? hint)
+    {
+        await streams.Err.WriteLineAsync(streams.ColorErr("Error:", AnsiColor.Red) + " " + message);
+        if (hint is not null)
+            await streams.Err.WriteLineAsync(hint);
+        return ExitCodes.Failure;
     }
 
     /// <summary>The message (after <c>Error: </c>) and an optional hint line for a failure of a command.</summary>

@@ -8,6 +8,7 @@ internal enum AnsiColor
     Red = 31,
     Green = 32,
     Yellow = 33,
+    Grey = 90,
 }
 
 /// <summary>

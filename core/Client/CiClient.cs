@@ -71,9 +71,13 @@ public sealed class CiClient : IDisposable
     {
         RequireKey();
         await using var zip = await ZipToTemporaryFileAsync(projectDirectory, zipProgress, cancellationToken).ConfigureAwait(false);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "submit-stream") { Content = UploadContent(zip) };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
-        var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, jobId: null, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(() =>
+            {
+                var request = UploadRequest("submit-stream", zip);
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
+                return request;
+            },
+            RetryKind.Submission, HttpCompletionOption.ResponseHeadersRead, jobId: null, cancellationToken, cancellationToken, zip).ConfigureAwait(false);
         await foreach (var jobEvent in FollowAsync(response, jobId: null, fromBeginning: true, cancellationToken).ConfigureAwait(false))
             yield return jobEvent;
     }
@@ -87,8 +91,8 @@ public sealed class CiClient : IDisposable
     {
         RequireKey();
         await using var zip = await ZipToTemporaryFileAsync(projectDirectory, zipProgress, cancellationToken).ConfigureAwait(false);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "submit-async") { Content = UploadContent(zip) };
-        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, jobId: null, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(() => UploadRequest("submit-async", zip),
+            RetryKind.Submission, HttpCompletionOption.ResponseContentRead, jobId: null, cancellationToken, cancellationToken, zip).ConfigureAwait(false);
         var answer = await ReadJsonAsync(response, CiJsonContext.Default.SubmitAsyncResponse, cancellationToken).ConfigureAwait(false);
         return answer.JobId;
     }
@@ -107,7 +111,7 @@ public sealed class CiClient : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         RequireKey();
-        var response = await OpenJobStreamAsync(jobId, fromBeginning, lastSequence: null, cancellationToken).ConfigureAwait(false);
+        var response = await OpenJobStreamAsync(jobId, fromBeginning, lastSequence: null, RetryKind.Idempotent, cancellationToken).ConfigureAwait(false);
         await foreach (var jobEvent in FollowAsync(response, jobId, fromBeginning, cancellationToken).ConfigureAwait(false))
             yield return jobEvent;
     }
@@ -150,8 +154,9 @@ public sealed class CiClient : IDisposable
         try
         {
             using var timeout = StartRequestTimeout(cancellationToken);
-            using var request = new HttpRequestMessage(HttpMethod.Post, JobPath(jobId) + "/cancel");
-            using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, jobId, timeout.Token, cancellationToken).ConfigureAwait(false);
+            // A second cancel would answer 409 and read as "already ended": repeat only what never left.
+            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, JobPath(jobId) + "/cancel"),
+                RetryKind.UnsentOnly, HttpCompletionOption.ResponseContentRead, jobId, timeout.Token, cancellationToken).ConfigureAwait(false);
         }
         catch (CiApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
@@ -182,50 +187,137 @@ public sealed class CiClient : IDisposable
     private async Task<T> GetJsonAsync<T>(string path, string? jobId, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
     {
         using var timeout = StartRequestTimeout(cancellationToken);
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, jobId, timeout.Token, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path),
+            RetryKind.Idempotent, HttpCompletionOption.ResponseContentRead, jobId, timeout.Token, cancellationToken).ConfigureAwait(false);
         return await ReadJsonAsync(response, typeInfo, timeout.Token).ConfigureAwait(false);
     }
 
-    private Task<HttpResponseMessage> OpenJobStreamAsync(string jobId, bool fromBeginning, long? lastSequence, CancellationToken cancellationToken)
+    private Task<HttpResponseMessage> OpenJobStreamAsync(string jobId, bool fromBeginning, long? lastSequence, RetryKind retry, CancellationToken cancellationToken) =>
+        SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"{JobPath(jobId)}/stream?from_beginning={(fromBeginning ? "true" : "false")}");
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
+            if (lastSequence is { } sequence)
+                request.Headers.Add("Last-Event-ID", sequence.ToString(CultureInfo.InvariantCulture));
+            return request;
+        }, retry, HttpCompletionOption.ResponseHeadersRead, jobId, cancellationToken, cancellationToken);
+
+    /// <summary>Which failures of a request may be repeated without doing anything twice on the server.</summary>
+    private enum RetryKind
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"{JobPath(jobId)}/stream?from_beginning={(fromBeginning ? "true" : "false")}");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
-        if (lastSequence is { } sequence)
-            request.Headers.Add("Last-Event-ID", sequence.ToString(CultureInfo.InvariantCulture));
-        return SendAsync(request, HttpCompletionOption.ResponseHeadersRead, jobId, cancellationToken);
+        /// <summary>Never repeated (its caller has its own resume logic).</summary>
+        None,
+
+        /// <summary>A GET: repeated after a network failure or a 502/503/504.</summary>
+        Idempotent,
+
+        /// <summary>Repeated only when the connection failed before the request was sent.</summary>
+        UnsentOnly,
+
+        /// <summary>As <see cref="UnsentOnly"/>, and once more after a 429 (the server rejected it unread).</summary>
+        Submission,
     }
 
-    private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, string? jobId, CancellationToken cancellationToken) =>
-        SendAsync(request, completion, jobId, cancellationToken, cancellationToken);
-
-    /// <param name="request">The request.</param>
+    /// <param name="newRequest">Builds the request; called again for each attempt (a request can be sent once).</param>
+    /// <param name="retry">Which failures may be repeated.</param>
     /// <param name="completion">Whether to buffer the body.</param>
     /// <param name="jobId">The job the request is about, so a 404 can name it.</param>
     /// <param name="requestToken">The caller's token, possibly linked with a request timeout.</param>
     /// <param name="callerToken">The caller's token alone: cancelling it is not a timeout.</param>
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, string? jobId,
-        CancellationToken requestToken, CancellationToken callerToken)
+    /// <param name="upload">The uploaded zip, if any: if it was read from, the body may have reached the server.</param>
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> newRequest, RetryKind retry, HttpCompletionOption completion,
+        string? jobId, CancellationToken requestToken, CancellationToken callerToken, Stream? upload = null)
     {
-        HttpResponseMessage response;
+        var retries = 0;
+        var rateLimitWaited = false;
+        while (true)
+        {
+            if (upload is not null)
+                upload.Position = 0;
+            // Not disposed: that would close the zip a retry sends again; the caller disposes the zip.
+            var request = newRequest();
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, completion, requestToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !callerToken.IsCancellationRequested))
+            {
+                var repeatable = retry switch
+                {
+                    RetryKind.Idempotent => e is not OperationCanceledException || IsConnectTimeout(e),
+                    RetryKind.UnsentOnly or RetryKind.Submission => IsConnectFailure(e) && (upload is null || upload.Position == 0),
+                    _ => false,
+                };
+                if (repeatable && retries < _options.RetryDelays.Count)
+                {
+                    await PauseAsync(Jittered(_options.RetryDelays[retries++]), requestToken, callerToken).ConfigureAwait(false);
+                    continue;
+                }
+                throw e is OperationCanceledException && !IsConnectTimeout(e) ? TimedOut(e) : Unreachable(e);
+            }
+
+            if (response.IsSuccessStatusCode)
+                return response;
+
+            TimeSpan? pause = null;
+            if (retry == RetryKind.Idempotent && response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
+                && retries < _options.RetryDelays.Count)
+            {
+                pause = RetryAfter(response) ?? Jittered(_options.RetryDelays[retries]);
+                retries++;
+            }
+            else if (retry == RetryKind.Submission && response.StatusCode == HttpStatusCode.TooManyRequests && !rateLimitWaited)
+            {
+                rateLimitWaited = true;
+                pause = RetryAfter(response) ?? (_options.RetryDelays.Count > 0 ? Jittered(_options.RetryDelays[0]) : TimeSpan.Zero);
+            }
+            if (pause is { } delay)
+            {
+                response.Dispose();
+                await PauseAsync(delay, requestToken, callerToken).ConfigureAwait(false);
+                continue;
+            }
+            using (response)
+                throw await ErrorFromAsync(response, jobId, requestToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PauseAsync(TimeSpan delay, CancellationToken requestToken, CancellationToken callerToken)
+    {
         try
         {
-            response = await _http.SendAsync(request, completion, requestToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException)
-        {
-            throw Unreachable(e);
+            await Task.Delay(delay, requestToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!callerToken.IsCancellationRequested)
         {
-            throw new CiConnectionException($"The CI server at {ServerUrl.OriginalString} did not answer within {_options.RequestTimeout.TotalSeconds:0} s.", e);
+            throw TimedOut(e);
         }
-
-        if (response.IsSuccessStatusCode)
-            return response;
-        using (response)
-            throw await ErrorFromAsync(response, jobId, requestToken).ConfigureAwait(false);
     }
+
+    private CiConnectionException TimedOut(Exception e) =>
+        new($"The CI server at {ServerUrl.OriginalString} did not answer within {_options.RequestTimeout.TotalSeconds:0} s.", e);
+
+    // SocketsHttpHandler reports a refused or unreachable connection as HttpRequestError.ConnectionError; a
+    // transport that wraps the socket's error directly is read the same way. Either way nothing was sent.
+    private static bool IsConnectFailure(Exception e) =>
+        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } or HttpRequestException { InnerException: System.Net.Sockets.SocketException }
+        || IsConnectTimeout(e);
+
+    // SocketsHttpHandler.ConnectTimeout surfaces as a cancellation caused by a TimeoutException.
+    private static bool IsConnectTimeout(Exception e) => e is OperationCanceledException { InnerException: TimeoutException };
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        if (wait is not { } value)
+            return null;
+        return value < TimeSpan.Zero ? TimeSpan.Zero : value > _options.MaxRetryAfter ? _options.MaxRetryAfter : value;
+    }
+
+    // Clients that failed together should not all come back at the same instant.
+    private static TimeSpan Jittered(TimeSpan delay) => delay * (0.75 + (Random.Shared.NextDouble() * 0.5));
 
     private CiConnectionException Unreachable(Exception e) =>
         new($"Cannot reach CI server at {ServerUrl.OriginalString}: {e.Message}", e);
@@ -300,7 +392,7 @@ public sealed class CiClient : IDisposable
                 await Task.Delay(_options.ReconnectDelays[attempts++], cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    response = await OpenJobStreamAsync(jobId, fromBeginning, lastSequence, cancellationToken).ConfigureAwait(false);
+                    response = await OpenJobStreamAsync(jobId, fromBeginning, lastSequence, RetryKind.None, cancellationToken).ConfigureAwait(false);
                 }
                 catch (CiConnectionException e)
                 {
@@ -402,6 +494,8 @@ public sealed class CiClient : IDisposable
 
     // The original server (FastAPI) wants field "file" with a filename; quoting is spelled out because
     // .NET would otherwise add filename* and a quoted boundary, which not every multipart parser accepts.
+    private static HttpRequestMessage UploadRequest(string path, Stream zip) => new(HttpMethod.Post, path) { Content = UploadContent(zip) };
+
     private static MultipartFormDataContent UploadContent(Stream zip)
     {
         var boundary = "ci-" + Guid.NewGuid().ToString("N");

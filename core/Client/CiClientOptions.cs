@@ -19,6 +19,21 @@ public sealed record CiClientOptions
     public IReadOnlyList<TimeSpan> ReconnectDelays { get; init; } =
         [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
 
+    /// <summary>
+    /// The pauses (each with ±25 % jitter) before retrying a request that failed in a way that is safe to repeat:
+    /// a list, a job lookup or opening a log stream that could not connect or got 502/503/504, and a submission
+    /// or cancel whose connection was refused before anything was sent. Their count is the number of retries;
+    /// empty turns retrying off. A submission that may have reached the server is never repeated, nor is a 4xx.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> RetryDelays { get; init; } =
+        [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+
+    /// <summary>
+    /// The longest a server's <c>Retry-After</c> is honoured (on 503 and the like, and once on a submission's
+    /// 429); a longer one is cut to this.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the project zip is written before upload; null means the system's temp directory.</summary>
     public string? TemporaryDirectory { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Ci.Cli.Commands;
 using Ci.Cli.Tests.Support;
 using Ci.Core.Tests.Support;
 using Snapshooter.Xunit3;
@@ -99,5 +100,29 @@ public class ListCommandTests
 
         Assert.Equal((1, "", error), (result.ExitCode, result.Out, result.Err));
         Assert.Empty(ci.Server.Requests);
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void Statuses_are_coloured_only_on_a_terminal_that_allows_colour(bool terminal, bool colorAllowed)
+    {
+        var jobs = System.Text.Json.JsonSerializer.Deserialize(AllStatuses, Ci.Core.Protocol.CiJsonContext.Default.ListJobSummary)!;
+        var streams = new Ci.Cli.Terminal.IOStreams(TextWriter.Null, TextWriter.Null, terminal, terminal, colorAllowed, 80);
+
+        var lines = ListCommand.RenderTable(jobs, streams).Split('\n');
+
+        if (!(terminal && colorAllowed))
+        {
+            Assert.DoesNotContain(lines, line => line.Contains('\e'));
+            return;
+        }
+        Assert.Equal(
+            ["\e[33mrunning     \e[0m", "\e[32mcompleted   \e[0m", "\e[31mcompleted   \e[0m", "\e[31mfailed      \e[0m", "\e[90mcancelled   \e[0m", "\e[33mqueued      \e[0m"],
+            lines[2..8].Select(line => line.Substring(39, 21)));
+        // Without the escape codes the columns are where the plain table has them.
+        var plain = ListCommand.RenderTable(jobs, new Ci.Cli.Terminal.IOStreams(TextWriter.Null, TextWriter.Null, false, false, false, 80));
+        Assert.Equal(plain, System.Text.RegularExpressions.Regex.Replace(string.Join('\n', lines), "\e\\[[0-9]+m", ""));
     }
 }

@@ -34,17 +34,6 @@ public class WaitCommandTests
     }
 
     [Fact]
-    public async Task Wait_without_a_job_id_shows_its_usage()
-    {
-        using var ci = new CliRun();
-
-        var result = await ci.RunAsync("wait");
-
-        Assert.StartsWith("Usage: wait", result.Out);
-        Assert.Empty(ci.Server.Requests);
-    }
-
-    [Fact]
     public async Task Ctrl_c_stops_waiting_exits_130_and_says_the_job_keeps_running()
     {
         var body = new StalledStream(Encoding.UTF8.GetBytes("id: 5\ndata: {\"type\": \"log\", \"data\": \"step 5\\n\"}\n\n"));

@@ -13,7 +13,11 @@ public class CiClientTests
 {
     private const string JobId = "550e8400-e29b-41d4-a716-446655440000";
     private static readonly CancellationToken Token = TestContext.Current.CancellationToken;
-    private static readonly CiClientOptions NoPauses = new() { ReconnectDelays = [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero] };
+    private static readonly CiClientOptions NoPauses = new()
+    {
+        ReconnectDelays = [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero],
+        RetryDelays = [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero],
+    };
 
     private static CiClient Client(FakeHttpHandler handler, string? apiKey = "ci_test_key") =>
         new(new ClientSettings(new Uri("http://ci.test:8000"), apiKey), NoPauses, handler);
@@ -108,7 +112,9 @@ public class CiClientTests
     [InlineData(HttpStatusCode.UnprocessableEntity, """{"detail":[{"loc":["body","file"],"msg":"field required"}]}""", """The CI server answered 422 Unprocessable Entity: {"detail":[{"loc":["body","file"],"msg":"field required"}]}""")]
     public async Task Other_failures_carry_the_status_and_the_servers_detail(HttpStatusCode status, string body, string message)
     {
-        using var client = Client(new FakeHttpHandler(_ => new HttpResponseMessage(status) { Content = new StringContent(body) }));
+        // Always the same answer: a 502 is retried before it becomes the error.
+        var answer = FakeHttpHandler.Always(() => new HttpResponseMessage(status) { Content = new StringContent(body) });
+        using var client = Client(new FakeHttpHandler(answer, answer, answer, answer));
 
         var error = await Assert.ThrowsAsync<CiApiException>(() => client.ListJobsAsync(cancellationToken: Token));
 
