@@ -16,6 +16,9 @@ if (OperatingSystem.IsWindows())
 
 // The framework's own messages (unknown option, missing value) follow our error format, on stderr.
 ConsoleApp.LogError = message => Console.Error.WriteLine($"Error: {message}");
+// The framework logs only help and the version; its usage lines lack the program's name (it has no setting for it).
+ConsoleApp.Log = message => Console.Out.WriteLine(
+    message.StartsWith("Usage: ", StringComparison.Ordinal) ? "Usage: ci-admin " + message["Usage: ".Length..] : message);
 ConsoleApp.Version = typeof(AdminConsole).Assembly
     .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0];
 

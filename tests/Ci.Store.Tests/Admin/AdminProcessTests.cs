@@ -100,7 +100,7 @@ public class AdminProcessTests
         var result = await RunAsync(command.Split(' '));
 
         Assert.Equal((0, ""), (result.ExitCode, result.Error));
-        Assert.StartsWith("Usage:", result.Out);
+        Assert.StartsWith("Usage: ci-admin ", result.Out);
     }
 
     sealed record ProcessResult(int ExitCode, string Out, string Error);
