@@ -50,11 +50,11 @@ stop_server() {
   SERVER_PID=
 }
 
-report() { # name http_code seconds upload_bytes
+report() { # name http_code seconds upload_bytes bytes_sent
   local peak; peak=$(kib "$SERVER_PID" VmHWM)
-  awk -v name="$1" -v code="$2" -v secs="$3" -v bytes="$4" -v idle="$IDLE" -v peak="$peak" 'BEGIN {
-    printf "%-34s HTTP %s  upload %7.1f MiB  response after %6.2f s  idle RSS %6.1f MiB  peak RSS (VmHWM) %6.1f MiB  peak/idle %.2f\n",
-      name, code, bytes / 1048576, secs, idle / 1024, peak / 1024, peak / idle }'
+  awk -v name="$1" -v code="$2" -v secs="$3" -v bytes="$4" -v sent="$5" -v idle="$IDLE" -v peak="$peak" 'BEGIN {
+    printf "%-32s HTTP %s  upload %6.1f MiB  sent before the answer %6.1f MiB  answer after %5.2f s  idle RSS %5.1f MiB  peak RSS (VmHWM) %5.1f MiB  peak/idle %.2f\n",
+      name, code, bytes / 1048576, sent / 1048576, secs, idle / 1024, peak / 1024, peak / idle }'
 }
 
 echo "ci-server $("$BIN/ci-server" --version 2>/dev/null | awk '{print $2}'), --max-upload-mb $LIMIT_MB, $(nproc) CPUs"
@@ -68,19 +68,19 @@ body() {
   printf -- '\r\n--%s--\r\n' "$BOUNDARY"
 }
 out=$(body 2>/dev/null | curl -s -o /dev/null -X POST -T - -H "Authorization: Bearer $KEY" \
-  -H "Content-Type: multipart/form-data; boundary=$BOUNDARY" -w '%{http_code} %{time_starttransfer} %{size_upload}' \
+  -H "Content-Type: multipart/form-data; boundary=$BOUNDARY" -w '%{http_code} %{time_total} %{size_upload}' \
   "http://127.0.0.1:$PORT/submit-async" || true)
-read -r code secs _ <<<"$out"
-report "rejected ${BIG_MB} MiB, chunked pipe" "$code" "$secs" $((BIG_MB * 1048576))
+read -r code secs sent <<<"$out"
+report "rejected ${BIG_MB} MiB, chunked pipe" "$code" "$secs" $((BIG_MB * 1048576)) "$sent"
 stop_server
 
 # 2. Rejected, from a (sparse) file: curl sends a Content-Length far over the limit.
 truncate -s "${BIG_MB}M" "$TMP/big.zip"
 start_server
 out=$(curl -s -o /dev/null -H "Authorization: Bearer $KEY" -F "file=@$TMP/big.zip" \
-  -w '%{http_code} %{time_starttransfer} %{size_upload}' "http://127.0.0.1:$PORT/submit-async" || true)
-read -r code secs _ <<<"$out"
-report "rejected ${BIG_MB} MiB, Content-Length" "$code" "$secs" $((BIG_MB * 1048576))
+  -w '%{http_code} %{time_total} %{size_upload}' "http://127.0.0.1:$PORT/submit-async" || true)
+read -r code secs sent <<<"$out"
+report "rejected ${BIG_MB} MiB, Content-Length" "$code" "$secs" $((BIG_MB * 1048576)) "$sent"
 stop_server
 rm -f "$TMP/big.zip"
 
@@ -91,12 +91,13 @@ rm -f "$TMP/data.bin"
 start_server
 out=$(curl -s -o /dev/null -H "Authorization: Bearer $KEY" -F "file=@$TMP/accepted.zip" \
   -w '%{http_code} %{time_total} %{size_upload}' "http://127.0.0.1:$PORT/submit-async" || true)
-read -r code secs _ <<<"$out"
-report "accepted ${ACCEPTED_MB} MiB (upload only)" "$code" "$secs" "$(stat -c %s "$TMP/accepted.zip")"
+read -r code secs sent <<<"$out"
+SIZE=$(stat -c %s "$TMP/accepted.zip")
+report "accepted ${ACCEPTED_MB} MiB (upload only)" "$code" "$secs" "$SIZE" "$sent"
 # The runner then unpacks the same bytes; wait until the workspace is gone again (or 30 s).
 for _ in $(seq 300); do
   sleep 0.1
   [[ -d "$TMP/work" ]] && [[ -z "$(ls -A "$TMP/work" 2>/dev/null)" ]] && grep -q "ended" "$TMP/server.log" && break
 done
-report "accepted ${ACCEPTED_MB} MiB (+ job unpacked)" "$code" "$secs" "$(stat -c %s "$TMP/accepted.zip")"
+report "accepted ${ACCEPTED_MB} MiB (+ job unpacked)" "$code" "$secs" "$SIZE" "$sent"
 stop_server
