@@ -134,9 +134,6 @@ internal sealed class BwrapSandbox(string bwrap, JobUser? user) : Sandbox(user)
                 Add(arguments, "--ro-bind", folder, folder);
             }
         }
-        // On systemd-resolved hosts /etc/resolv.conf links into /run, which is not shown: without its target pip
-        // cannot resolve its index. Only that one file is bound, not /run.
-        if (ResolverConfigurationOutsideSystemFolders() is { } resolver) Add(arguments, "--ro-bind", resolver, resolver);
         Add(arguments, "--proc", "/proc");
         Add(arguments, "--dev", "/dev");
         // bwrap makes its tmpfs 0755 and root-owned: a job that is not root needs the usual sticky, world-writable
@@ -146,6 +143,9 @@ internal sealed class BwrapSandbox(string bwrap, JobUser? user) : Sandbox(user)
         // /tmp first: job folders may live under it and are mounted on top.
         Add(arguments, [.. worldWritable, "--tmpfs", "/tmp"]);
         var readOnly = command.ReadOnlyFolders.Where(folder => !IsSystemPath(folder)).ToList();
+        // On systemd-resolved hosts /etc/resolv.conf links into /run, which is not shown: without its target pip
+        // cannot resolve its index. Only that one file is bound, not /run (not testable on hosts with a plain file).
+        if (ResolverConfigurationOutsideSystemFolders() is { } resolver) readOnly.Add(resolver);
         if (User is not null) AddPassableParents(arguments, [.. readOnly, .. command.WritableFolders]);
         foreach (var folder in readOnly) Add(arguments, "--ro-bind", folder, folder);
         foreach (var folder in command.WritableFolders) Add(arguments, "--bind", folder, folder);
