@@ -12,6 +12,8 @@ BIN=$(cd "${1:-artifacts/bin}" && pwd)
 ROUNDS=${2:-3}
 PYTHON=${PYTHON:-/usr/bin/python3}
 TMP=$(mktemp -d)
+# As root, jobs run as nobody; without bwrap they reach their workspace through this folder (mktemp makes it 0700).
+chmod 711 "$TMP"
 SERVER_PID=
 cleanup() {
   [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
@@ -29,7 +31,7 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && b
 API=(-s -H "Authorization: Bearer $KEY")
 now_ms() { date +%s%3N; }
 
-echo "ci-server $("$BIN/ci-server" --version | awk '{print $2}'), $(grep -o 'sandbox [A-Za-z]*' "$TMP/server.log" | head -1 || echo 'sandbox ?')"
+echo "ci-server $("$BIN/ci-server" --version | awk '{print $2}'), $(grep -oE 'sandbox (Bwrap|None)' "$TMP/server.log" | head -1 || echo 'sandbox ?')"
 for round in $(seq "$ROUNDS"); do
   marker="ci-kill-tree-$$-$round-$RANDOM"
   project=$TMP/p$round
