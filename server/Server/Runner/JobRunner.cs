@@ -20,7 +20,11 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
     private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
     // Cancelled only when the host stops waiting for us: store writes of running jobs stop too.
     private readonly CancellationTokenSource _abandon = new();
-    private readonly Sandbox _sandbox = Sandbox.Create(options.Sandbox);
+    private static readonly JobUser? s_jobUser = JobUser.ForThisServer(out s_jobUserProblem);
+    private static readonly string? s_jobUserProblem;
+    private readonly Sandbox _sandbox = Sandbox.Create(options.Sandbox, s_jobUser);
+    // An unsandboxed job of another user reaches its workspace through the work root itself.
+    private bool WorkRootTraversable => s_jobUser is not null && options.Sandbox == SandboxMode.None;
     private PythonInterpreter? _python;
     private string? _pythonError;
 
@@ -42,8 +46,9 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
             if (_python is null) LogPythonBroken(logger, _pythonError!);
             else LogStarted(logger, options.Concurrency, options.Sandbox, _python.Executable, options.WorkRoot);
 
-            JobWorkspace.CreatePrivateFolder(options.WorkRoot);
+            JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
             JobWorkspace.DeleteLeftovers(options.WorkRoot);
+            LogJobUser();
             await ClaimLoopAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -114,7 +119,7 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
         {
             // A cancel that reached the store between our claim and our registration found nothing to stop here.
             if ((await store.GetJobAsync(job.Id, cancellationToken))?.Status == JobStatus.Cancelled) running.Stop(StopReason.Cancelled);
-            workspace = JobWorkspace.Create(options.WorkRoot, job.Id);
+            workspace = JobWorkspace.Create(options.WorkRoot, job.Id, WorkRootTraversable);
             outcome = await PrepareAndRunAsync(job.Id, workspace, log, running, cancellationToken);
         }
         catch (Exception exception) when (!_abandon.IsCancellationRequested)
@@ -166,7 +171,33 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
             }
         }
         if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
+        // Only now: the job's user must never own a folder the server is still writing into.
+        if (s_jobUser is not null) workspace.HandTo(s_jobUser);
         return await new PythonRecipe(_python, _sandbox).RunAsync(jobId, workspace, log, running, cancellationToken);
+    }
+
+    private void LogJobUser()
+    {
+        if (s_jobUser is { } user)
+        {
+            LogJobsUnprivileged(logger, user.Uid);
+            if (WorkRootTraversable && FirstUntraversableFolder(options.WorkRoot) is { } closed) LogWorkRootUnreachable(logger, options.WorkRoot, closed);
+        }
+        else if (s_jobUserProblem is { } problem)
+        {
+            LogJobsAsRoot(logger, problem);
+        }
+    }
+
+    /// <summary>The first folder above <paramref name="path"/> that other users cannot pass through, if any.</summary>
+    private static string? FirstUntraversableFolder(string path)
+    {
+        if (OperatingSystem.IsWindows()) return null;
+        for (var folder = Path.GetDirectoryName(path); folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            if ((File.GetUnixFileMode(folder) & UnixFileMode.OtherExecute) == 0) return folder;
+        }
+        return null;
     }
 
     /// <summary>
@@ -211,6 +242,15 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
 
     [LoggerMessage(LogLevel.Warning, "Job sandbox is off (bwrap is missing or does not work here; install bubblewrap): jobs can read every file the server can.")]
     private static partial void LogNoSandbox(ILogger logger);
+
+    [LoggerMessage(LogLevel.Information, "The server runs as root: jobs run as uid {Uid} without capabilities.")]
+    private static partial void LogJobsUnprivileged(ILogger logger, uint uid);
+
+    [LoggerMessage(LogLevel.Warning, "The server runs as root but jobs cannot drop to an unprivileged user ({Problem}): jobs run as root. Install util-linux.")]
+    private static partial void LogJobsAsRoot(ILogger logger, string problem);
+
+    [LoggerMessage(LogLevel.Warning, "Jobs run as an unprivileged user without a sandbox, but {Folder} (above the work folder {WorkRoot}) is closed to other users: jobs will fail. Allow others to traverse it (chmod o+x) or move --work-dir.")]
+    private static partial void LogWorkRootUnreachable(ILogger logger, string workRoot, string folder);
 
     [LoggerMessage(LogLevel.Error, "Jobs will fail: {Reason}")]
     private static partial void LogPythonBroken(ILogger logger, string reason);

@@ -2,7 +2,8 @@ namespace Ci.Server.Runner;
 
 /// <summary>
 /// A job's private folder under the work root (mode 0700): <c>src</c> holds the project and is where tests run;
-/// the virtual environment, HOME and TMPDIR are its siblings so that pytest never collects them.
+/// the virtual environment, HOME and TMPDIR are its siblings so that pytest never collects them. When jobs run as
+/// their own user, the folder belongs to that user once the project is unpacked (<see cref="HandTo"/>).
 /// </summary>
 internal sealed class JobWorkspace
 {
@@ -21,9 +22,10 @@ internal sealed class JobWorkspace
     public string Home { get; }
     public string Temp { get; }
 
-    public static JobWorkspace Create(string workRoot, Guid jobId)
+    /// <param name="workRoot">The work root; see <see cref="PrepareWorkRoot"/> for <paramref name="workRootTraversable"/>.</param>
+    public static JobWorkspace Create(string workRoot, Guid jobId, bool workRootTraversable)
     {
-        CreatePrivateFolder(workRoot);
+        PrepareWorkRoot(workRoot, workRootTraversable);
         var workspace = new JobWorkspace(Path.Combine(workRoot, jobId.ToString("D")));
         // A folder left by a crashed run of the same job must not leak into this one.
         if (Directory.Exists(workspace.Root)) Directory.Delete(workspace.Root, recursive: true);
@@ -58,16 +60,30 @@ internal sealed class JobWorkspace
         }
     }
 
-    public static void CreatePrivateFolder(string path)
+    /// <summary>Gives the whole workspace to the job's user; before any job process starts.</summary>
+    public void HandTo(JobUser user) => user.TakeOwnership(Root);
+
+    /// <summary>
+    /// Creates the work root, listable by the server only. <paramref name="traversable"/> (0711) lets an unsandboxed
+    /// job of another user reach its own workspace by path without listing the others; bwrap binds the workspace
+    /// itself, so sandboxed jobs never need it (0700).
+    /// </summary>
+    public static void PrepareWorkRoot(string workRoot, bool traversable) =>
+        CreateFolder(workRoot, traversable ? OwnerOnly | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : OwnerOnly);
+
+    public static void CreatePrivateFolder(string path) => CreateFolder(path, OwnerOnly);
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    private static void CreateFolder(string path, UnixFileMode mode)
     {
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(path);
             return;
         }
-        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        Directory.CreateDirectory(path, OwnerOnly);
+        Directory.CreateDirectory(path, mode);
         // CreateDirectory leaves an existing folder's mode alone and the umask may trim a new one.
-        File.SetUnixFileMode(path, OwnerOnly);
+        File.SetUnixFileMode(path, mode);
     }
 }

@@ -23,11 +23,18 @@ internal abstract class Sandbox
     // stdout and stderr share one pipe so their order survives: two pipes read apart cannot be re-interleaved.
     private static readonly string[] s_mergeOutput = ["/bin/sh", "-c", "exec \"$@\" 2>&1", "sh"];
 
-    public static Sandbox Create(SandboxMode mode) => mode switch
+    /// <param name="mode">The isolation.</param>
+    /// <param name="user">The user jobs become (when the server is root); null to run them as the server's user.</param>
+    public static Sandbox Create(SandboxMode mode, JobUser? user) => mode switch
     {
-        SandboxMode.Bwrap => new BwrapSandbox(BwrapSandbox.FindBwrap() ?? throw new InvalidOperationException("bwrap is not on PATH.")),
-        _ => new NoSandbox(),
+        SandboxMode.Bwrap => new BwrapSandbox(BwrapSandbox.FindBwrap() ?? throw new InvalidOperationException("bwrap is not on PATH."), user),
+        _ => new NoSandbox(user),
     };
+
+    /// <summary>The user jobs run as, or null for the server's own user.</summary>
+    public JobUser? User { get; }
+
+    protected Sandbox(JobUser? user) => User = user;
 
     /// <summary>
     /// True when the process started is the leader of a new process group (pgid = pid), so the whole group can be
@@ -37,9 +44,14 @@ internal abstract class Sandbox
 
     public abstract ProcessStartInfo CreateStartInfo(JobCommand command);
 
-    /// <summary>The command line that runs the program with stderr merged into stdout (POSIX systems).</summary>
-    protected static IEnumerable<string> MergedOutputCommand(JobCommand command) =>
-        OperatingSystem.IsWindows() ? [command.Program, .. command.Arguments] : [.. s_mergeOutput, command.Program, .. command.Arguments];
+    /// <summary>
+    /// The command line that runs the program with stderr merged into stdout (POSIX systems), as the job's user when
+    /// there is one: setpriv comes first, so not even the merging shell runs as root.
+    /// </summary>
+    protected IEnumerable<string> MergedOutputCommand(JobCommand command) =>
+        OperatingSystem.IsWindows()
+            ? [command.Program, .. command.Arguments]
+            : [.. User?.DropCommand ?? [], .. s_mergeOutput, command.Program, .. command.Arguments];
 
     protected static ProcessStartInfo NewStartInfo(string fileName, string workingDirectory) => new(fileName)
     {
@@ -52,8 +64,12 @@ internal abstract class Sandbox
     };
 }
 
-/// <summary>Runs jobs as plain child processes, each in its own session so that its process group can be killed.</summary>
-internal sealed class NoSandbox : Sandbox
+/// <summary>
+/// Runs jobs as plain child processes, each in its own session so that its process group can be killed. As root, the
+/// job still drops to its unprivileged user, so it can read only what any local user can; the work folder is then
+/// traversable (0711) so that user reaches its own workspace, and its parents must be too (see JobRunner's warning).
+/// </summary>
+internal sealed class NoSandbox(JobUser? user) : Sandbox(user)
 {
     private static readonly string? s_setsid = OperatingSystem.IsLinux() && File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
 
@@ -76,9 +92,10 @@ internal sealed class NoSandbox : Sandbox
 /// Runs jobs in bubblewrap: read-only system folders, private /tmp, /dev and /proc, new PID/IPC/UTS namespaces, and
 /// only the job's own folder writable. The server's data, its store and other jobs' folders are not visible. The
 /// network stays, so pip can reach a mirror. Killing bwrap kills every process of the job: it is the PID namespace's
-/// init, and --die-with-parent ties it to the runner.
+/// init, and --die-with-parent ties it to the runner. As root, bwrap keeps its capabilities to build the sandbox, and
+/// the job then drops to its unprivileged user (see <see cref="JobUser"/>).
 /// </summary>
-internal sealed class BwrapSandbox(string bwrap) : Sandbox
+internal sealed class BwrapSandbox(string bwrap, JobUser? user) : Sandbox(user)
 {
     private static readonly string[] s_systemFolders = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"];
 
@@ -119,12 +136,18 @@ internal sealed class BwrapSandbox(string bwrap) : Sandbox
         }
         Add(arguments, "--proc", "/proc");
         Add(arguments, "--dev", "/dev");
+        // bwrap makes its tmpfs 0755 and root-owned: a job that is not root needs the usual sticky, world-writable
+        // /tmp and /dev/shm (Python's multiprocessing locks live there). --perms on --tmpfs needs bwrap >= 0.8.
+        string[] worldWritable = User is null ? [] : ["--perms", "1777"];
+        if (User is not null) Add(arguments, [.. worldWritable, "--tmpfs", "/dev/shm"]);
         // /tmp first: job folders may live under it and are mounted on top.
-        Add(arguments, "--tmpfs", "/tmp");
-        foreach (var folder in command.ReadOnlyFolders.Where(folder => !IsSystemPath(folder)))
-        {
-            Add(arguments, "--ro-bind", folder, folder);
-        }
+        Add(arguments, [.. worldWritable, "--tmpfs", "/tmp"]);
+        var readOnly = command.ReadOnlyFolders.Where(folder => !IsSystemPath(folder)).ToList();
+        // On systemd-resolved hosts /etc/resolv.conf links into /run, which is not shown: without its target pip
+        // cannot resolve its index. Only that one file is bound, not /run (not testable on hosts with a plain file).
+        if (ResolverConfigurationOutsideSystemFolders() is { } resolver) readOnly.Add(resolver);
+        if (User is not null) AddPassableParents(arguments, [.. readOnly, .. command.WritableFolders]);
+        foreach (var folder in readOnly) Add(arguments, "--ro-bind", folder, folder);
         foreach (var folder in command.WritableFolders) Add(arguments, "--bind", folder, folder);
         Add(arguments, "--chdir", command.WorkingDirectory);
         arguments.Add("--clearenv");
@@ -136,6 +159,38 @@ internal sealed class BwrapSandbox(string bwrap) : Sandbox
         start.Environment.Clear();
         start.Environment["PATH"] = "/usr/bin:/bin";
         return start;
+    }
+
+    /// <summary>
+    /// bwrap creates the missing parents of a mount point 0700 and root-owned, which would lock the job's user out of
+    /// its own workspace; these empty stand-ins hold nothing but the mounts, so they may be 0755.
+    /// </summary>
+    private static void AddPassableParents(IList<string> arguments, IEnumerable<string> mountPoints)
+    {
+        var created = new HashSet<string>(StringComparer.Ordinal) { "/", "/tmp" };
+        foreach (var mountPoint in mountPoints)
+        {
+            var parents = new Stack<string>();
+            for (var parent = Path.GetDirectoryName(mountPoint); parent is not null && !IsSystemPath(parent); parent = Path.GetDirectoryName(parent))
+            {
+                parents.Push(parent);
+            }
+            // Top-down: each --perms applies to the one --dir after it.
+            foreach (var parent in parents.Where(created.Add)) Add(arguments, "--perms", "0755", "--dir", parent);
+        }
+    }
+
+    private static string? ResolverConfigurationOutsideSystemFolders()
+    {
+        try
+        {
+            if (File.ResolveLinkTarget("/etc/resolv.conf", returnFinalTarget: true) is not { Exists: true } target) return null;
+            return IsSystemPath(target.FullName) ? null : target.FullName;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static bool IsSystemPath(string path) =>

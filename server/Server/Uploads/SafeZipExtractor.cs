@@ -44,7 +44,7 @@ public static class SafeZipExtractor
             var target = Path.GetFullPath(Path.Combine(root, relativePath));
             // Names were checked already; this is the belt to those braces.
             if (!target.StartsWith(rootWithSeparator, StringComparison.Ordinal))
-                throw UploadRejectedException.BadRequest($"Unsafe zip entry '{entry.FullName}': it leaves the workspace.");
+                throw UploadRejectedException.BadRequest($"Unsafe zip entry '{ZipPolicy.Printable(entry.FullName)}': it leaves the workspace.");
 
             if (isDirectory)
             {
@@ -59,7 +59,7 @@ public static class SafeZipExtractor
             }
             catch (IOException) when (File.Exists(target) || Directory.Exists(target))
             {
-                throw UploadRejectedException.BadRequest($"Zip entry '{entry.FullName}' appears twice.");
+                throw UploadRejectedException.BadRequest($"Zip entry '{ZipPolicy.Printable(entry.FullName)}' appears twice.");
             }
             SetExecutableBit(entry, target);
         }

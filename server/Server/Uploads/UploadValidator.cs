@@ -103,7 +103,9 @@ public sealed class UploadValidator(UploadLimits limits, string tempDirectory)
                 return;
             }
         }
-        catch (IOException e) when (e is not EndOfStreamException && e.InnerException is null && !cancellationToken.IsCancellationRequested)
+        // BadHttpRequestException is an IOException too: Kestrel's body-size limit (a Content-Length over it)
+        // must stay a 413, not become "malformed".
+        catch (IOException e) when (e is not EndOfStreamException and not BadHttpRequestException && e.InnerException is null && !cancellationToken.IsCancellationRequested)
         {
             // MultipartReader reports a malformed body (bad boundary, truncated part) as an IOException.
             throw UploadRejectedException.BadRequest($"The multipart upload is malformed: {e.Message}");
