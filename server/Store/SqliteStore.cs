@@ -55,11 +55,22 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
         var directory = Path.GetDirectoryName(fullPath)!;
         try
         {
-            Directory.CreateDirectory(directory);
+            // Jobs run untrusted code: what this creates is the owner's alone (SQLite gives -wal/-shm the
+            // database file's mode). Existing folders keep their modes: the store may live in a shared one.
+            CreatePrivateDirectory(directory);
+            if (!File.Exists(fullPath) && !OperatingSystem.IsWindows())
+            {
+                using var created = new FileStream(fullPath, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StoreUnavailableException($"Cannot create database folder {directory}: {e.Message}", e);
+            throw new StoreUnavailableException($"Cannot create database {fullPath}: {e.Message}", e);
         }
 
         var connectionString = new SqliteConnectionStringBuilder
@@ -76,7 +87,7 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
         try
         {
             await store.CreateSchemaAsync(cancellationToken);
-            Directory.CreateDirectory(uploads);
+            CreatePrivateDirectory(uploads);
         }
         catch (SqliteException e)
         {
@@ -89,6 +100,14 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
             throw new StoreUnavailableException($"Cannot open database {fullPath}: {e.Message}", e);
         }
         return store;
+    }
+
+    private static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+            Directory.CreateDirectory(path);
+        else if (!Directory.Exists(path))
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     async Task CreateSchemaAsync(CancellationToken cancellationToken)

@@ -19,6 +19,33 @@ public class SqliteStoreSchemaTests
     }
 
     [Fact]
+    public async Task A_new_store_is_readable_by_its_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+            Assert.Skip("Unix file modes.");
+        var folder = Path.Combine(Path.GetTempPath(), "ci-store-mode-" + Guid.NewGuid().ToString("N"), "data");
+        try
+        {
+            using (await SqliteStore.OpenAsync(Path.Combine(folder, "ci.db"), Ct))
+            {
+                const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+                Assert.Equal(ownerOnly, ModeOf(folder));
+                Assert.Equal(ownerOnly, ModeOf(Path.Combine(folder, "ci.db.uploads")));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, ModeOf(Path.Combine(folder, "ci.db")));
+                Assert.Equal(UnixFileMode.None, ModeOf(Path.Combine(folder, "ci.db-wal")) & ~ownerOnly);
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
+        }
+    }
+
+    static UnixFileMode ModeOf(string path) =>
+        OperatingSystem.IsWindows() ? throw new PlatformNotSupportedException() : File.GetUnixFileMode(path);
+
+    [Fact]
     public async Task An_empty_existing_file_gets_the_schema()
     {
         var dir = Directory.CreateTempSubdirectory("ci-store-empty");
