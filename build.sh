@@ -61,7 +61,12 @@ job_python() {
 demo() {
   local python
   python=$(job_python)
-  [ -x "$BIN/ci" ] && [ -x "$BIN/ci-server" ] && [ -x "$BIN/ci-admin" ] || publish
+  # Publish when a binary is missing or older than any source, so the demo never runs stale code.
+  if [ ! -x "$BIN/ci" ] || [ ! -x "$BIN/ci-server" ] || [ ! -x "$BIN/ci-admin" ] ||
+     [ -n "$(find core cli server Directory.Build.props Directory.Packages.props \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) \
+             -not -path '*/obj/*' -not -path '*/bin/*' -newer "$BIN/ci-server" -print -quit)" ]; then
+    publish
+  fi
   local data port server_pid key status
   data=$(mktemp -d)
   export CI_DB_PATH="$data/ci.db"
