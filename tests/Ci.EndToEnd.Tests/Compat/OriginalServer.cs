@@ -29,16 +29,17 @@ public sealed partial class OriginalServer : IAsyncDisposable
     /// <summary>Where the server keeps each upload as <c>&lt;job_id&gt;.zip</c>.</summary>
     public string Uploads => Path.Combine(Root, "uploads");
 
-    /// <param name="seed">Start with the three jobs of the seed README's <c>ci list</c> example.</param>
-    public static async Task<OriginalServer> StartAsync(bool seed = false)
+    /// <param name="seed"><c>readme</c>: start with the three jobs of the seed README's <c>ci list</c> example;
+    /// <c>microseconds</c>: the same with fractional seconds in their times.</param>
+    public static async Task<OriginalServer> StartAsync(string? seed = null)
     {
         await OriginalPython.SkipUnlessPythonAsync();
         var root = Path.Combine(Path.GetTempPath(), "ci-compat-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path.Combine(root, "uploads"));
         Directory.CreateDirectory(Path.Combine(root, "home"));
         List<string> args = ["--key", Key, "--inactive-key", InactiveKey, "--port", "0", "--uploads", Path.Combine(root, "uploads")];
-        if (seed)
-            args.Add("--seed");
+        if (seed is not null)
+            args.AddRange(["--seed", seed]);
         var process = OriginalPython.Start("original_server.py", args);
         try
         {

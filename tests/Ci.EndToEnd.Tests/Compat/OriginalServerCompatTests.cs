@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Text.Json;
 using Ci.EndToEnd.Tests.Infrastructure;
 
 namespace Ci.EndToEnd.Tests.Compat;
@@ -94,7 +95,7 @@ public sealed class OriginalServerCompatTests
     [Fact]
     public async Task List_prints_the_seed_readme_table_byte_for_byte()
     {
-        await using var server = await OriginalServer.StartAsync(seed: true);
+        await using var server = await OriginalServer.StartAsync(seed: "readme");
 
         var result = await server.Ci(server.Root, ["list"]);
 
@@ -115,7 +116,7 @@ public sealed class OriginalServerCompatTests
     [Fact]
     public async Task List_json_prints_the_jobs_as_the_original_client_did()
     {
-        await using var server = await OriginalServer.StartAsync(seed: true);
+        await using var server = await OriginalServer.StartAsync(seed: "readme");
 
         var result = await server.Ci(server.Root, ["list", "--json"]);
 
@@ -149,6 +150,21 @@ public sealed class OriginalServerCompatTests
 
             """.ReplaceLineEndings("\n"),
             result.Stdout);
+    }
+
+    [Fact]
+    public async Task List_accepts_times_with_fractional_seconds()
+    {
+        await using var server = await OriginalServer.StartAsync(seed: "microseconds");
+
+        var table = await server.Ci(server.Root, ["list"]);
+        var json = await server.Ci(server.Root, ["list", "--json"]);
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("550e8400-e29b-41d4-a716-446655440000   completed    2025-10-13 10:30:00    2025-10-13 10:30:15    ✓\n", table.Stdout);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var doc = JsonDocument.Parse(json.Stdout);
+        Assert.Equal(3, doc.RootElement.GetArrayLength());
     }
 
     [Fact]

@@ -5,12 +5,13 @@ Standard library only. Jobs are faked: no tests run.
 
 A test asset: OriginalServerCompatTests runs our `ci` against it.
 
-Usage: original_server.py --key KEY [--inactive-key KEY] [--port 0] [--uploads DIR] [--seed]
+Usage: original_server.py --key KEY [--inactive-key KEY] [--port 0] [--uploads DIR] [--seed readme|microseconds]
 Prints "listening on http://127.0.0.1:PORT" once it accepts connections.
 
 A fake job logs the lines of LOGS (or FAILING_LOGS when the upload holds a file named EXPECT_FAILURE)
 at a short interval, then completes. --uploads keeps each upload as DIR/<job_id>.zip. --seed starts
-with the three jobs of the seed README's `ci list` example.
+with the three jobs of the seed README's `ci list` example; `microseconds` gives their times
+the fraction Pydantic v2 writes for a datetime.now(timezone.utc) ("2025-10-13T10:30:00.123456Z").
 """
 
 import argparse
@@ -251,7 +252,7 @@ def main():
     parser.add_argument("--inactive-key")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--uploads")
-    parser.add_argument("--seed", action="store_true")
+    parser.add_argument("--seed", choices=["readme", "microseconds"])
     args = parser.parse_args()
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
@@ -260,6 +261,8 @@ def main():
     if args.seed:
         for job_id, status, success, start, end in SEED_JOBS:
             job = Job(job_id, args.key)
+            if args.seed == "microseconds":
+                start, end = (t and t.replace("Z", ".123456Z") for t in (start, end))
             job.status, job.success, job.start_time, job.end_time = status, success, start, end
             server.state.jobs[job_id] = job
     print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
