@@ -17,8 +17,9 @@ public static class JobEventJson
     };
 
     /// <summary>
-    /// Serializes an event. The spacing (<c>", "</c> and <c>": "</c>) copies the original Python server
-    /// byte for byte, which <see cref="Utf8JsonWriter"/> cannot do; values are still escaped by it.
+    /// Serializes an event. The spacing (<c>", "</c> and <c>": "</c>) copies the original Python server,
+    /// which <see cref="Utf8JsonWriter"/> cannot do; values are still escaped by it. Unlike Python's
+    /// <c>json.dumps</c>, non-ASCII text is sent as UTF-8 rather than <c>\uXXXX</c> (the stream says charset=utf-8).
     /// </summary>
     public static string Serialize(JobEvent jobEvent) => jobEvent switch
     {

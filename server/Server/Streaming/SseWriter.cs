@@ -17,7 +17,9 @@ public static class SseWriter
     public static void Start(HttpResponse response)
     {
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
+        // Log text is raw UTF-8; without the charset, requests (the original Python client) decodes a text/*
+        // body as ISO-8859-1 and garbles every non-ASCII character. Starlette sent the same header.
+        response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
         // Tells nginx-style proxies not to buffer the stream.
         response.Headers["X-Accel-Buffering"] = "no";

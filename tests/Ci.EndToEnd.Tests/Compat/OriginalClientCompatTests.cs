@@ -71,7 +71,7 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
         // requests decodes a text/* body without a charset as ISO-8859-1, so the server must name UTF-8
         // (Starlette's "text/event-stream; charset=utf-8") or send ASCII (json.dumps escapes as \uXXXX).
         var line = Log(events).Split('\n').Single(l => l.StartsWith("test_unicode.py::", StringComparison.Ordinal));
-        Assert.Equal("test_unicode.py::test_grüße_héllo PASSED", line.TrimEnd());
+        Assert.StartsWith("test_unicode.py::test_grüße_héllo PASSED", line);
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed partial class JobStreamTests
 
         Assert.Equal(HttpStatusCode.OK, stream.Response.StatusCode);
         Assert.Equal("text/event-stream", stream.Response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("utf-8", stream.Response.Content.Headers.ContentType?.CharSet);
         Assert.True(stream.Response.Headers.CacheControl?.NoCache);
     }
 
