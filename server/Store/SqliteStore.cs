@@ -56,8 +56,10 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
         try
         {
             // Jobs run untrusted code: what this creates is the owner's alone (SQLite gives -wal/-shm the
-            // database file's mode). Existing folders keep their modes: the store may live in a shared one.
-            CreatePrivateDirectory(directory);
+            // database file's mode). The folder stays traversable (0711, not listable) because the runner's
+            // default work folder is inside it and unsandboxed jobs of a root server run as nobody. Existing
+            // folders keep their modes: the store may live in a shared one.
+            CreatePrivateDirectory(directory, UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             if (!File.Exists(fullPath) && !OperatingSystem.IsWindows())
             {
                 using var created = new FileStream(fullPath, new FileStreamOptions
@@ -87,7 +89,7 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
         try
         {
             await store.CreateSchemaAsync(cancellationToken);
-            CreatePrivateDirectory(uploads);
+            CreatePrivateDirectory(uploads, UnixFileMode.None);
         }
         catch (SqliteException e)
         {
@@ -102,12 +104,12 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
         return store;
     }
 
-    private static void CreatePrivateDirectory(string path)
+    private static void CreatePrivateDirectory(string path, UnixFileMode othersMayAlso)
     {
         if (OperatingSystem.IsWindows())
             Directory.CreateDirectory(path);
         else if (!Directory.Exists(path))
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | othersMayAlso);
     }
 
     async Task CreateSchemaAsync(CancellationToken cancellationToken)

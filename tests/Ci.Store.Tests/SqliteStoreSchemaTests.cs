@@ -19,7 +19,7 @@ public class SqliteStoreSchemaTests
     }
 
     [Fact]
-    public async Task A_new_store_is_readable_by_its_owner_only()
+    public async Task A_new_store_is_readable_by_its_owner_only_and_its_folder_not_listable()
     {
         if (OperatingSystem.IsWindows())
             Assert.Skip("Unix file modes.");
@@ -29,7 +29,7 @@ public class SqliteStoreSchemaTests
             using (await SqliteStore.OpenAsync(Path.Combine(folder, "ci.db"), Ct))
             {
                 const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-                Assert.Equal(ownerOnly, ModeOf(folder));
+                Assert.Equal(ownerOnly | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute, ModeOf(folder));
                 Assert.Equal(ownerOnly, ModeOf(Path.Combine(folder, "ci.db.uploads")));
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, ModeOf(Path.Combine(folder, "ci.db")));
                 Assert.Equal(UnixFileMode.None, ModeOf(Path.Combine(folder, "ci.db-wal")) & ~ownerOnly);

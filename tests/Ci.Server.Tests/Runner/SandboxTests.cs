@@ -40,6 +40,7 @@ public class SandboxTests
     {
         await using var harness = await RunnerHarness.CreateAsync(SandboxMode.Bwrap);
         await harness.StartAsync();
+        OpenToEveryone(harness.DbPath);
         var otherWorkspace = Path.Combine(harness.Options.WorkRoot, Guid.NewGuid().ToString());
         Directory.CreateDirectory(otherWorkspace);
         await File.WriteAllTextAsync(Path.Combine(otherWorkspace, "secret.txt"), "other job", TestContext.Current.CancellationToken);
@@ -71,11 +72,26 @@ public class SandboxTests
         // The isolation test above would pass vacuously if the probe were wrong; this shows it can fail.
         await using var harness = await RunnerHarness.CreateAsync(SandboxMode.None);
         await harness.StartAsync();
+        OpenToEveryone(harness.DbPath);
         var jobId = await harness.SubmitAsync(Projects.WithSessionStart($"print('DB', os.path.exists({Quote(harness.DbPath)}))"));
 
         await harness.WaitForEndAsync(jobId);
 
         Assert.Contains("DB True\n", await harness.ReadLogAsync(jobId));
+    }
+
+    /// <summary>
+    /// The store makes its files the owner's only, and jobs of a root server run as nobody: open them up, so
+    /// that what these tests see is the sandbox's doing, not the file modes'.
+    /// </summary>
+    static void OpenToEveryone(string dbPath)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        const UnixFileMode everyoneReads = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        const UnixFileMode everyoneEnters = everyoneReads | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(Path.GetDirectoryName(dbPath)!, everyoneEnters);
+        File.SetUnixFileMode(dbPath, everyoneReads);
     }
 
     static string Quote(string path) => "'" + path.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
