@@ -240,7 +240,7 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
         _slots.Dispose();
     }
 
-    [LoggerMessage(LogLevel.Warning, "Job sandbox is off (bwrap is missing or does not work here; install bubblewrap): jobs can read every file the server can.")]
+    [LoggerMessage(LogLevel.Warning, "Job sandbox is off (--sandbox none, or bwrap is missing or does not work here: install bubblewrap): jobs see the whole file system, limited only by file permissions.")]
     private static partial void LogNoSandbox(ILogger logger);
 
     [LoggerMessage(LogLevel.Information, "The server runs as root: jobs run as uid {Uid} without capabilities.")]
