@@ -11,23 +11,10 @@ set -euo pipefail
 BIN=$(cd "${1:-artifacts/bin}" && pwd)
 ROUNDS=${2:-3}
 PYTHON=${PYTHON:-/usr/bin/python3}
-TMP=$(mktemp -d)
+source "$(dirname "$0")/bench-env.sh"
 # As root, jobs run as nobody; without bwrap they reach their workspace through this folder (mktemp makes it 0700).
 chmod 711 "$TMP"
-SERVER_PID=
-cleanup() {
-  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-export CI_DB_PATH=$TMP/ci.db
-"$BIN/ci-admin" user create --name Bench --email bench@example.com >/dev/null
-KEY=$("$BIN/ci-admin" key create --email bench@example.com --name bench | grep -o 'ci_[A-Za-z0-9_-]*' | head -1)
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$BIN/ci-server" --port "$PORT" --python "$PYTHON" --work-dir "$TMP/work" ${SANDBOX:+--sandbox "$SANDBOX"} >"$TMP/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+start_bench_server --python "$PYTHON" --work-dir "$TMP/work" ${SANDBOX:+--sandbox "$SANDBOX"}
 API=(-s -H "Authorization: Bearer $KEY")
 now_ms() { date +%s%3N; }
 

@@ -13,34 +13,12 @@ BIN=$(cd "${1:-artifacts/bin}" && pwd)
 BIG_MB=${BIG_MB:-1024}
 ACCEPTED_MB=${ACCEPTED_MB:-50}
 LIMIT_MB=100
-for tool in ci-server ci-admin; do
-  [[ -x "$BIN/$tool" ]] || { echo "Error: $BIN/$tool not found (run ./build.sh publish, or pass the binary folder)" >&2; exit 1; }
-done
-
-TMP=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-export CI_DB_PATH=$TMP/ci.db
-"$BIN/ci-admin" user create --name Bench --email bench@example.com >/dev/null
-KEY=$("$BIN/ci-admin" key create --email bench@example.com --name bench | grep -o 'ci_[A-Za-z0-9_-]*' | head -1)
-[[ -n "$KEY" ]] || { echo "Error: could not create an API key" >&2; exit 1; }
+source "$(dirname "$0")/bench-env.sh"
 
 kib() { awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status"; }
 
 start_server() {
-  PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$BIN/ci-server" --port "$PORT" --max-upload-mb "$LIMIT_MB" --work-dir "$TMP/work" --concurrency 1 >"$TMP/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break
-    sleep 0.1
-  done
-  curl -fs "http://127.0.0.1:$PORT/health" >/dev/null || { echo "Error: server did not start:" >&2; cat "$TMP/server.log" >&2; exit 1; }
+  start_bench_server --max-upload-mb "$LIMIT_MB" --work-dir "$TMP/work" --concurrency 1
   sleep 1  # let start-up allocations settle before the idle sample
   IDLE=$(kib "$SERVER_PID" VmRSS)
 }
