@@ -8,15 +8,15 @@ namespace Ci.Store;
 /// Every operation opens its own pooled connection, so API requests and runner appends can run in parallel;
 /// writes that read-then-write run in <c>BEGIN IMMEDIATE</c> transactions or as single statements.
 /// </summary>
-public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposable, IDisposable
+public sealed partial class SqliteStore : ICiStore, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 1;
+    public static int SchemaVersion => Migrations.Length;
 
     const int BusyTimeoutMilliseconds = 10_000;
 
     // Sortable text with milliseconds: keyset paging compares it as text, and people can read it in the sqlite3 shell.
-    const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    const string TimeFormat = JobCursor.TimeFormat;
 
     readonly string connectionString;
     readonly TimeProvider timeProvider;
@@ -36,6 +36,27 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
 
     /// <summary>The full path of the database file.</summary>
     public string DbPath { get; }
+
+    /// <inheritdoc/>
+    public string Description => DbPath;
+
+    /// <inheritdoc/>
+    public bool IsShared => false;
+
+    /// <inheritdoc/>
+    public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancellationToken);
+            await ScalarAsync(connection, null, "SELECT 1;", cancellationToken);
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Where uploads are kept: <c>&lt;dbdir&gt;/&lt;dbname&gt;.uploads</c>.</summary>
     public string UploadsDirectory { get; }
@@ -126,10 +147,12 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
             throw new StoreUnavailableException(
                 $"Database {DbPath} has schema version {version}; this program knows up to {SchemaVersion}. Upgrade ci.");
         }
-        await using (var command = connection.CreateCommand())
+        // Versioned migrations: each runs once, in order, in this one transaction with the version bump.
+        for (var next = version + 1; next <= SchemaVersion; next++)
         {
+            await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = Schema;
+            command.CommandText = Migrations[next - 1] + $"\nPRAGMA user_version = {next};";
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -137,7 +160,11 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
 
     // Guids are stored as lower-case text, not Microsoft.Data.Sqlite's default blob, so the file reads well by hand.
     // Email uniqueness ignores case (ASCII, as SQLite's lower() does); the email is kept as given.
-    const string Schema = """
+    // Migration n brings the schema from version n-1 to n. Append new ones; never edit a released one.
+    static readonly string[] Migrations =
+    [
+        // 1: users, keys, jobs and logs. IF NOT EXISTS: files made before versioning carry version 0 or 1.
+        """
         CREATE TABLE IF NOT EXISTS users (
             id          TEXT PRIMARY KEY NOT NULL,
             name        TEXT NOT NULL,
@@ -178,8 +205,14 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
             PRIMARY KEY (job_id, seq)
         ) WITHOUT ROWID;
 
-        PRAGMA user_version = 1;
-        """;
+        """,
+        // 2: leases of runner processes (IJobLeases).
+        """
+        ALTER TABLE jobs ADD COLUMN runner_id TEXT;
+        ALTER TABLE jobs ADD COLUMN lease_expires_at TEXT;
+        ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        """,
+    ];
 
     async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
