@@ -34,7 +34,7 @@ public sealed class FullStackTests
         var client = server.Client(key);
         var request = new HttpRequestMessage(HttpMethod.Post, "/submit-stream") { Content = Zips.Upload(project) };
         await using var stream = await SseCapture.OpenAsync(client, request);
-        var jobId = JobEventJson.Parse((await stream.ReadUntilContainsAsync("\n\n"))["data: ".Length..].Trim()) as JobIdEvent;
+        var jobId = JobEventJson.Parse((await stream.ReadUntilContainsAsync("\n\n")).Split("\n\n")[0]["data: ".Length..].Trim()) as JobIdEvent;
         await stream.ReadUntilAsync(t => SseCapture.LogText(t).Contains("test_slow.py::test_slow", StringComparison.Ordinal), timeoutSeconds: 120);
 
         var cancel = await client.PostAsync($"/jobs/{jobId!.JobId}/cancel", null, Token);
