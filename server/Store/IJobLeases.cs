@@ -32,11 +32,20 @@ public interface IJobLeases
     Task<JobRecord?> FinishHeldJobAsync(Guid jobId, string runnerId, Ci.Core.Protocol.JobStatus status, bool success, string? reason, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Ends a queued or running job as cancelled and appends <paramref name="logLine"/> to its log, in one transaction
+    /// (so that whoever hears of the end finds the line already stored). Null when the job had already ended.
+    /// </summary>
+    Task<CancelledJob?> CancelJobAsync(Guid jobId, string reason, string logLine, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Puts a job the runner holds back in the queue without counting the attempt (the runner is shutting down), with
     /// <paramref name="logLine"/> in its log. False when it does not hold it.
     /// </summary>
     Task<bool> ReleaseJobAsync(Guid jobId, string runnerId, string logLine, CancellationToken cancellationToken);
 }
+
+/// <summary>A job just cancelled, and the line its log got.</summary>
+public sealed record CancelledJob(JobRecord Job, LogChunk Line);
 
 /// <summary>A job whose runner stopped renewing its lease: back in the queue, or failed.</summary>
 public sealed record RecoveredJob(JobRecord Job, bool Requeued);

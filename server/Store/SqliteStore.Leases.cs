@@ -142,17 +142,47 @@ public sealed partial class SqliteStore
         return true;
     }
 
-    static async Task AppendInTransactionAsync(
+    /// <inheritdoc/>
+    public async Task<CancelledJob?> CancelJobAsync(Guid jobId, string reason, string logLine, CancellationToken cancellationToken)
+    {
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        JobRecord? ended;
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = $"""
+                UPDATE jobs SET status = $cancelled, success = 0, reason = $reason, end_time = $now, lease_expires_at = NULL
+                WHERE id = $id AND status IN ($queued, $running)
+                RETURNING {JobColumns};
+                """;
+            command.Parameters.AddWithValue("$id", Text(jobId));
+            command.Parameters.AddWithValue("$cancelled", JobStatus.Cancelled.ToWire());
+            command.Parameters.AddWithValue("$reason", reason);
+            command.Parameters.AddWithValue("$now", FormatTime(Now()));
+            command.Parameters.AddWithValue("$queued", JobStatus.Queued.ToWire());
+            command.Parameters.AddWithValue("$running", JobStatus.Running.ToWire());
+            ended = await ReadSingleJobAsync(command, cancellationToken);
+        }
+        if (ended is null) return null;
+        var sequence = await AppendInTransactionAsync(connection, transaction, jobId, logLine, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new CancelledJob(ended, new LogChunk(sequence, logLine));
+    }
+
+    static async Task<long> AppendInTransactionAsync(
         SqliteConnection connection, SqliteTransaction transaction, Guid jobId, string line, CancellationToken cancellationToken)
     {
         await using var append = connection.CreateCommand();
         append.Transaction = transaction;
         append.CommandText = """
             INSERT INTO job_logs (job_id, seq, text)
-            VALUES ($job, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_logs WHERE job_id = $job), $text);
+            VALUES ($job, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_logs WHERE job_id = $job), $text)
+            RETURNING seq;
             """;
         append.Parameters.AddWithValue("$job", Text(jobId));
         append.Parameters.AddWithValue("$text", line.EndsWith('\n') ? line : line + "\n");
-        await append.ExecuteNonQueryAsync(cancellationToken);
+        return (long)(await append.ExecuteScalarAsync(cancellationToken))!;
     }
 }

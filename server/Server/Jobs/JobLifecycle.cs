@@ -72,10 +72,9 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
     /// </summary>
     public async Task<JobRecord?> CancelAsync(JobRecord job, CancellationToken cancellationToken)
     {
-        var ended = await store.FinishJobAsync(job.Id, JobStatus.Cancelled, false, "Cancelled by user", cancellationToken);
-        if (ended is null) return null;
-        // Not the caller's token from here on: once the job is marked cancelled, its watchers must hear about it.
-        await AppendAsync(job.Id, CancelledLogLine, CancellationToken.None);
+        if (await store.CancelJobAsync(job.Id, "Cancelled by user", CancelledLogLine, cancellationToken) is not { } cancelled) return null;
+        var ended = cancelled.Job;
+        sink.Publish(job.Id, cancelled.Line);
         var stoppedHere = dispatcher.Cancel(job.Id);
         sink.Finish(ended);
         LogCancelled(logger, job.Id, job.UserId, job.Status.ToWire(), stoppedHere);

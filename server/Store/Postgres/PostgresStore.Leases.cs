@@ -60,6 +60,41 @@ public sealed partial class PostgresStore
             """, requeuedLine, failedReason, maxAttempts, cancellationToken);
 
     /// <inheritdoc/>
+    public async Task<CancelledJob?> CancelJobAsync(Guid jobId, string reason, string logLine, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        JobRecord? ended;
+        await using (var cancel = new Npgsql.NpgsqlCommand($"""
+            UPDATE jobs SET status = 'cancelled', success = false, reason = @reason, end_time = @now, lease_expires_at = NULL
+            WHERE id = @id AND status IN ('queued', 'running')
+            RETURNING {JobColumns};
+            """, connection, transaction))
+        {
+            Add(cancel, "id", NpgsqlDbType.Uuid, jobId);
+            Add(cancel, "reason", NpgsqlDbType.Text, reason);
+            Add(cancel, "now", NpgsqlDbType.TimestampTz, Now());
+            ended = await ReadSingleJobAsync(cancel, cancellationToken);
+        }
+        if (ended is null) return null;
+        long sequence;
+        // The line first, then the end: replicas that hear "cancelled" find the line already there (one commit).
+        await using (var append = new Npgsql.NpgsqlCommand(AppendSql, connection, transaction))
+        {
+            Add(append, "job", NpgsqlDbType.Uuid, jobId);
+            Add(append, "text", NpgsqlDbType.Text, logLine);
+            sequence = (long)(await append.ExecuteScalarAsync(cancellationToken))!;
+        }
+        await using (var notify = new Npgsql.NpgsqlCommand("SELECT pg_notify('ci_job', @id::text || ' cancelled');", connection, transaction))
+        {
+            Add(notify, "id", NpgsqlDbType.Uuid, jobId);
+            await notify.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new CancelledJob(ended, new LogChunk(sequence, logLine));
+    }
+
+    /// <inheritdoc/>
     public async Task<bool> ReleaseJobAsync(Guid jobId, string runnerId, string logLine, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
