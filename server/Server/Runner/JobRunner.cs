@@ -42,12 +42,18 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
         try
         {
             if (options.Sandbox == SandboxMode.None) LogNoSandbox(logger);
+            if (options.Network == JobNetworkMode.Host)
+            {
+                JobNetwork.Supports(JobNetworkMode.Outbound, out var networkProblem);
+                LogHostNetwork(logger, networkProblem ?? "--job-network host");
+            }
             (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, stoppingToken);
             if (_python is null) LogPythonBroken(logger, _pythonError!);
             else LogStarted(logger, options.Concurrency, options.Sandbox, _python.Executable, options.WorkRoot);
 
             JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
             JobWorkspace.DeleteLeftovers(options.WorkRoot);
+            if (options.Network != JobNetworkMode.Host) JobNetwork.DeleteLeftovers();
             LogJobUser();
             await ClaimLoopAsync(stoppingToken);
         }
@@ -176,7 +182,8 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
         if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
         // Only now: the job's user must never own a folder the server is still writing into.
         if (s_jobUser is not null) workspace.HandTo(s_jobUser);
-        return await new PythonRecipe(_python, _sandbox, options.JobTimeout).RunAsync(jobId, workspace, log, running, cancellationToken);
+        using var network = options.Network == JobNetworkMode.Host ? null : JobNetwork.Create(jobId, options.Network, workspace.NetworkPidFile);
+        return await new PythonRecipe(_python, _sandbox, options.JobTimeout, network?.EnterCommand).RunAsync(jobId, workspace, log, running, cancellationToken);
     }
 
     private void LogJobUser()
@@ -245,6 +252,9 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
 
     [LoggerMessage(LogLevel.Warning, "Job sandbox is off (--sandbox none, or bwrap is missing or does not work here: install bubblewrap): jobs see the whole file system, limited only by file permissions.")]
     private static partial void LogNoSandbox(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Jobs share the server's network: they can reach the CI server's port and every service on this host's loopback ({Reason}). Run the server as root with pasta installed (apt-get install passt) for --job-network outbound.")]
+    private static partial void LogHostNetwork(ILogger logger, string reason);
 
     [LoggerMessage(LogLevel.Information, "The server runs as root: jobs run as uid {Uid} without capabilities.")]
     private static partial void LogJobsUnprivileged(ILogger logger, uint uid);

@@ -17,6 +17,7 @@ internal sealed class JobWorkspace
         Temp = Path.Combine(root, "tmp");
         Report = root + ReportSuffix;
         ReadReport = root + ReadReportSuffix;
+        NetworkPidFile = root + ".pasta.pid";
     }
 
     private const string ReportSuffix = ".report";
@@ -36,6 +37,9 @@ internal sealed class JobWorkspace
 
     /// <summary>Where the server moves the report before reading it: in the work root, which no job can write.</summary>
     public string ReadReport { get; }
+
+    /// <summary>The pid file of the job's pasta (<see cref="JobNetwork"/>), where no job can reach it.</summary>
+    public string NetworkPidFile { get; }
 
     /// <param name="workRoot">The work root; see <see cref="PrepareWorkRoot"/> for <paramref name="workRootTraversable"/>.</param>
     public static JobWorkspace Create(string workRoot, Guid jobId, bool workRootTraversable)
@@ -62,6 +66,7 @@ internal sealed class JobWorkspace
             if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
             if (Directory.Exists(Report)) Directory.Delete(Report, recursive: true);
             File.Delete(ReadReport);
+            JobNetwork.StopPasta(NetworkPidFile);
             return true;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -76,11 +81,9 @@ internal sealed class JobWorkspace
         if (!Directory.Exists(workRoot)) return;
         foreach (var entry in Directory.GetFileSystemEntries(workRoot))
         {
+            // The job's folder is named by its id; its siblings (report, pid file) start with it.
             var name = Path.GetFileName(entry);
-            var id = name.EndsWith(ReadReportSuffix, StringComparison.Ordinal) ? name[..^ReadReportSuffix.Length]
-                : name.EndsWith(ReportSuffix, StringComparison.Ordinal) ? name[..^ReportSuffix.Length]
-                : name;
-            if (Guid.TryParseExact(id, "D", out _)) new JobWorkspace(Path.Combine(workRoot, id)).TryDelete();
+            if (name.Length >= 36 && Guid.TryParseExact(name[..36], "D", out _)) new JobWorkspace(Path.Combine(workRoot, name[..36])).TryDelete();
         }
     }
 

@@ -11,7 +11,7 @@ namespace Ci.Server.Runner;
 /// root; the test command's exit code decides success. What it does for a given project is decided by
 /// <see cref="PythonRecipePlan"/> (shared with the client, which shows it), including the project's own settings.
 /// </summary>
-internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, TimeSpan serverTimeout)
+internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, TimeSpan serverTimeout, IReadOnlyList<string>? enterNetwork = null)
 {
     public const string MarkerVariable = "CI_JOB_ID";
 
@@ -38,7 +38,7 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, Ti
         Task<int?> Run(IReadOnlyDictionary<string, string> variables, IReadOnlyList<string> writable, string program, params string[] arguments) =>
             JobProcess.RunAsync(
                 sandbox,
-                new JobCommand(program, arguments, workspace.Source, variables, writable, [python.InstallationFolder]),
+                new JobCommand(program, arguments, workspace.Source, variables, writable, [python.InstallationFolder], enterNetwork),
                 marker, log, job, cancellationToken);
         Task<int?> RunInJob(string program, params string[] arguments) => Run(environment, [workspace.Root], program, arguments);
 
