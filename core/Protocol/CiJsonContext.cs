@@ -9,4 +9,5 @@ namespace Ci.Core.Protocol;
 [JsonSerializable(typeof(SubmitAsyncResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(TestReport))]
 public sealed partial class CiJsonContext : JsonSerializerContext;
