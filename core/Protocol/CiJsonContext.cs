@@ -9,4 +9,7 @@ namespace Ci.Core.Protocol;
 [JsonSerializable(typeof(SubmitAsyncResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(UploadManifest))]
+[JsonSerializable(typeof(ManifestResponse))]
+[JsonSerializable(typeof(ManifestSubmission))]
 public sealed partial class CiJsonContext : JsonSerializerContext;

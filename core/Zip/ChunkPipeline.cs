@@ -110,6 +110,10 @@ internal static class ChunkPipeline
                 Pack(chunk, options);
                 chunk.Done.TrySetResult();
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                chunk.Done.TrySetException(new Client.CiProjectReadException($"Cannot read '{chunk.File.EntryName}' of the project: {e.Message}", e));
+            }
             catch (Exception e)
             {
                 chunk.Done.TrySetException(e);

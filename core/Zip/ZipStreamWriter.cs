@@ -11,7 +11,7 @@ namespace Ci.Core.Zip;
 /// (written piece by piece) set flag bit 3 and end with a data descriptor. Zip64 records are added only when
 /// the archive needs them (more than 65,535 entries or offsets past 4 GiB); a single entry must stay under 4 GiB.
 /// </summary>
-internal sealed class ZipStreamWriter : IAsyncDisposable
+public sealed class ZipStreamWriter : IAsyncDisposable
 {
     /// <summary>Compression method 0: the bytes as they are.</summary>
     public const ushort Stored = 0;
@@ -158,7 +158,8 @@ internal sealed class ZipStreamWriter : IAsyncDisposable
     }
 
     /// <summary>The DOS date and time of <paramref name="time"/>, clamped to what the format can hold (1980-2107).</summary>
-    internal static (ushort Time, ushort Date) DosDateTime(DateTime time)
+    /// <param name="time">A local time.</param>
+    public static (ushort Time, ushort Date) DosDateTime(DateTime time)
     {
         if (time.Year < 1980)
             time = new DateTime(1980, 1, 1);

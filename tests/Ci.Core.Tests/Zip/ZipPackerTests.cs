@@ -141,7 +141,7 @@ public class ZipPackerTests
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(secret, UnixFileMode.None);
 
-        var error = await Assert.ThrowsAnyAsync<UnauthorizedAccessException>(() => ProjectZip.CreateBytesAsync(project.Path, TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<Ci.Core.Client.CiProjectReadException>(() => ProjectZip.CreateBytesAsync(project.Path, TestContext.Current.CancellationToken));
         Assert.Contains("secret.py", error.Message);
     }
 
