@@ -19,6 +19,10 @@ public sealed record ServerOptions
     public long MaxUploadMb { get; init; } = 100;
     public long MaxExpandedMb { get; init; } = 1024;
     public int MaxEntries { get; init; } = 100_000;
+    /// <summary>The incremental-upload blob store's size bound in MB; 0 turns incremental uploads off.</summary>
+    public long BlobStoreMb { get; init; } = 2048;
+    /// <summary>Null: <c>&lt;db&gt;.blobs</c> beside the store's uploads.</summary>
+    public string? BlobStoreDirectory { get; init; }
     /// <summary>Submissions per API key per minute; 0 turns the limit off.</summary>
     public int SubmitRatePerMinute { get; init; } = 60;
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
@@ -56,6 +60,7 @@ public sealed record ServerOptions
           --max-upload-mb N       largest accepted upload in MB (default 100)
           --max-expanded-mb N     largest unpacked size of an upload in MB (default 1024)
           --max-entries N         most entries in an upload zip (default 100000)
+          --blob-store-mb N       contents kept for incremental uploads, in MB, 0 = off (default 2048)
           --submit-rate N         submissions per API key per minute, 0 = unlimited (default 60)
           --keepalive-seconds N   idle seconds between SSE keep-alive comments (default 15)
           --python PATH           Python used for jobs (default $CI_PYTHON, else python3)
@@ -108,6 +113,7 @@ public sealed record ServerOptions
                     "--max-upload-mb" => options with { MaxUploadMb = Int(value, 1, 1_000_000) },
                     "--max-expanded-mb" => options with { MaxExpandedMb = Int(value, 1, 1_000_000) },
                     "--max-entries" => options with { MaxEntries = Int(value, 1, 100_000_000) },
+                    "--blob-store-mb" => options with { BlobStoreMb = Int(value, 0, 100_000_000) },
                     "--submit-rate" => options with { SubmitRatePerMinute = Int(value, 0, 1_000_000) },
                     "--keepalive-seconds" => options with { KeepAliveInterval = TimeSpan.FromSeconds(Int(value, 1, 3600)) },
                     "--python" => options with { Python = NonEmpty(value) },

@@ -1,6 +1,7 @@
 using System.Net;
 using Ci.Core.Protocol;
 using Ci.Server.Api;
+using Ci.Server.Blobs;
 using Ci.Server.Jobs;
 using Ci.Server.Runner;
 using Ci.Server.Streaming;
@@ -47,7 +48,9 @@ public static class ServerApp
         services.AddSingleton<IJobStore>(store);
         services.AddSingleton<ITestReportStore>(store);
         // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
-        services.AddSingleton(new UploadValidator(options.UploadLimits, options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming")));
+        var incoming = options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming");
+        services.AddSingleton(new UploadValidator(options.UploadLimits, incoming));
+        services.AddBlobStore(options, store.UploadsDirectory, incoming);
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => sp.GetRequiredService<LogBroadcaster>());
@@ -67,6 +70,7 @@ public static class ServerApp
         app.UseApiErrors();
         app.MapHealth();
         app.MapSubmit();
+        app.MapBlobs();
         app.MapJobs();
         return app;
     }
