@@ -2,6 +2,7 @@ using Ci.Core.Protocol;
 using Ci.Server.Auth;
 using Ci.Server.Jobs;
 using Ci.Server.Streaming;
+using Ci.Server.Web;
 using Ci.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -64,7 +65,7 @@ public static class JobsApi
     private static async Task<Results<Ok<JobSummary>, JsonHttpResult<ErrorResponse>>> GetAsync(
         string id, HttpContext context, IJobStore store, CancellationToken cancellationToken) =>
         await FindOwnJobAsync(id, context, store, cancellationToken) is { } job
-            ? TypedResults.Ok(job.ToSummary())
+            ? WithWebLink(context, job.Id, TypedResults.Ok(job.ToSummary()))
             : ApiErrors.NotFound();
 
     private static async Task<Results<JobEventStreamResult, JsonHttpResult<ErrorResponse>>> StreamAsync(
@@ -94,6 +95,7 @@ public static class JobsApi
         {
             start = replay ? new StreamStart.FromBeginning() : new StreamStart.ForwardOnly();
         }
+        WebLinks.Announce(context, job.Id);
         return new JobEventStreamResult(job.Id, start, AnnounceJobId: false);
     }
 
@@ -130,6 +132,12 @@ public static class JobsApi
             return null;
         var job = await store.GetJobAsync(jobId, cancellationToken);
         return job is not null && job.UserId == context.GetCaller().User.Id ? job : null;
+    }
+
+    private static T WithWebLink<T>(HttpContext context, Guid jobId, T result)
+    {
+        WebLinks.Announce(context, jobId);
+        return result;
     }
 
     private static JsonHttpResult<ErrorResponse> AlreadyEnded(JobStatus status) =>

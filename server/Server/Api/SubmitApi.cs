@@ -1,6 +1,8 @@
 using Ci.Core.Protocol;
 using Ci.Server.Auth;
 using Ci.Server.Jobs;
+using Ci.Server.Metrics;
+using Ci.Server.Web;
 using Ci.Server.Streaming;
 using Ci.Server.Uploads;
 using Ci.Store;
@@ -34,6 +36,7 @@ public static class SubmitApi
         var services = context.RequestServices;
         var caller = context.GetCaller();
         var uploadPath = await services.GetRequiredService<UploadValidator>().ReceiveAsync(context.Request, cancellationToken);
+        services.GetRequiredService<CiMetrics>().UploadAccepted(new FileInfo(uploadPath).Length);
         var jobId = Guid.NewGuid();
         try
         {
@@ -44,6 +47,7 @@ public static class SubmitApi
             // The store moved it on success; on failure it must not linger.
             File.Delete(uploadPath);
         }
+        WebLinks.Announce(context, jobId);
         services.GetRequiredService<IJobDispatcher>().JobQueued(jobId);
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Ci.Server.Api.SubmitApi")
             .LogInformation("Job {JobId} queued for user {UserId} (key {KeyId})", jobId, caller.User.Id, caller.Key.Id);
