@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Ci.Core.Protocol;
+using Ci.Server.Environments;
 using Ci.Server.Jobs;
 using Ci.Server.Uploads;
 using Ci.Store;
@@ -25,6 +26,9 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
     private readonly Sandbox _sandbox = Sandbox.Create(options.Sandbox, s_jobUser);
     // An unsandboxed job of another user reaches its workspace through the work root itself.
     private bool WorkRootTraversable => s_jobUser is not null && options.Sandbox == SandboxMode.None;
+    private readonly EnvironmentCache? _environments = options.EnvironmentCacheBytes > 0
+        ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, s_jobUser, logger)
+        : null;
     private PythonInterpreter? _python;
     private string? _pythonError;
 
@@ -48,6 +52,7 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
 
             JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
             JobWorkspace.DeleteLeftovers(options.WorkRoot);
+            _environments?.Open();
             LogJobUser();
             await ClaimLoopAsync(stoppingToken);
         }
@@ -173,7 +178,7 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
         if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
         // Only now: the job's user must never own a folder the server is still writing into.
         if (s_jobUser is not null) workspace.HandTo(s_jobUser);
-        return await new PythonRecipe(_python, _sandbox).RunAsync(jobId, workspace, log, running, cancellationToken);
+        return await new PythonRecipe(_python, _sandbox, _environments).RunAsync(jobId, workspace, log, running, cancellationToken);
     }
 
     private void LogJobUser()

@@ -26,6 +26,7 @@ public enum SandboxMode
 /// <param name="GracePeriod">On shutdown, how long running jobs may still finish before they are killed.</param>
 /// <param name="WorkRoot">Folder that holds one private folder per running job.</param>
 /// <param name="UploadLimits">Limits the upload is checked against again while it is unpacked (the server's defaults when null).</param>
+/// <param name="EnvironmentCacheBytes">Size bound of the cache of job environments (in <c>.environments</c> under the work root); 0 turns it off.</param>
 public sealed record RunnerOptions(
     int Concurrency,
     string Python,
@@ -34,7 +35,8 @@ public sealed record RunnerOptions(
     long MaxLogBytes,
     TimeSpan GracePeriod,
     string WorkRoot,
-    UploadLimits? UploadLimits = null)
+    UploadLimits? UploadLimits = null,
+    long EnvironmentCacheBytes = 0)
 {
     public const string DefaultPython = "python3";
     public const long DefaultMaxLogBytes = 10 * 1024 * 1024;
@@ -47,7 +49,7 @@ public sealed record RunnerOptions(
         var created = TryCreate(
             server.Python, server.Concurrency, server.Sandbox, server.JobTimeout, server.MaxLogMb * 1024 * 1024,
             server.GracePeriod, server.WorkDirectory, StorePaths.Resolve(server.DbPath), out options, out error);
-        if (created) options = options with { UploadLimits = server.UploadLimits };
+        if (created) options = options with { UploadLimits = server.UploadLimits, EnvironmentCacheBytes = server.EnvCacheMb * 1024 * 1024 };
         return created;
     }
 
