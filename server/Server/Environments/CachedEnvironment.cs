@@ -16,12 +16,14 @@ internal static class CachedEnvironment
     private const string RequirementsFile = "requirements.txt";
 
     /// <param name="cache">Null when the cache is off: <paramref name="buildOwn"/> builds in the workspace, as before.</param>
+    /// <param name="notCachedBecause">Why this project's environment cannot be shared (said in the log), or null.</param>
     /// <param name="recipe">The interpreter's path and version and the recipe's steps.</param>
     /// <param name="source">The job's project folder, where the install step reads requirements.txt.</param>
     /// <param name="buildOwn">Builds the job's own environment in its workspace; null when that worked.</param>
     /// <param name="buildCached">Builds into a cache entry (requirements.txt is in its work folder); null when that worked.</param>
     public static async Task<PreparedEnvironment> PrepareAsync(
         EnvironmentCache? cache,
+        string? notCachedBecause,
         IEnumerable<string> recipe,
         string source,
         JobLog log,
@@ -37,7 +39,11 @@ internal static class CachedEnvironment
         var requirements = hasRequirements ? await File.ReadAllBytesAsync(requirementsPath, cancellationToken) : [];
         if (hasRequirements && PipRequirements.ReadsOtherFiles(System.Text.Encoding.UTF8.GetString(requirements)))
         {
-            await log.WriteStatusAsync("Environment: not cached (requirements.txt refers to other files).\n", cancellationToken);
+            notCachedBecause ??= "requirements.txt refers to other files";
+        }
+        if (notCachedBecause is not null)
+        {
+            await log.WriteStatusAsync($"Environment: not cached ({notCachedBecause}).\n", cancellationToken);
             return new PreparedEnvironment(null, await buildOwn());
         }
 

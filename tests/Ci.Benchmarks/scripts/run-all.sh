@@ -33,7 +33,10 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 peak_rss_kib() { /usr/bin/time -f '%M' -o "$TMP/rss" "$@" >/dev/null 2>&1 || true; cat "$TMP/rss" | tail -1; }
 # hyperfine's JSON export as markdown rows: command | median | mean | ratio of medians | ratio of means (vs BASE_INDEX).
-hyperfine_rows() { $HELP hyperfine "$1" "$2" | awk -F'|' '{ printf "| `%s` | %s ms | %s ms | **%sx** | %sx |\n", $1, $2, $3, $4, $5 }'; }
+hyperfine_rows() {
+  $HELP hyperfine "$1" "$2" | sed "s|$TMP/hello/out/||g; s|$TMP|\$TMP|g; s|$BIN/||g; s|$SCRIPTS/||g" |
+    awk -F'|' '{ printf "| `%s` | %s ms | %s ms | **%sx** | %sx |\n", $1, $2, $3, $4, $5 }'
+}
 api() { curl -fs -H "Authorization: Bearer $KEY" "$@"; }
 wait_queue_empty() { # until no job of this store is queued or running (or 300 s)
   for _ in $(seq 3000); do
@@ -136,7 +139,7 @@ commands=("$PYTHON $SCRIPTS/bench-helpers.py zipfile $TMP/tree $TMP/pack/zipfile
 md "" "## 3. Packing a generated tree ($tree_info, fixed seed; $(awk -v b="$tree_bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB on disk)" "" \
   "hyperfine, $RUNS runs; baseline: Python's \`zipfile\` (deflate, the original client's way)." "" \
   "| command | median | mean | ratio (median) | ratio (mean) |" "|---|---|---|---|---|"
-hyperfine_rows "$TMP/pack.json" 0 | sed "s|$TMP|\$TMP|g; s|$SCRIPTS/||g" >>"$MD"
+hyperfine_rows "$TMP/pack.json" 0 >>"$MD"
 [[ ${#PACK[@]} -gt 0 ]] || md "" "\`ci pack\` is not in this build: see the submission below for ci's packing (with the upload)."
 md "" "| archive | size | vs zipfile | peak memory | vs zipfile |" "|---|---|---|---|---|"
 zipfile_rss=$(cd "$TMP/tree" && rm -f "$TMP/pack/zipfile.zip" && peak_rss_kib $PYTHON "$SCRIPTS/bench-helpers.py" zipfile "$TMP/tree" "$TMP/pack/zipfile.zip")
