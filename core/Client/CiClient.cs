@@ -133,6 +133,29 @@ public sealed partial class CiClient : IDisposable
         return GetJsonAsync(JobPath(jobId), jobId, CiJsonContext.Default.JobSummary, cancellationToken);
     }
 
+    /// <summary>
+    /// The job's test report (<c>GET /jobs/{id}/tests</c>, an extension); null when the job has none (its test
+    /// command is not pytest, it has not ended, or the server predates reports).
+    /// </summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="CiJobNotFoundException">No such job for this user.</exception>
+    public async Task<TestReport?> GetTestReportAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        RequireKey();
+        try
+        {
+            return await GetJsonAsync(JobPath(jobId) + "/tests", jobId, CiJsonContext.Default.TestReport, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiJobNotFoundException)
+        {
+            // The same 404 says "no such job" and "no report": the job itself tells which.
+            await GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+    }
+
     /// <summary>Stops a queued or running job (<c>POST /jobs/{id}/cancel</c>).</summary>
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Stops the request.</param>

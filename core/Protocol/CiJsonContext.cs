@@ -9,6 +9,7 @@ namespace Ci.Core.Protocol;
 [JsonSerializable(typeof(SubmitAsyncResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(TestReport))]
 [JsonSerializable(typeof(UploadManifest))]
 [JsonSerializable(typeof(ManifestResponse))]
 [JsonSerializable(typeof(ManifestSubmission))]

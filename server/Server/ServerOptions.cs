@@ -34,6 +34,7 @@ public sealed record ServerOptions
     public string? Python { get; init; }
     public int? Concurrency { get; init; }
     public string? Sandbox { get; init; }
+    public string? JobNetwork { get; init; }
     public TimeSpan? JobTimeout { get; init; }
     public long? MaxLogMb { get; init; }
     public TimeSpan? GracePeriod { get; init; }
@@ -65,6 +66,7 @@ public sealed record ServerOptions
           --python PATH           Python used for jobs (default $CI_PYTHON, else python3)
           --concurrency N         jobs run at the same time (default: processor count)
           --sandbox MODE          bwrap or none (default bwrap when installed, else none with a warning)
+          --job-network MODE      outbound, none or host (default outbound when pasta works here, else host with a warning)
           --job-timeout SECONDS   a job running longer is killed and fails (default 1800)
           --max-log-mb N          a job's log is cut at this size (default 10)
           --grace-seconds N       on shutdown, time running jobs get before they are stopped (default 10)
@@ -117,6 +119,7 @@ public sealed record ServerOptions
                     "--python" => options with { Python = NonEmpty(value) },
                     "--concurrency" => options with { Concurrency = Int(value, 1, 1024) },
                     "--sandbox" => options with { Sandbox = NonEmpty(value) },
+                    "--job-network" => options with { JobNetwork = NonEmpty(value) },
                     "--job-timeout" => options with { JobTimeout = TimeSpan.FromSeconds(Int(value, 1, 7 * 24 * 3600)) },
                     "--max-log-mb" => options with { MaxLogMb = Int(value, 1, 1_000_000) },
                     "--grace-seconds" => options with { GracePeriod = TimeSpan.FromSeconds(Int(value, 0, 3600)) },
