@@ -11,7 +11,7 @@ namespace Ci.Store;
 public sealed partial class SqliteStore : ICiStore, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c>.</summary>
-    public static int SchemaVersion => Migrations.Length;
+    public const int SchemaVersion = 4;
 
     const int BusyTimeoutMilliseconds = 10_000;
 
@@ -147,12 +147,13 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
             throw new StoreUnavailableException(
                 $"Database {DbPath} has schema version {version}; this program knows up to {SchemaVersion}. Upgrade ci.");
         }
-        // Versioned migrations: each runs once, in order, in this one transaction with the version bump.
-        for (var next = version + 1; next <= SchemaVersion; next++)
+        // Each step takes a database from the version before it to its own; a new file runs them all.
+        foreach (var (stepVersion, sql) in Migrations)
         {
+            if (version >= stepVersion) continue;
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = Migrations[next - 1] + $"\nPRAGMA user_version = {next};";
+            command.CommandText = sql + $"\nPRAGMA user_version = {stepVersion};";
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -160,11 +161,7 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
 
     // Guids are stored as lower-case text, not Microsoft.Data.Sqlite's default blob, so the file reads well by hand.
     // Email uniqueness ignores case (ASCII, as SQLite's lower() does); the email is kept as given.
-    // Migration n brings the schema from version n-1 to n. Append new ones; never edit a released one.
-    static readonly string[] Migrations =
-    [
-        // 1: users, keys, jobs and logs. IF NOT EXISTS: files made before versioning carry version 0 or 1.
-        """
+    const string Schema = """
         CREATE TABLE IF NOT EXISTS users (
             id          TEXT PRIMARY KEY NOT NULL,
             name        TEXT NOT NULL,
@@ -204,15 +201,17 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
             text    TEXT NOT NULL,
             PRIMARY KEY (job_id, seq)
         ) WITHOUT ROWID;
+        """;
 
-        """,
-        // 2: leases of runner processes (IJobLeases).
-        """
+    /// <summary>The schema's history: (version, the SQL that reaches it from the version before).</summary>
+    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema)];
+
+    // 4: leases of runner processes (IJobLeases).
+    const string LeasesSchema = """
         ALTER TABLE jobs ADD COLUMN runner_id TEXT;
         ALTER TABLE jobs ADD COLUMN lease_expires_at TEXT;
         ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
-        """,
-    ];
+        """;
 
     async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {

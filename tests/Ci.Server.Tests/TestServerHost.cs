@@ -39,6 +39,10 @@ public sealed class TestServerHost : IAsyncDisposable
     public LogBroadcaster Broadcaster => _app.Services.GetRequiredService<LogBroadcaster>();
     public RecordingDispatcher Dispatcher { get; }
     public string Directory => _directory;
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>An HTTP transport into the test server, for a <see cref="Ci.Core.Client.CiClient"/>.</summary>
+    public HttpMessageHandler Handler() => _app.GetTestServer().CreateHandler();
 
     /// <summary>A server on a fresh SQLite file, or a fresh database in the test cluster for <see cref="StoreKind.Postgres"/>.</summary>
     public static async Task<TestServerHost> StartAsync(

@@ -1,7 +1,10 @@
 using System.Net;
 using Ci.Core.Protocol;
 using Ci.Server.Api;
+using Ci.Server.Blobs;
 using Ci.Server.Jobs;
+using Ci.Server.Metrics;
+using Ci.Server.Web;
 using Ci.Server.Runner;
 using Ci.Server.Streaming;
 using Ci.Server.Uploads;
@@ -44,6 +47,7 @@ public static class ServerApp
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, CiJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(1, WebJsonContext.Default);
             json.SerializerOptions.Encoder = ApiErrors.RelaxedJson.Encoder;
         });
 
@@ -57,11 +61,19 @@ public static class ServerApp
         services.AddSingleton<IUserStore>(store);
         services.AddSingleton<IJobStore>(store);
         services.AddSingleton<IJobLeases>(store);
-        services.AddSingleton(new UploadValidator(options.UploadLimits, options.UploadTempDirectory ?? UploadTempDirectory(store, options)));
+        services.AddSingleton<ITestReportStore>(store);
+        services.AddSingleton<ISessionStore>(store);
+        services.AddSingleton<IJobStatistics>(store);
+        var incoming = options.UploadTempDirectory ?? UploadTempDirectory(store, options);
+        services.AddSingleton(new UploadValidator(options.UploadLimits, incoming));
+        services.AddBlobStore(options, store is SqliteStore s ? s.UploadsDirectory : Path.Combine(Path.GetTempPath(), $"ci-uploads-{options.Port}"), incoming);
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton(_ => new LogBroadcaster());
-        services.AddSingleton<IJobLogSink>(sp => sp.GetRequiredService<LogBroadcaster>());
+        services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<LogBroadcaster>(), options.KeepAliveInterval));
+        services.AddCiMetrics(options);
+        services.AddCiOpenApi();
+        services.AddSingleton(_ => EmbeddedAssets.Load(typeof(ServerApp).Assembly));
         services.AddSingleton<JobLifecycle>();
         // Before the runner: it must not pick up a job a dead process left "running". A shared store has no such
         // start-up step: runners on other hosts may be alive; expired leases tell which jobs lost their runner.
@@ -90,11 +102,17 @@ public static class ServerApp
     public static WebApplication MapServerApi(this WebApplication app)
     {
         app.UseApiErrors();
+        app.UseWebSecurityHeaders();
         app.MapHealth();
         if (app.Services.GetRequiredService<ServerOptions>().Role == ServerRole.Runner)
             return app;
         app.MapSubmit();
+        app.MapBlobs();
         app.MapJobs();
+        app.MapSessions();
+        app.MapWebApp();
+        app.MapMetrics();
+        app.MapCiOpenApi();
         return app;
     }
 

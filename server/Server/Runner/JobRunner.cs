@@ -1,4 +1,5 @@
 using Ci.Core.Protocol;
+using Ci.Server.Environments;
 using Ci.Server.Jobs;
 using Ci.Server.Uploads;
 using Ci.Store;
@@ -11,7 +12,8 @@ namespace Ci.Server.Runner;
 /// wakes an idle runner, and the first claim at start-up picks up jobs left queued. The heartbeat also recovers jobs
 /// of runners that died (their lease expired), here or on other hosts.
 /// </summary>
-public sealed partial class JobRunner(JobLifecycle lifecycle, RunningJobs running, RunnerOptions options, ILogger<JobRunner> logger)
+public sealed partial class JobRunner(
+    JobLifecycle lifecycle, ITestReportStore reports, RunningJobs running, RunnerOptions options, ILogger<JobRunner> logger)
     : BackgroundService
 {
     // A missed wake-up (another process queued a job while our notification connection was down) costs at most this.
@@ -27,6 +29,9 @@ public sealed partial class JobRunner(JobLifecycle lifecycle, RunningJobs runnin
     private readonly Sandbox _sandbox = Sandbox.Create(options.Sandbox, s_jobUser);
     // An unsandboxed job of another user reaches its workspace through the work root itself.
     private bool WorkRootTraversable => s_jobUser is not null && options.Sandbox == SandboxMode.None;
+    private readonly EnvironmentCache? _environments = options.EnvironmentCacheBytes > 0
+        ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, s_jobUser, logger)
+        : null;
     private PythonInterpreter? _python;
     private string? _pythonError;
 
@@ -41,12 +46,19 @@ public sealed partial class JobRunner(JobLifecycle lifecycle, RunningJobs runnin
         try
         {
             if (options.Sandbox == SandboxMode.None) LogNoSandbox(logger);
+            if (options.Network == JobNetworkMode.Host)
+            {
+                JobNetwork.Supports(JobNetworkMode.Outbound, out var networkProblem);
+                LogHostNetwork(logger, networkProblem ?? "--job-network host");
+            }
             (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, stoppingToken);
             if (_python is null) LogPythonBroken(logger, _pythonError!);
             else LogStarted(logger, RunnerId, options.Concurrency, options.Sandbox, _python.Executable, options.WorkRoot, options.Lease.TotalSeconds);
 
             JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
             JobWorkspace.DeleteLeftovers(options.WorkRoot);
+            if (options.Network != JobNetworkMode.Host) JobNetwork.DeleteLeftovers();
+            _environments?.Open();
             LogJobUser();
             _heartbeat = Task.Run(() => HeartbeatLoopAsync(_heartbeatStop.Token), CancellationToken.None);
             await ClaimLoopAsync(stoppingToken);
@@ -180,7 +192,7 @@ public sealed partial class JobRunner(JobLifecycle lifecycle, RunningJobs runnin
         var handBack = handle.Reason == StopReason.ShuttingDown && options.HandBackOnShutdown;
         outcome = handle.Reason switch
         {
-            StopReason.TimedOut => JobOutcome.Failed(JobLifecycle.TimedOutReason(options.JobTimeout)),
+            StopReason.TimedOut => JobOutcome.Failed(JobLifecycle.TimedOutReason(handle.Timeout)),
             StopReason.ShuttingDown => JobOutcome.Failed(JobLifecycle.ShutdownReason),
             StopReason.Cancelled => new JobOutcome(JobStatus.Cancelled, false, "Cancelled."),
             _ => outcome,
@@ -203,6 +215,9 @@ public sealed partial class JobRunner(JobLifecycle lifecycle, RunningJobs runnin
             }
             if (handle.Reason == StopReason.Cancelled) log.Close();
             else if (outcome.Reason is { } reason) await log.WriteStatusAsync(reason + "\n", cancellationToken);
+
+            // Before the job ends: a client that sees it end may ask for its report at once.
+            if (outcome.Report is { } report) await reports.SaveTestReportAsync(job.Id, report, cancellationToken);
 
             // Null: the job ended meanwhile (cancelled through the API, which told the watchers itself).
             var ended = await lifecycle.FinishAsync(job.Id, RunnerId, outcome.Status, outcome.Success, outcome.Reason, cancellationToken);
@@ -234,7 +249,9 @@ public sealed partial class JobRunner(JobLifecycle lifecycle, RunningJobs runnin
         if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
         // Only now: the job's user must never own a folder the server is still writing into.
         if (s_jobUser is not null) workspace.HandTo(s_jobUser);
-        return await new PythonRecipe(_python, _sandbox).RunAsync(jobId, workspace, log, running, cancellationToken);
+        using var network = options.Network == JobNetworkMode.Host ? null : JobNetwork.Create(jobId, options.Network, workspace.NetworkPidFile);
+        return await new PythonRecipe(_python, _sandbox, options.JobTimeout, network?.EnterCommand, _environments)
+            .RunAsync(jobId, workspace, log, running, cancellationToken);
     }
 
     private void LogJobUser()
@@ -312,6 +329,9 @@ public sealed partial class JobRunner(JobLifecycle lifecycle, RunningJobs runnin
 
     [LoggerMessage(LogLevel.Warning, "Job sandbox is off (--sandbox none, or bwrap is missing or does not work here: install bubblewrap): jobs see the whole file system, limited only by file permissions.")]
     private static partial void LogNoSandbox(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Jobs share the server's network: they can reach the CI server's port and every service on this host's loopback ({Reason}). Run the server as root with pasta installed (apt-get install passt) for --job-network outbound.")]
+    private static partial void LogHostNetwork(ILogger logger, string reason);
 
     [LoggerMessage(LogLevel.Information, "The server runs as root: jobs run as uid {Uid} without capabilities.")]
     private static partial void LogJobsUnprivileged(ILogger logger, uint uid);

@@ -86,8 +86,8 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications
         await transaction.CommitAsync(cancellationToken);
     }
 
-    // Migration n brings the schema from version n-1 to n. Append new ones; never edit a released one. The numbers
-    // follow SQLite's migrations (same features at the same version).
+    // Migration n brings the schema from version n-1 to n. Append new ones; never edit a released one. (The numbers
+    // are this store's own: SQLite's history differs.)
     static readonly string[] Migrations =
     [
         // 1: users, keys, jobs, logs, and uploads (in parts, so that runners on other hosts read them from here).
@@ -149,6 +149,34 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications
         ALTER TABLE jobs ADD COLUMN lease_expires_at timestamptz;
         ALTER TABLE jobs ADD COLUMN attempts integer NOT NULL DEFAULT 0;
         CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE status = 'running';
+        """,
+        // 3: test reports (ITestReportStore) and web sessions (ISessionStore).
+        """
+        CREATE TABLE test_reports (
+            job_id     uuid PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+            passed     integer NOT NULL,
+            failed     integer NOT NULL,
+            skipped    integer NOT NULL,
+            duration   double precision NOT NULL,
+            truncated  boolean NOT NULL
+        );
+        CREATE TABLE test_cases (
+            job_id   uuid NOT NULL REFERENCES test_reports (job_id) ON DELETE CASCADE,
+            seq      integer NOT NULL,
+            name     text NOT NULL,
+            outcome  text NOT NULL,
+            time     double precision NOT NULL,
+            message  text,
+            PRIMARY KEY (job_id, seq)
+        );
+        CREATE TABLE web_sessions (
+            id_hash     text PRIMARY KEY,
+            key_id      uuid NOT NULL REFERENCES api_keys (id),
+            csrf_token  text NOT NULL,
+            created_at  timestamptz NOT NULL,
+            expires_at  timestamptz NOT NULL
+        );
+        CREATE INDEX web_sessions_key ON web_sessions (key_id);
         """,
     ];
 
