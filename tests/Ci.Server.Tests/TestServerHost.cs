@@ -37,6 +37,7 @@ public sealed class TestServerHost : IAsyncDisposable
     public SqliteStore Store => _app.Services.GetRequiredService<SqliteStore>();
     public LogBroadcaster Broadcaster => _app.Services.GetRequiredService<LogBroadcaster>();
     public RecordingDispatcher Dispatcher { get; }
+    public IServiceProvider Services => _app.Services;
     public string Directory => _directory;
 
     public static async Task<TestServerHost> StartAsync(
