@@ -29,6 +29,7 @@ public class RunnerOptionsTests
             JobTimeout = TimeSpan.FromSeconds(7),
             GracePeriod = TimeSpan.FromSeconds(1),
             MaxExpandedMb = 5,
+            JobNetwork = "host",
             EnvCacheMb = 3,
         };
 
