@@ -4,6 +4,7 @@
 # suite (.ci/run never runs it): it takes 10-20 minutes and wants a quiet machine.
 #
 # Usage: tests/Ci.Benchmarks/scripts/run-all.sh [BIN_DIR]   (default artifacts/bin, after ./build.sh publish)
+#   Servers that run real jobs use --job-network host, like the pytest baseline beside them.
 #   RUNS=N          hyperfine runs of the slow commands (default 10); QUICK=1 skips BenchmarkDotNet and the
 #                   older scripts; OUT=FILE writes elsewhere than BENCHMARKS.md; PYTHON (default /usr/bin/python3)
 #                   must have pytest. Needs hyperfine, curl, zip, perf (optional), dotnet.
@@ -153,7 +154,7 @@ md "" "## 4. \`ci submit test\` on a one-test project against \`python3 -m pytes
   "\`pytest\` (already satisfied, so pip runs but downloads nothing). The cache-off rows are the old behaviour." "" \
   "| command | median | mean | ratio (median) | ratio (mean) | over pytest (median) |" "|---|---|---|---|---|---|"
 for cache in 2048 0; do
-  start_bench_server --submit-rate 0 --python "$PYTHON" --env-cache-mb "$cache"
+  start_bench_server --submit-rate 0 --python "$PYTHON" --job-network host --env-cache-mb "$cache"
   export CI_API_KEY=$KEY CI_SERVER_URL=http://127.0.0.1:$PORT
   hyperfine --warmup 2 --runs "$RUNS" --export-json "$TMP/submit-$cache.json" \
     "cd $TMP/p-plain && $PYTHON -m pytest -v -p no:cacheprovider" \
@@ -194,7 +195,7 @@ PY
 done
 chmod -R a+rX "$TMP/latency" "$TMP"/throughput*
 create_bench_store "$TMP/logs"
-start_bench_server --submit-rate 0 --python "$PYTHON" --max-log-mb 400
+start_bench_server --submit-rate 0 --python "$PYTHON" --job-network host --max-log-mb 400
 export CI_API_KEY=$KEY CI_SERVER_URL=http://127.0.0.1:$PORT
 (cd "$TMP/latency" && $PYTHON -m pytest -p no:cacheprovider | $HELP stamp >"$TMP/latency-local")
 (cd "$TMP/latency" && "$CI" submit test | $HELP stamp >"$TMP/latency-ci")
@@ -242,7 +243,7 @@ printf 'def test_ok():\n    pass\n' >"$TMP/watched/test_ok.py"
 chmod -R a+rX "$TMP/watched"
 (cd "$TMP/watched" && python3 -m zipfile -c ../watched.zip conftest.py test_ok.py)
 create_bench_store "$TMP/watch"
-start_bench_server --submit-rate 0 --python "$PYTHON"
+start_bench_server --submit-rate 0 --python "$PYTHON" --job-network host
 job=$(api -F "file=@$TMP/watched.zip" "http://127.0.0.1:$PORT/submit-async" | python3 -c 'import json, sys; print(json.load(sys.stdin)["job_id"])')
 for _ in $(seq 300); do
   [[ $(api "http://127.0.0.1:$PORT/jobs/$job" | python3 -c 'import json, sys; print(json.load(sys.stdin)["status"])') == running ]] && break
