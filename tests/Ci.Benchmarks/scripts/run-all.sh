@@ -43,9 +43,12 @@ api() { curl -fs -H "Authorization: Bearer $KEY" "$@"; }
 # client of this commit failing a submission whose contents the server lacks: see the notes); cancels any job it made.
 prime() {
   local out job
-  out=$(cd "$1" && "$CI" submit test --async 2>&1 || true)
-  job=$(grep -o 'Job submitted: [0-9a-f-]*' <<<"$out" | cut -d' ' -f3 || true)
-  if [[ -n "$job" ]]; then "$CI" cancel "$job" >/dev/null 2>&1 || true; fi
+  for _ in 1 2 3 4 5 6 7 8; do
+    out=$(cd "$1" && "$CI" submit test --async 2>&1 || true)
+    job=$(grep -o 'Job submitted: [0-9a-f-]*' <<<"$out" | cut -d' ' -f3 || true)
+    if [[ -n "$job" ]]; then "$CI" cancel "$job" >/dev/null 2>&1 || true; return 0; fi
+  done
+  echo "warning: could not submit $1: $out" >&2
 }
 wait_queue_empty() { # until no job of this store is queued or running (or 300 s)
   for _ in $(seq 3000); do
