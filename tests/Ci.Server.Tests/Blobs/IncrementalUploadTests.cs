@@ -116,7 +116,7 @@ public sealed class IncrementalUploadTests : IDisposable
     [Fact]
     public async Task A_server_without_incremental_uploads_gets_a_plain_zip()
     {
-        await using var server = await TestServerHost.StartAsync(o => o with { BlobStoreMb = 0 });
+        await using var server = await TestServerHost.StartAsync(configure: o => o with { BlobStoreMb = 0 });
         var (_, key) = await server.CreateUserAsync();
         var counting = new CountingHandler(server.Handler());
         using var client = Client(server, key, counting);
