@@ -158,6 +158,8 @@ public sealed class IncrementalUploadTests : IDisposable
         await using var events = client.SubmitStreamingAsync(_project, cancellationToken: Token).GetAsyncEnumerator(Token);
         Assert.True(await events.MoveNextAsync());
         var jobId = Assert.IsType<JobIdEvent>(events.Current).JobId;
+        Assert.True(await events.MoveNextAsync());
+        Assert.EndsWith($"/ui/jobs/{jobId}", Assert.IsType<JobPageEvent>(events.Current).Url);
         Assert.Equal([Guid.Parse(jobId)], server.Dispatcher.Queued);
         await server.StartJobAsync(Guid.Parse(jobId));
         await server.FinishAsync(Guid.Parse(jobId), success: true);
