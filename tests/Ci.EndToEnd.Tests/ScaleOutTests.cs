@@ -62,7 +62,15 @@ public sealed class ScaleOutTests
             await Task.CompletedTask;
         });
 
-        var events = await watching.WaitAsync(Long, Token);
+        List<SseEvent> events;
+        try
+        {
+            events = await watching.WaitAsync(TimeSpan.FromSeconds(60), Token);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException("The job never completed. Runner logs:\n" + string.Join("\n---\n", system.Runners.Select(r => r.Name + ":\n" + r.Process.StderrSoFar)));
+        }
 
         var log = string.Concat(events.Select(e => e.Text));
         Assert.Contains("The runner of this job stopped responding (lease expired): job re-queued to run again.", log);
