@@ -48,10 +48,15 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, Ti
         var created = await RunInJob(python.Executable, "-m", "venv", "--system-site-packages", "--without-pip", workspace.VirtualEnvironment);
         if (created is not { } createdCode) return Stopped();
         if (createdCode != 0) return JobOutcome.Failed($"Could not create the virtual environment (exit code {createdCode}).");
+        // A venv on the system's packages has no pytest command of its own: a project's `test = "pytest ..."` would
+        // start the system's, which does not see what was installed into the venv.
+        var commands = await RunInJob("/bin/sh", "-c", PytestCommandsScript, "sh", workspace.VirtualEnvironment);
+        if (commands is not { } commandsCode) return Stopped();
+        if (commandsCode != 0) return JobOutcome.Failed($"Could not prepare the virtual environment (exit code {commandsCode}).");
 
-        if (plan.Config.Install is { } commands)
+        if (plan.Config.Install is { } installCommands)
         {
-            foreach (var command in commands)
+            foreach (var command in installCommands)
             {
                 var installed = await RunInJob("/bin/sh", "-c", command);
                 if (installed is not { } installCode) return Stopped();
@@ -121,6 +126,12 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, Ti
         if (bootstrapped is not { } bootstrapCode) return Stopped();
         return bootstrapCode == 0 ? null : JobOutcome.Failed($"Could not install pip in the virtual environment (exit code {bootstrapCode}).");
     }
+
+    private const string PytestCommandsScript = """
+        for name in pytest py.test; do
+          [ -e "$1/bin/$name" ] || printf '#!/bin/sh\nexec "%s/bin/python" -m pytest "$@"\n' "$1" > "$1/bin/$name" && chmod +x "$1/bin/$name" || exit 1
+        done
+        """;
 
     // The runner turns the stop reason into the outcome; this value is never recorded.
     private static JobOutcome Stopped() => JobOutcome.Failed("stopped");
