@@ -77,7 +77,7 @@ public class ProjectConfigReaderTests
         Assert.Null(config);
         Assert.StartsWith("ci.toml: line ", error);
         Assert.Contains("not valid TOML", error);
-        Assert.DoesNotContain('\n', error);
+        Assert.DoesNotContain('\n', error!);
     }
 
     [Fact]
