@@ -11,7 +11,7 @@ namespace Ci.Store;
 public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposable, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     const int BusyTimeoutMilliseconds = 10_000;
 
@@ -183,7 +183,7 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
         """;
 
     /// <summary>The schema's history: (version, the SQL that reaches it from the version before).</summary>
-    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema)];
+    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema)];
 
     async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using Ci.Core.Protocol;
 using Ci.Server.Auth;
 using Ci.Server.Jobs;
 using Ci.Server.Streaming;
+using Ci.Server.Web;
 using Ci.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -69,7 +70,7 @@ public static class JobsApi
         if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
             return ApiErrors.NotFound();
         var counts = job.Status.IsFinal() ? await reports.GetTestCountsAsync([job.Id], cancellationToken) : null;
-        return TypedResults.Ok(job.ToSummary(counts?.GetValueOrDefault(job.Id)));
+        return WithWebLink(context, job.Id, TypedResults.Ok(job.ToSummary(counts?.GetValueOrDefault(job.Id))));
     }
 
     /// <summary>Extension: the job's test report; 404 when the job is not the caller's or has no report.</summary>
@@ -110,6 +111,7 @@ public static class JobsApi
         {
             start = replay ? new StreamStart.FromBeginning() : new StreamStart.ForwardOnly();
         }
+        WebLinks.Announce(context, job.Id);
         return new JobEventStreamResult(job.Id, start, AnnounceJobId: false);
     }
 
@@ -146,6 +148,12 @@ public static class JobsApi
             return null;
         var job = await store.GetJobAsync(jobId, cancellationToken);
         return job is not null && job.UserId == context.GetCaller().User.Id ? job : null;
+    }
+
+    private static T WithWebLink<T>(HttpContext context, Guid jobId, T result)
+    {
+        WebLinks.Announce(context, jobId);
+        return result;
     }
 
     private static JsonHttpResult<ErrorResponse> AlreadyEnded(JobStatus status) =>
