@@ -72,7 +72,8 @@ public class TestsCommandTests
     [Fact]
     public async Task Tests_of_an_unknown_job_says_not_found()
     {
-        using var ci = new CliRun(new FakeHttpHandler(FakeHttpHandler.Always(() => FakeHttpHandler.Json("""{"detail":"Job not found"}""", HttpStatusCode.NotFound))));
+        var notFound = FakeHttpHandler.Always(() => FakeHttpHandler.Json("""{"detail":"Job not found"}""", HttpStatusCode.NotFound));
+        using var ci = new CliRun(new FakeHttpHandler(notFound, notFound));
 
         var result = await ci.RunAsync("tests", JobId);
 
@@ -144,5 +145,20 @@ public class TestsCommandTests
         var result = await ci.RunAsync("config");
 
         Assert.Equal((1, "Error: Bad configuration: ci.toml: key 'tset': unknown setting (known: install, test, env, timeout).\n"), (result.ExitCode, result.Err));
+    }
+
+    [Fact]
+    public async Task Submit_dry_run_shows_the_recipe_and_uploads_nothing()
+    {
+        using var ci = new CliRun();
+        ci.Project.Write("pyproject.toml", "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n");
+        ci.Project.Write("src/pkg/__init__.py", "");
+
+        var result = await ci.RunAsync("submit", "test", "--dry-run");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("Recipe:\n", result.Out);
+        Assert.Contains("install: python -m pip install --no-build-isolation --no-deps -e . (if it fails: PYTHONPATH instead)\n", result.Out);
+        Assert.Empty(ci.Server.Requests);
     }
 }
