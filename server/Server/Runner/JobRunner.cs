@@ -53,7 +53,7 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
             }
             (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, stoppingToken);
             if (_python is null) LogPythonBroken(logger, _pythonError!);
-            else LogStarted(logger, options.Concurrency, options.Sandbox, _python.Executable, options.WorkRoot);
+            else LogStarted(logger, options.Concurrency, options.Sandbox, options.Network, _python.Executable, options.WorkRoot);
 
             JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
             JobWorkspace.DeleteLeftovers(options.WorkRoot);
@@ -274,8 +274,8 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
     [LoggerMessage(LogLevel.Error, "Jobs will fail: {Reason}")]
     private static partial void LogPythonBroken(ILogger logger, string reason);
 
-    [LoggerMessage(LogLevel.Information, "Job runner started: {Concurrency} at a time, sandbox {Sandbox}, Python {Python}, work folder {WorkRoot}.")]
-    private static partial void LogStarted(ILogger logger, int concurrency, SandboxMode sandbox, string python, string workRoot);
+    [LoggerMessage(LogLevel.Information, "Job runner started: {Concurrency} at a time, sandbox {Sandbox}, network {Network}, Python {Python}, work folder {WorkRoot}.")]
+    private static partial void LogStarted(ILogger logger, int concurrency, SandboxMode sandbox, JobNetworkMode network, string python, string workRoot);
 
     [LoggerMessage(LogLevel.Error, "Could not claim the next queued job.")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);
