@@ -37,8 +37,8 @@ public sealed class TestServerHost : IAsyncDisposable
     public SqliteStore Store => _app.Services.GetRequiredService<SqliteStore>();
     public LogBroadcaster Broadcaster => _app.Services.GetRequiredService<LogBroadcaster>();
     public RecordingDispatcher Dispatcher { get; }
-    public string Directory => _directory;
     public IServiceProvider Services => _app.Services;
+    public string Directory => _directory;
 
     /// <summary>An HTTP transport into the test server, for a <see cref="Ci.Core.Client.CiClient"/>.</summary>
     public HttpMessageHandler Handler() => _app.GetTestServer().CreateHandler();
