@@ -14,7 +14,7 @@ source "$SCRIPTS/bench-env.sh"
 RUNS=${RUNS:-5}
 
 TREE=$TMP/tree
-python3 "$SCRIPTS/gen-tree.py" "$TREE"
+python3 "$SCRIPTS/gen-tree.py" "$TREE" ${TREE_ARGS:-}
 echo "tree: $(find "$TREE" -type f | wc -l) files, $(du -sb "$TREE" | cut -f1) bytes; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
 
 cat >"$TMP/pyzip.py" <<'PY'
