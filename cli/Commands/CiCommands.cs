@@ -17,6 +17,8 @@ internal static class CiCommands
         new("wait", RequiredArgument: "job-id"),
         new("list"),
         new("cancel", RequiredArgument: "job-id"),
+        new("tests", RequiredArgument: "job-id"),
+        new("config"),
     ];
 
     /// <summary>

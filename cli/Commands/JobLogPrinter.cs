@@ -10,9 +10,11 @@ internal static class JobLogPrinter
     /// <summary>
     /// Writes log data to stdout exactly as sent (flushed per event) and the job id banner to stderr, with the
     /// job's web page when the server announces one; returns the exit code the <see cref="CompleteEvent"/>
-    /// decides: 0 passed, 1 failed.
+    /// decides: 0 passed, 1 failed. With a client, the job's test summary follows on stderr
+    /// (<see cref="TestSummaryPrinter"/>).
     /// </summary>
-    public static async Task<int> PrintAsync(IAsyncEnumerable<JobEvent> events, IOStreams streams, CancellationToken cancellationToken)
+    public static async Task<int> PrintAsync(IAsyncEnumerable<JobEvent> events, IOStreams streams, CancellationToken cancellationToken,
+        CiClient? client = null, string? jobId = null)
     {
         // The banner's last lines wait for the page link, which comes right after the job id when there is one.
         string? bannerJobId = null;
@@ -26,6 +28,7 @@ internal static class JobLogPrinter
             switch (jobEvent)
             {
                 case JobIdEvent started:
+                    jobId = started.JobId;
                     await streams.Err.WriteLineAsync($"Job ID: {started.JobId}");
                     bannerJobId = started.JobId;
                     break;
@@ -42,6 +45,7 @@ internal static class JobLogPrinter
                     await streams.Out.FlushAsync(cancellationToken);
                     break;
                 case CompleteEvent complete:
+                    if (client is not null && jobId is not null) await TestSummaryPrinter.PrintAsync(client, jobId, streams, cancellationToken);
                     return complete.Success ? ExitCodes.Success : ExitCodes.Failure;
             }
         }

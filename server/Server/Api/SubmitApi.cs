@@ -1,5 +1,6 @@
 using Ci.Core.Protocol;
 using Ci.Server.Auth;
+using Ci.Server.Blobs;
 using Ci.Server.Jobs;
 using Ci.Server.Metrics;
 using Ci.Server.Web;
@@ -35,7 +36,10 @@ public static class SubmitApi
     {
         var services = context.RequestServices;
         var caller = context.GetCaller();
-        var uploadPath = await services.GetRequiredService<UploadValidator>().ReceiveAsync(context.Request, cancellationToken);
+        // A manifest submission (incremental upload) ends as the same checked zip a multipart upload does.
+        var uploadPath = WorkspaceAssembler.IsManifestSubmission(context.Request) && services.GetService<WorkspaceAssembler>() is { } assembler
+            ? await assembler.ReceiveAsync(context.Request, caller.User.Id, cancellationToken)
+            : await services.GetRequiredService<UploadValidator>().ReceiveAsync(context.Request, cancellationToken);
         services.GetRequiredService<CiMetrics>().UploadAccepted(new FileInfo(uploadPath).Length);
         var jobId = Guid.NewGuid();
         try

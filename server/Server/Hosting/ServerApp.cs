@@ -1,6 +1,7 @@
 using System.Net;
 using Ci.Core.Protocol;
 using Ci.Server.Api;
+using Ci.Server.Blobs;
 using Ci.Server.Jobs;
 using Ci.Server.Metrics;
 using Ci.Server.Web;
@@ -48,10 +49,13 @@ public static class ServerApp
         services.AddSingleton(_ => store); // A factory, so the container disposes it at shutdown.
         services.AddSingleton<IUserStore>(store);
         services.AddSingleton<IJobStore>(store);
+        services.AddSingleton<ITestReportStore>(store);
         services.AddSingleton<ISessionStore>(store);
         services.AddSingleton<IJobStatistics>(store);
         // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
-        services.AddSingleton(new UploadValidator(options.UploadLimits, options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming")));
+        var incoming = options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming");
+        services.AddSingleton(new UploadValidator(options.UploadLimits, incoming));
+        services.AddBlobStore(options, store.UploadsDirectory, incoming);
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));
@@ -75,6 +79,7 @@ public static class ServerApp
         app.UseWebSecurityHeaders();
         app.MapHealth();
         app.MapSubmit();
+        app.MapBlobs();
         app.MapJobs();
         app.MapSessions();
         app.MapWebApp();
