@@ -36,7 +36,7 @@ public sealed class LargeLogMeasurement(Chromium chromium, ITestOutputHelper out
             await server.LogAsync(job.Id, string.Concat(Enumerable.Range(0, count).Select(i => string.Format(CultureInfo.InvariantCulture, line, start + i + 1))));
         }
         await server.FinishAsync(job.Id, success: true);
-        output.WriteLine($"stored {total:N0} lines ({megabytes} MB) in {fill.Elapsed.TotalSeconds:F1} s");
+        Report($"stored {total:N0} lines ({megabytes} MB) in {fill.Elapsed.TotalSeconds:F1} s");
 
         var page = await chromium.NewPageAsync();
         await page.GotoAsync($"{server.Url}/ui/");
@@ -65,16 +65,23 @@ public sealed class LargeLogMeasurement(Chromium chromium, ITestOutputHelper out
         await Expect(page.Locator($"#L{target}")).ToBeInViewportAsync();
         jump.Stop();
 
-        output.WriteLine($"status: {status}");
-        output.WriteLine($"first log line on the page: {firstLineMs:F0} ms after navigation");
-        output.WriteLine($"whole log received: {allMs / 1000:F1} s after navigation");
-        output.WriteLine($"JS heap used: {metrics["JSHeapUsedSize"] / 1048576:F0} MB (total {metrics["JSHeapTotalSize"] / 1048576:F0} MB)");
-        output.WriteLine($"DOM nodes: {metrics["Nodes"]:F0}, log lines in the DOM: {domLines}");
-        output.WriteLine($"jump to line {target:N0}: {jump.ElapsedMilliseconds} ms");
-        output.WriteLine($"Chromium resident memory (all processes): {ChromiumRssMb()} MB");
+        Report($"status: {status}");
+        Report($"first log line on the page: {firstLineMs:F0} ms after navigation");
+        Report($"whole log received: {allMs / 1000:F1} s after navigation");
+        Report($"JS heap used: {metrics["JSHeapUsedSize"] / 1048576:F0} MB (total {metrics["JSHeapTotalSize"] / 1048576:F0} MB)");
+        Report($"DOM nodes: {metrics["Nodes"]:F0}, log lines in the DOM: {domLines}");
+        Report($"jump to line {target:N0}: {jump.ElapsedMilliseconds} ms");
+        Report($"Chromium resident memory (all processes): {ChromiumRssMb()} MB");
         Assert.Contains("end of log", status);
         Assert.InRange(domLines, 1, 200);
         await page.Context.CloseAsync();
+    }
+
+    private void Report(string line)
+    {
+        output.WriteLine(line);
+        // Also kept beside the screenshots, since test output is shown only for failures.
+        File.AppendAllText(Path.Combine(Artifacts.Screenshots, "..", "large-log-measurement.txt"), line + "\n");
     }
 
     /// <summary>The resident memory of every Chromium process on the machine (Linux /proc), in MB.</summary>

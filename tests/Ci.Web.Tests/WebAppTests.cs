@@ -124,10 +124,12 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
         await Expect(page.Locator("#log-status")).ToContainTextAsync("400 lines");
         await Expect(page.Locator("#L1")).ToBeInViewportAsync();
 
-        // Line numbers are links.
+        // Line numbers are links, followed in place: the page is not rebuilt (nor the log fetched again).
+        await page.Locator("#log").EvaluateAsync("e => e.dataset.marker = 'same page'");
         await page.Locator("#L2 a.ln").ClickAsync();
         Assert.EndsWith("#L2", page.Url);
         await Expect(page.Locator("#L2")).ToHaveClassAsync("log-line target");
+        Assert.Equal("same page", await page.Locator("#log").GetAttributeAsync("data-marker"));
         var linked = await page.Context.NewPageAsync();
         await linked.GotoAsync($"{server.Url}/ui/jobs/{job.Id}#L250");
         await Expect(linked.Locator("#L250")).ToBeInViewportAsync();
