@@ -5,7 +5,7 @@ using Ci.Admin.Commands;
 using Ci.Store;
 using ConsoleAppFramework;
 
-// ci-admin: users and API keys, straight on the server's store. `--db PATH` (else $CI_DB_PATH, else the shared
+// ci-admin: users and API keys, straight on the server's store. `--db PATH|URI` (else $CI_DB_PATH, else the shared
 // default of StorePaths) may come before the command or after it: `ci-admin --db X user list` and
 // `ci-admin user list --db X` are the same.
 
@@ -24,14 +24,14 @@ ConsoleApp.Version = typeof(AdminConsole).Assembly
 
 string? dbOption = null;
 var console = new AdminConsole(Console.Out, Console.Error,
-    async cancellationToken => await SqliteStore.OpenAsync(StorePaths.Resolve(dbOption), cancellationToken));
+    async cancellationToken => await StoreLocation.OpenAsync(dbOption, cancellationToken));
 ConsoleApp.ServiceProvider = new AdminServices(console);
 
 var app = ConsoleApp.Create();
 app.ConfigureGlobalOptions((ref builder) =>
 {
     dbOption = builder.AddGlobalOption<string?>("--db",
-        "SQLite database file (default: $CI_DB_PATH, else ~/.local/share/ci/ci.db)");
+        "SQLite database file or postgresql://user@host:port/dbname URI (default: $CI_DB_PATH, else ~/.local/share/ci/ci.db)");
     return dbOption ?? "";
 });
 app.Add<UserCommands>("user");
