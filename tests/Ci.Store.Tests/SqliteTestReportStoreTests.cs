@@ -78,18 +78,33 @@ public class SqliteTestReportStoreTests
     [Fact]
     public async Task A_version_1_database_upgrades_in_place_and_keeps_its_jobs()
     {
-        await using var temp = await TempStore.CreateAsync();
-        var jobId = await NewJobAsync(temp);
-        await temp.Store.DisposeAsync();
-        // Back to what version 1 wrote: no report tables.
-        await SqliteStoreSchemaTests.ScalarAsync<long>(temp.DbPath, "DROP TABLE test_cases; DROP TABLE test_reports; PRAGMA user_version = 1; SELECT 0;");
+        var folder = Directory.CreateTempSubdirectory("ci-store-v1");
+        var path = Path.Combine(folder.FullName, "ci.db");
+        var jobId = Guid.NewGuid();
+        // What version 1 wrote: users, keys, jobs and logs, no report tables.
+        await SqliteStoreSchemaTests.ScalarAsync<long>(path, $"""
+            CREATE TABLE users (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, created_at TEXT NOT NULL, is_active INTEGER NOT NULL DEFAULT 1);
+            CREATE UNIQUE INDEX users_email_unique ON users (lower(email));
+            CREATE TABLE api_keys (id TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL REFERENCES users (id), name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, last_used_at TEXT, is_active INTEGER NOT NULL DEFAULT 1);
+            CREATE INDEX api_keys_user ON api_keys (user_id);
+            CREATE TABLE jobs (id TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL REFERENCES users (id), status TEXT NOT NULL, success INTEGER, created_at TEXT NOT NULL, start_time TEXT, end_time TEXT, reason TEXT);
+            CREATE INDEX jobs_user_created ON jobs (user_id, created_at DESC);
+            CREATE INDEX jobs_status_created ON jobs (status, created_at);
+            CREATE TABLE job_logs (job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE, seq INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
+            INSERT INTO users VALUES ('{Guid.NewGuid():D}', 'Old', 'old@example.com', '2025-10-13T10:30:00.000Z', 1);
+            INSERT INTO jobs (id, user_id, status, success, created_at) SELECT '{jobId:D}', id, 'completed', 1, '2025-10-13T10:30:00.000Z' FROM users;
+            PRAGMA user_version = 1;
+            SELECT 0;
+            """);
 
-        await temp.ReopenAsync();
-
-        Assert.Equal(SqliteStore.SchemaVersion, await SqliteStoreSchemaTests.ScalarAsync<long>(temp.DbPath, "PRAGMA user_version;"));
-        Assert.NotNull(await temp.Store.GetJobAsync(jobId, Ct));
-        await temp.Store.SaveTestReportAsync(jobId, Report, Ct);
-        Assert.NotNull(await temp.Store.GetTestReportAsync(jobId, Ct));
+        await using (var store = await SqliteStore.OpenAsync(path, Ct))
+        {
+            Assert.Equal(SqliteStore.SchemaVersion, await SqliteStoreSchemaTests.ScalarAsync<long>(path, "PRAGMA user_version;"));
+            Assert.Equal(JobStatus.Completed, (await store.GetJobAsync(jobId, Ct))!.Status);
+            await store.SaveTestReportAsync(jobId, Report, Ct);
+            Assert.NotNull(await store.GetTestReportAsync(jobId, Ct));
+        }
         SqliteConnection.ClearAllPools();
+        folder.Delete(recursive: true);
     }
 }
