@@ -17,6 +17,7 @@ internal static class CiCommands
         new("wait", RequiredArgument: "job-id"),
         new("list"),
         new("cancel", RequiredArgument: "job-id"),
+        new("pack"),
         new("tests", RequiredArgument: "job-id"),
         new("config"),
     ];
