@@ -150,16 +150,16 @@ internal sealed class JobBoard
             case ConsoleKey.Escape or ConsoleKey.Backspace or ConsoleKey.LeftArrow:
                 return BoardAction.CloseLog;
             case ConsoleKey.UpArrow:
-                LogScroll = Math.Min(LogScroll + 1, Math.Max(0, Log.LineCount - 1));
+                ScrollLog(1);
                 break;
             case ConsoleKey.DownArrow:
-                LogScroll = Math.Max(0, LogScroll - 1);
+                ScrollLog(-1);
                 break;
             case ConsoleKey.PageUp:
-                LogScroll = Math.Min(LogScroll + 10, Math.Max(0, Log.LineCount - 1));
+                ScrollLog(10);
                 break;
             case ConsoleKey.PageDown:
-                LogScroll = Math.Max(0, LogScroll - 10);
+                ScrollLog(-10);
                 break;
             case ConsoleKey.End:
                 LogScroll = 0;
@@ -167,6 +167,8 @@ internal sealed class JobBoard
         }
         return BoardAction.None;
     }
+
+    private void ScrollLog(int lines) => LogScroll = Math.Clamp(LogScroll + lines, 0, Math.Max(0, Log.LineCount - 1));
 
     private void StartFilter()
     {

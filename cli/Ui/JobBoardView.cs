@@ -1,4 +1,6 @@
 using System.Globalization;
+using Ci.Cli.Commands;
+using Ci.Cli.Terminal;
 using Ci.Core.Protocol;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -8,16 +10,19 @@ namespace Ci.Cli.Ui;
 /// <summary>Draws a <see cref="JobBoard"/> as one screen: a title line, the job table or the open log, and a key/prompt line.</summary>
 internal static class JobBoardView
 {
-    private const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
     private static readonly Style Dim = new(Color.Grey);
     private static readonly Style Selected = new(decoration: Decoration.Invert);
 
     /// <summary>The whole screen for a terminal of <paramref name="width"/> by <paramref name="height"/>.</summary>
     public static IRenderable Render(JobBoard board, string server, int width, int height)
     {
-        var bodyHeight = Math.Max(1, height - 2);
-        var body = board.LogJobId is { } jobId ? RenderLog(board, jobId, bodyHeight) : RenderList(board, bodyHeight);
-        return new Rows(Title(board, server, width), body, Footer(board, width));
+        // One line less than the terminal: a live display keeps the last line for its cursor. Lines are cut to the
+        // width, never wrapped, so the footer stays on the bottom line.
+        var bodyHeight = Math.Max(1, height - 3);
+        var body = board.LogJobId is { } jobId ? RenderLog(board, jobId, bodyHeight, width) : RenderList(board, bodyHeight, width);
+        while (body.Count < bodyHeight)
+            body.Add(new Text(""));
+        return new Rows([Title(board, server, width), .. body, Footer(board, width)]);
     }
 
     private static IRenderable Title(JobBoard board, string server, int width)
@@ -30,9 +35,9 @@ internal static class JobBoardView
         return new Text(Fit(text, width), new Style(decoration: Decoration.Bold));
     }
 
-    private static IRenderable RenderList(JobBoard board, int height)
+    private static List<IRenderable> RenderList(JobBoard board, int height, int width)
     {
-        var lines = new List<IRenderable> { new Text(Row("JOB ID", "STATUS", "START TIME", "END TIME", "SUCCESS"), Dim) };
+        var lines = new List<IRenderable> { new Text(Fit(ListCommand.Row("JOB ID", "STATUS", "START TIME", "END TIME", "SUCCESS"), width), Dim) };
         if (board.Visible.Count == 0)
         {
             lines.Add(new Text(board.Filter is null ? "No jobs found." : "No jobs with this status.", Dim));
@@ -43,23 +48,25 @@ internal static class JobBoardView
         foreach (var (job, index) in board.Visible.Select((job, index) => (job, index)).Skip(first).Take(rows))
         {
             var success = job.Success switch { true => "✓", false => "✗", null => "-" };
-            var row = Row(job.JobId, job.Status.ToWire(), Time(job.StartTime), Time(job.EndTime), success);
+            // The columns of `ci list`, so the two read alike.
+            var row = ListCommand.Row(job.JobId, job.Status.ToWire(), ListCommand.Time(job.StartTime), ListCommand.Time(job.EndTime), success);
+            row = Fit(row, width);
             lines.Add(index == board.Selected ? new Text(row, Selected) : new Text(row, new Style(StatusColor(job))));
         }
-        return new Rows(lines);
+        return lines;
     }
 
-    private static IRenderable RenderLog(JobBoard board, string jobId, int height)
+    private static List<IRenderable> RenderLog(JobBoard board, string jobId, int height, int width)
     {
         var status = board.Log.Success switch
         {
             true => new Text("── passed ──", new Style(Color.Green)),
             false => new Text("── failed ──", new Style(Color.Red)),
-            null => new Text($"── {jobId}: streaming… ──", Dim),
+            null => new Text(Fit($"── {jobId}: streaming… ──", width), Dim),
         };
-        var lines = board.Log.Tail(Math.Max(1, height - 1), board.LogScroll).Select(line => (IRenderable)new Text(line)).ToList();
+        var lines = board.Log.Tail(Math.Max(1, height - 1), board.LogScroll).Select(line => (IRenderable)new Text(Fit(line, width))).ToList();
         lines.Add(status);
-        return new Rows(lines);
+        return lines;
     }
 
     private static IRenderable Footer(JobBoard board, int width)
@@ -75,20 +82,14 @@ internal static class JobBoardView
         return new Text(Fit(text, width), style);
     }
 
-    private static Color StatusColor(JobSummary job) => job.Status switch
+    // The colours of `ci list`, in Spectre's terms.
+    private static Color StatusColor(JobSummary job) => ListCommand.StatusColor(job) switch
     {
-        JobStatus.Completed when job.Success == true => Color.Green,
-        JobStatus.Completed or JobStatus.Failed => Color.Red,
-        JobStatus.Queued or JobStatus.Running => Color.Yellow,
+        AnsiColor.Green => Color.Green,
+        AnsiColor.Red => Color.Red,
+        AnsiColor.Yellow => Color.Yellow,
         _ => Color.Grey,
     };
-
-    // The columns of `ci list`, so the two read alike.
-    private static string Row(string jobId, string status, string start, string end, string success) =>
-        $"{jobId,-38} {status,-12} {start,-22} {end,-22} {success}";
-
-    private static string Time(DateTime? time) =>
-        time is { } t ? t.ToString(TimeFormat, CultureInfo.InvariantCulture) : "N/A";
 
     private static string Fit(string text, int width) => text.Length <= width ? text : text[..Math.Max(0, width - 1)] + "…";
 }
