@@ -1,4 +1,3 @@
-using System.Reflection;
 using ConsoleAppFramework;
 
 namespace Ci.CommandLine;
@@ -16,29 +15,23 @@ internal static class ConsoleAppOutput
         ConsoleApp.Log = message => output.WriteLine(
             message.StartsWith("Usage: ", StringComparison.Ordinal) ? $"Usage: {program} " + message["Usage: ".Length..] : message);
         ConsoleApp.LogError = message => error.WriteLine(message);
-        ConsoleApp.Version = VersionLine(typeof(ConsoleAppOutput).Assembly);
+        ConsoleApp.Version = VersionLine;
     }
 
     /// <summary>
     /// <c>0.1.0 (commit 327d009e1f2a, built 2026-11-30T10:21:03Z)</c>: the version first (what the programs printed
-    /// alone before), then the commit and build date stamped at build time, when known.
+    /// alone before), then the commit and build date stamped at build time (<see cref="BuildInfo"/>), when known.
     /// </summary>
-    public static string VersionLine(Assembly assembly)
+    public static string VersionLine => Format(BuildInfo.Version, BuildInfo.Commit, BuildInfo.BuildDate);
+
+    /// <summary>The version line for these values; an empty commit or date is left out.</summary>
+    public static string Format(string version, string commit, string buildDate)
     {
-        var version = (assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
-        string? commit = null, built = null;
-        foreach (var metadata in assembly.GetCustomAttributes<AssemblyMetadataAttribute>())
-        {
-            if (metadata.Key == "Commit" && !string.IsNullOrEmpty(metadata.Value))
-                commit = metadata.Value.Length > 12 ? metadata.Value[..12] : metadata.Value;
-            else if (metadata.Key == "BuildDate" && !string.IsNullOrEmpty(metadata.Value))
-                built = metadata.Value;
-        }
         var details = new List<string>();
-        if (commit is not null)
-            details.Add($"commit {commit}");
-        if (built is not null)
-            details.Add($"built {built}");
+        if (commit.Length > 0)
+            details.Add($"commit {(commit.Length > 12 ? commit[..12] : commit)}");
+        if (buildDate.Length > 0)
+            details.Add($"built {buildDate}");
         return details.Count == 0 ? version : $"{version} ({string.Join(", ", details)})";
     }
 }
