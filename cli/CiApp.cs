@@ -31,6 +31,8 @@ internal static class CiApp
         app.Add<ListCommand>();
         app.Add<CancelCommand>();
         app.Add<UiCommand>();
+        app.Add<TestsCommand>();
+        app.Add<ConfigCommand>();
         await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);
 
         var exitCode = Environment.ExitCode;

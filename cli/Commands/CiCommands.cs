@@ -15,6 +15,8 @@ internal static class CiCommands
         new("list"),
         new("cancel", RequiredArgument: "job-id"),
         new("ui"),
+        new("tests", RequiredArgument: "job-id"),
+        new("config"),
     ];
 
     /// <summary>

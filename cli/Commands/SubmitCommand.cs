@@ -25,7 +25,7 @@ internal sealed class SubmitCommand(CliServices services)
                 return ExitCodes.Success;
             }
             return await JobLogPrinter.PrintAsync(
-                client.SubmitStreamingAsync(services.WorkingDirectory, progress, cancellationToken), streams, cancellationToken);
+                client.SubmitStreamingAsync(services.WorkingDirectory, progress, cancellationToken), streams, cancellationToken, client);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -17,7 +17,7 @@ namespace Ci.Core.Client;
 /// jobs. One instance holds one pooled <see cref="HttpClient"/>; reuse it and dispose it when done.
 /// Failures surface as <see cref="CiException"/> subclasses whose messages are sentences for a user.
 /// </summary>
-public sealed class CiClient : IDisposable
+public sealed partial class CiClient : IDisposable
 {
     private const string EventStreamMediaType = "text/event-stream";
 
@@ -70,14 +70,7 @@ public sealed class CiClient : IDisposable
         IProgress<ProjectZipProgress>? zipProgress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         RequireKey();
-        await using var zip = await ZipToTemporaryFileAsync(projectDirectory, zipProgress, cancellationToken).ConfigureAwait(false);
-        var response = await SendAsync(() =>
-            {
-                var request = UploadRequest("submit-stream", zip);
-                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
-                return request;
-            },
-            RetryKind.Submission, HttpCompletionOption.ResponseHeadersRead, jobId: null, cancellationToken, cancellationToken, zip).ConfigureAwait(false);
+        var response = await SubmitProjectAsync("submit-stream", projectDirectory, zipProgress, streaming: true, cancellationToken).ConfigureAwait(false);
         await foreach (var jobEvent in FollowAsync(response, jobId: null, fromBeginning: true, cancellationToken).ConfigureAwait(false))
             yield return jobEvent;
     }
@@ -90,9 +83,7 @@ public sealed class CiClient : IDisposable
         CancellationToken cancellationToken = default)
     {
         RequireKey();
-        await using var zip = await ZipToTemporaryFileAsync(projectDirectory, zipProgress, cancellationToken).ConfigureAwait(false);
-        using var response = await SendAsync(() => UploadRequest("submit-async", zip),
-            RetryKind.Submission, HttpCompletionOption.ResponseContentRead, jobId: null, cancellationToken, cancellationToken, zip).ConfigureAwait(false);
+        using var response = await SubmitProjectAsync("submit-async", projectDirectory, zipProgress, streaming: false, cancellationToken).ConfigureAwait(false);
         var answer = await ReadJsonAsync(response, CiJsonContext.Default.SubmitAsyncResponse, cancellationToken).ConfigureAwait(false);
         return answer.JobId;
     }
@@ -140,6 +131,29 @@ public sealed class CiClient : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         RequireKey();
         return GetJsonAsync(JobPath(jobId), jobId, CiJsonContext.Default.JobSummary, cancellationToken);
+    }
+
+    /// <summary>
+    /// The job's test report (<c>GET /jobs/{id}/tests</c>, an extension); null when the job has none (its test
+    /// command is not pytest, it has not ended, or the server predates reports).
+    /// </summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="CiJobNotFoundException">No such job for this user.</exception>
+    public async Task<TestReport?> GetTestReportAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        RequireKey();
+        try
+        {
+            return await GetJsonAsync(JobPath(jobId) + "/tests", jobId, CiJsonContext.Default.TestReport, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiJobNotFoundException)
+        {
+            // The same 404 says "no such job" and "no report": the job itself tells which.
+            await GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
     }
 
     /// <summary>Stops a queued or running job (<c>POST /jobs/{id}/cancel</c>).</summary>
@@ -224,29 +238,32 @@ public sealed class CiClient : IDisposable
     /// <param name="jobId">The job the request is about, so a 404 can name it.</param>
     /// <param name="requestToken">The caller's token, possibly linked with a request timeout.</param>
     /// <param name="callerToken">The caller's token alone: cancelling it is not a timeout.</param>
-    /// <param name="upload">The uploaded zip, if any: if it was read from, the body may have reached the server.</param>
+    /// <param name="uploadStarted">For an upload: whether its body began to be sent (then it may have reached the server).</param>
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> newRequest, RetryKind retry, HttpCompletionOption completion,
-        string? jobId, CancellationToken requestToken, CancellationToken callerToken, Stream? upload = null)
+        string? jobId, CancellationToken requestToken, CancellationToken callerToken, Func<bool>? uploadStarted = null)
     {
         var retries = 0;
         var rateLimitWaited = false;
         while (true)
         {
-            if (upload is not null)
-                upload.Position = 0;
-            // Not disposed: that would close the zip a retry sends again; the caller disposes the zip.
             var request = newRequest();
             HttpResponseMessage response;
             try
             {
                 response = await _http.SendAsync(request, completion, requestToken).ConfigureAwait(false);
             }
+            catch (HttpRequestException e) when (e.InnerException is CiProjectReadException unreadable)
+            {
+                // A file of the project, not the network, stopped the upload: say which.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unreadable);
+                throw;
+            }
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !callerToken.IsCancellationRequested))
             {
                 var repeatable = retry switch
                 {
                     RetryKind.Idempotent => e is not OperationCanceledException || IsConnectTimeout(e),
-                    RetryKind.UnsentOnly or RetryKind.Submission => IsConnectFailure(e) && (upload is null || upload.Position == 0),
+                    RetryKind.UnsentOnly or RetryKind.Submission => IsConnectFailure(e) && (uploadStarted is null || !uploadStarted()),
                     _ => false,
                 };
                 if (repeatable && retries < _options.RetryDelays.Count)
@@ -466,40 +483,40 @@ public sealed class CiClient : IDisposable
         return new CiConnectionException($"The connection to the CI server at {ServerUrl.OriginalString} was lost before {job} ended{reason}", error);
     }
 
-    private async Task<FileStream> ZipToTemporaryFileAsync(string projectDirectory, IProgress<ProjectZipProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Submits the project to <paramref name="path"/>: incrementally (manifest, missing contents, then the
+    /// manifest's id) when the server supports it, otherwise as a zip packed straight into the request body.
+    /// </summary>
+    private async Task<HttpResponseMessage> SubmitProjectAsync(string path, string projectDirectory, IProgress<ProjectZipProgress>? progress,
+        bool streaming, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_options.TemporaryDirectory ?? Path.GetTempPath(), $"ci-upload-{Guid.NewGuid():N}.zip");
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.None,
-            Options = FileOptions.Asynchronous | FileOptions.DeleteOnClose,
-        };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        var file = new FileStream(path, options);
-        try
-        {
-            await ProjectZip.CreateAsync(projectDirectory, file, progress, cancellationToken).ConfigureAwait(false);
-            file.Position = 0;
-            return file;
-        }
-        catch
-        {
-            await file.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var files = ProjectZip.ListFiles(projectDirectory);
+        if (_options.IncrementalUploads
+            && await TrySubmitIncrementalAsync(path, files, progress, streaming, cancellationToken).ConfigureAwait(false) is { } response)
+            return response;
+        StreamedContent? zip = null;
+        return await SendAsync(() =>
+            {
+                zip = new StreamedContent((stream, token) => ZipPacker.WriteAsync(files, stream, progress, token));
+                return SubmitRequest(path, UploadContent(zip), streaming);
+            },
+            RetryKind.Submission, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead,
+            jobId: null, cancellationToken, cancellationToken, () => zip?.Started == true).ConfigureAwait(false);
+    }
+
+    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, bool streaming)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        if (streaming)
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
+        return request;
     }
 
     // The original server (FastAPI) wants field "file" with a filename; quoting is spelled out because
     // .NET would otherwise add filename* and a quoted boundary, which not every multipart parser accepts.
-    private static HttpRequestMessage UploadRequest(string path, Stream zip) => new(HttpMethod.Post, path) { Content = UploadContent(zip) };
-
-    private static MultipartFormDataContent UploadContent(Stream zip)
+    private static MultipartFormDataContent UploadContent(HttpContent file)
     {
         var boundary = "ci-" + Guid.NewGuid().ToString("N");
-        var file = new StreamContent(zip, 81920);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
         file.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data") { Name = "\"file\"", FileName = "\"project.zip\"" };
         var content = new MultipartFormDataContent(boundary) { file };

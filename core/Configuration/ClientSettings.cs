@@ -37,9 +37,11 @@ public sealed record ClientSettings(Uri ServerUrl, string? ApiKey)
     public static ClientSettings Resolve(string? apiKeyOption, Func<string, string?> getEnvironmentVariable, string? homeDirectory)
     {
         ArgumentNullException.ThrowIfNull(getEnvironmentVariable);
-        var config = ReadConfigFile(homeDirectory);
-        var apiKey = FirstNonEmpty(apiKeyOption, getEnvironmentVariable(ApiKeyVariable), config.GetValueOrDefault("api_key"));
-        var serverUrl = FirstNonEmpty(getEnvironmentVariable(ServerUrlVariable), config.GetValueOrDefault("server_url"))
+        // The file is read only when the option and the environment leave something to find in it.
+        IReadOnlyDictionary<string, string>? config = null;
+        string? FromConfig(string key) => (config ??= ReadConfigFile(homeDirectory)).GetValueOrDefault(key);
+        var apiKey = FirstNonEmpty(apiKeyOption, getEnvironmentVariable(ApiKeyVariable)) ?? FirstNonEmpty(FromConfig("api_key"));
+        var serverUrl = FirstNonEmpty(getEnvironmentVariable(ServerUrlVariable)) ?? FirstNonEmpty(FromConfig("server_url"))
             ?? DefaultServerUrl;
         return new ClientSettings(ParseServerUrl(serverUrl), apiKey);
     }

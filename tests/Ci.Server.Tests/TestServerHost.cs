@@ -38,6 +38,10 @@ public sealed class TestServerHost : IAsyncDisposable
     public LogBroadcaster Broadcaster => _app.Services.GetRequiredService<LogBroadcaster>();
     public RecordingDispatcher Dispatcher { get; }
     public string Directory => _directory;
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>An HTTP transport into the test server, for a <see cref="Ci.Core.Client.CiClient"/>.</summary>
+    public HttpMessageHandler Handler() => _app.GetTestServer().CreateHandler();
 
     public static async Task<TestServerHost> StartAsync(
         Func<ServerOptions, ServerOptions>? configure = null, Action<IServiceCollection>? services = null, bool withRunner = false)

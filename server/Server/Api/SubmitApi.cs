@@ -1,6 +1,9 @@
 using Ci.Core.Protocol;
 using Ci.Server.Auth;
+using Ci.Server.Blobs;
 using Ci.Server.Jobs;
+using Ci.Server.Metrics;
+using Ci.Server.Web;
 using Ci.Server.Streaming;
 using Ci.Server.Uploads;
 using Ci.Store;
@@ -33,7 +36,11 @@ public static class SubmitApi
     {
         var services = context.RequestServices;
         var caller = context.GetCaller();
-        var uploadPath = await services.GetRequiredService<UploadValidator>().ReceiveAsync(context.Request, cancellationToken);
+        // A manifest submission (incremental upload) ends as the same checked zip a multipart upload does.
+        var uploadPath = WorkspaceAssembler.IsManifestSubmission(context.Request) && services.GetService<WorkspaceAssembler>() is { } assembler
+            ? await assembler.ReceiveAsync(context.Request, caller.User.Id, cancellationToken)
+            : await services.GetRequiredService<UploadValidator>().ReceiveAsync(context.Request, cancellationToken);
+        services.GetRequiredService<CiMetrics>().UploadAccepted(new FileInfo(uploadPath).Length);
         var jobId = Guid.NewGuid();
         try
         {
@@ -44,6 +51,7 @@ public static class SubmitApi
             // The store moved it on success; on failure it must not linger.
             File.Delete(uploadPath);
         }
+        WebLinks.Announce(context, jobId);
         services.GetRequiredService<IJobDispatcher>().JobQueued(jobId);
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Ci.Server.Api.SubmitApi")
             .LogInformation("Job {JobId} queued for user {UserId} (key {KeyId})", jobId, caller.User.Id, caller.Key.Id);
