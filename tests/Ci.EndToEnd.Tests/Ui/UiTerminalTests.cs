@@ -13,10 +13,11 @@ public sealed class UiTerminalTests
     {
         Assert.SkipUnless(TmuxPane.IsInstalled, "tmux is not installed (.ci/run installs it).");
         Assert.SkipWhen(OperatingSystem.IsWindows(), "tmux is POSIX only.");
-        await using var system = await CiSystem.StartAsync();
+        // The jobs need no network; the board is what is under test.
+        await using var system = await CiSystem.StartAsync("--job-network", "host");
         var passing = system.Project("passing");
         var done = await system.SubmitAsyncAsync(passing);
-        await system.Ci(passing, "wait", done).ExpectSuccess();
+        await system.Ci(passing, "wait", done, "--all").ExpectSuccess();
         var slow = system.Project("slow");
         await File.WriteAllTextAsync(Path.Combine(slow, "duration.txt"), "120", TestContext.Current.CancellationToken);
         var running = await system.SubmitAsyncAsync(slow);
