@@ -19,7 +19,7 @@ internal static class TestSummaryPrinter
         TestReport? report;
         try
         {
-            report = await client.GetTestReportAsync(jobId, cancellationToken);
+            report = await client.GetTestReportAsync(jobId, jobKnownToExist: true, cancellationToken);
         }
         catch (CiException)
         {

@@ -21,6 +21,9 @@ public sealed partial class CiClient : IDisposable
 {
     private const string EventStreamMediaType = "text/event-stream";
 
+    /// <summary>The response header in which a server with a web app announces the job's page.</summary>
+    public const string WebUrlHeader = "X-CI-Web-URL";
+
     private readonly HttpClient _http;
     private readonly CiClientOptions _options;
     private readonly string? _apiKey;
@@ -140,13 +143,24 @@ public sealed partial class CiClient : IDisposable
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Stops the request.</param>
     /// <exception cref="CiJobNotFoundException">No such job for this user.</exception>
-    public async Task<TestReport?> GetTestReportAsync(string jobId, CancellationToken cancellationToken = default)
+    public Task<TestReport?> GetTestReportAsync(string jobId, CancellationToken cancellationToken = default) =>
+        GetTestReportAsync(jobId, jobKnownToExist: false, cancellationToken);
+
+    /// <summary>
+    /// The job's test report, or null when it has none; with <paramref name="jobKnownToExist"/> (the caller just
+    /// streamed the job) a 404 means "no report" without asking the server which one it meant.
+    /// </summary>
+    public async Task<TestReport?> GetTestReportAsync(string jobId, bool jobKnownToExist, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         RequireKey();
         try
         {
             return await GetJsonAsync(JobPath(jobId) + "/tests", jobId, CiJsonContext.Default.TestReport, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiJobNotFoundException) when (jobKnownToExist)
+        {
+            return null;
         }
         catch (CiJobNotFoundException)
         {
@@ -396,6 +410,10 @@ public sealed partial class CiClient : IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         HttpResponseMessage? response = first;
+        // The job's page in the server's web app, if it has one: announced once, next to the job id.
+        var page = first.Headers.TryGetValues(WebUrlHeader, out var urls) && urls.FirstOrDefault() is { Length: > 0 } url
+            ? new JobPageEvent(url)
+            : null;
         long? lastSequence = null;
         var attempts = 0;
         Exception? lastError = null;
@@ -441,7 +459,17 @@ public sealed partial class CiClient : IDisposable
                             lastSequence = sequence;
                             attempts = 0;
                         }
+                        if (page is not null && jobEvent is not JobIdEvent)
+                        {
+                            yield return page;
+                            page = null;
+                        }
                         yield return jobEvent;
+                        if (page is not null)
+                        {
+                            yield return page;
+                            page = null;
+                        }
                         if (jobEvent is CompleteEvent)
                             yield break;
                     }

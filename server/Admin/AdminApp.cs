@@ -30,7 +30,7 @@ internal static class AdminApp
         app.ConfigureGlobalOptions((ref builder) =>
         {
             console.DbPath = builder.AddGlobalOption<string?>("--db",
-                "SQLite database file (default: $CI_DB_PATH, else ~/.local/share/ci/ci.db)");
+                "SQLite database file or postgresql://user@host:port/dbname URI (default: $CI_DB_PATH, else ~/.local/share/ci/ci.db)");
             return console.DbPath ?? "";
         });
         app.UseFilter<AdminErrorFilter>();

@@ -19,9 +19,9 @@ internal sealed class AdminConsole(TextWriter output, TextWriter error, Func<str
     /// <summary>The <c>--db</c> option, if given (the store falls back to <c>CI_DB_PATH</c>, then the default path).</summary>
     public string? DbPath { get; set; }
 
-    /// <summary>The real process: console streams and the SQLite store at <c>--db</c>, <c>CI_DB_PATH</c> or the default.</summary>
+    /// <summary>The real process: console streams and the store (SQLite file or PostgreSQL URI) at <c>--db</c>, <c>CI_DB_PATH</c> or the default.</summary>
     public static AdminConsole FromProcess() => new(Console.Out, Console.Error,
-        async (dbPath, cancellationToken) => await SqliteStore.OpenAsync(StorePaths.Resolve(dbPath), cancellationToken));
+        async (dbPath, cancellationToken) => await StoreLocation.OpenAsync(dbPath, cancellationToken));
 
     /// <summary>Opens the store, runs a command's body with it and closes it; failures go to the error filter.</summary>
     public async Task<int> UseStoreAsync(Func<IUserStore, Task<int>> body, CancellationToken cancellationToken)

@@ -1,16 +1,9 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace Ci.Store;
 
 public sealed partial class SqliteStore
 {
-    /// <summary>What follows <c>ci_</c> in a key: the base64url alphabet, 6 bits a character, 40 of them = 240 bits.</summary>
-    const string KeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const string KeyPrefix = "ci_";
-    const int KeyRandomLength = 40;
-
     const string UserColumns = "id, name, email, created_at, is_active";
     const string KeyColumns = "id, user_id, name, created_at, last_used_at, is_active";
 
@@ -96,7 +89,7 @@ public sealed partial class SqliteStore
     async Task<CreatedApiKey> InsertApiKeyAsync(
         SqliteConnection connection, SqliteTransaction? transaction, Guid userId, string name, CancellationToken cancellationToken)
     {
-        var key = KeyPrefix + RandomNumberGenerator.GetString(KeyAlphabet, KeyRandomLength);
+        var key = ApiKeys.Generate();
         var info = new ApiKeyInfo(Guid.NewGuid(), userId, name, Now(), LastUsedAt: null, IsActive: true);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -153,8 +146,7 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<Caller?> AuthenticateAsync(string apiKey, CancellationToken cancellationToken)
     {
-        // Empty or absurdly long values are nobody's key; they need not cost a database round trip.
-        if (string.IsNullOrEmpty(apiKey) || apiKey.Length > 1024)
+        if (string.IsNullOrEmpty(apiKey) || apiKey.Length > ApiKeys.MaxLength)
         {
             return null;
         }
@@ -180,9 +172,7 @@ public sealed partial class SqliteStore
         return user is null ? null : new Caller(user, key);
     }
 
-    /// <summary>SHA-256 of the whole key, lower-case hex: what the database keeps instead of the key.</summary>
-    internal static string HashKey(string key) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    internal static string HashKey(string key) => ApiKeys.Hash(key);
 
     static async Task<User?> QuerySingleUserAsync(
         SqliteConnection connection, string sql, Action<SqliteParameterCollection> bind, CancellationToken cancellationToken)

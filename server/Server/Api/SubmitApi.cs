@@ -31,7 +31,7 @@ public static class SubmitApi
         return routes;
     }
 
-    /// <summary>Receives, checks and stores the upload as a queued job; wakes the runner.</summary>
+    /// <summary>Receives, checks and stores the upload as a queued job (which wakes a runner).</summary>
     private static async Task<Guid> SubmitAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var services = context.RequestServices;
@@ -44,7 +44,7 @@ public static class SubmitApi
         var jobId = Guid.NewGuid();
         try
         {
-            await services.GetRequiredService<IJobStore>().CreateJobAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
+            await services.GetRequiredService<JobLifecycle>().QueueAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
         }
         finally
         {
@@ -52,7 +52,6 @@ public static class SubmitApi
             File.Delete(uploadPath);
         }
         WebLinks.Announce(context, jobId);
-        services.GetRequiredService<IJobDispatcher>().JobQueued(jobId);
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Ci.Server.Api.SubmitApi")
             .LogInformation("Job {JobId} queued for user {UserId} (key {KeyId})", jobId, caller.User.Id, caller.Key.Id);
         return jobId;

@@ -41,7 +41,8 @@ public sealed class CliRun : IDisposable
         var output = new StringWriter { NewLine = "\n" };
         var error = new StringWriter { NewLine = "\n" };
         var streams = new IOStreams(output, error, isOutputTerminal: false, isErrorTerminal: false, colorAllowed: false, width: 80);
-        var options = new CiClientOptions { ReconnectDelays = [TimeSpan.Zero], RetryDelays = [TimeSpan.Zero] };
+        // The scripted server speaks the original API: whole-zip uploads (incremental uploads are tested against the real server).
+        var options = new CiClientOptions { ReconnectDelays = [TimeSpan.Zero], RetryDelays = [TimeSpan.Zero], IncrementalUploads = false };
         var services = new CliServices(streams, name => _environment.GetValueOrDefault(name), _home.Path, Project.Path,
             settings => new CiClient(settings, options, Server));
         var exitCode = await CiApp.RunAsync(args, services, cancellationToken);

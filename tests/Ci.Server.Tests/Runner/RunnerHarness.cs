@@ -23,7 +23,7 @@ sealed class RunnerHarness : IAsyncDisposable
         Store = store;
         User = user;
         Options = options;
-        Runner = new JobRunner(store, store, Sink, options, NullLogger<JobRunner>.Instance);
+        Runner = new JobRunner(new JobLifecycle(store, Sink, Jobs, NullLogger<JobLifecycle>.Instance), store, Jobs, options, NullLogger<JobRunner>.Instance);
     }
 
     public string Directory { get; }
@@ -32,6 +32,7 @@ sealed class RunnerHarness : IAsyncDisposable
     public RunnerOptions Options { get; }
     public RecordingLogSink Sink { get; } = new();
     public JobRunner Runner { get; }
+    public RunningJobs Jobs { get; } = new();
     public string DbPath => Store.DbPath;
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -82,7 +83,7 @@ sealed class RunnerHarness : IAsyncDisposable
     {
         var jobId = Guid.NewGuid();
         await Store.CreateJobAsync(jobId, User.Id, uploadPath, Token);
-        if (notify) Runner.JobQueued(jobId);
+        if (notify) Jobs.JobQueued(jobId);
         return jobId;
     }
 
