@@ -31,6 +31,7 @@ internal static class CiApp
         app.Add<ListCommand>();
         app.Add<CancelCommand>();
         app.Add<UiCommand>();
+        app.Add<PackCommand>();
         app.Add<TestsCommand>();
         app.Add<ConfigCommand>();
         await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);

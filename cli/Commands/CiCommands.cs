@@ -15,6 +15,7 @@ internal static class CiCommands
         new("list"),
         new("cancel", RequiredArgument: "job-id"),
         new("ui"),
+        new("pack"),
         new("tests", RequiredArgument: "job-id"),
         new("config"),
     ];

@@ -21,7 +21,7 @@ internal static class TestSummaryPrinter
         {
             report = await client.GetTestReportAsync(jobId, jobKnownToExist: true, cancellationToken);
         }
-        catch (CiException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
             return;
         }

@@ -55,7 +55,20 @@ public static class ProjectZip
         IProgress<ProjectZipProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        return ZipPacker.WriteAsync(ListFiles(projectDirectory), destination, progress, cancellationToken);
+        return WriteFilesAsync(ListFiles(projectDirectory), destination, progress, cancellationToken);
+    }
+
+    /// <summary>Writes the zip of files already selected (<see cref="ListFiles"/>), as <see cref="CreateAsync"/> does.</summary>
+    /// <param name="files">The files, in entry order.</param>
+    /// <param name="destination">Receives the zip; left open.</param>
+    /// <param name="progress">Told after each file, if given.</param>
+    /// <param name="cancellationToken">Stops packing.</param>
+    public static Task WriteFilesAsync(IReadOnlyList<ProjectFile> files, Stream destination,
+        IProgress<ProjectZipProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(destination);
+        return ZipPacker.WriteAsync(files, destination, progress, cancellationToken);
     }
 
     /// <summary>The whole zip in memory: the original <c>create_project_zip</c>. Prefer <see cref="CreateAsync"/> for big trees.</summary>

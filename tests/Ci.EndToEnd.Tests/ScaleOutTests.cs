@@ -17,7 +17,7 @@ public sealed class ScaleOutTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
     // Short leases so that a killed runner's job is recovered within seconds.
-    private static readonly string[] RunnerArgs = ["--concurrency", "1", "--lease-seconds", "3", "--grace-seconds", "2"];
+    private static readonly string[] RunnerArgs = ["--concurrency", "1", "--lease-seconds", "3", "--grace-seconds", "2", "--job-network", "host"];
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed partial class JobRunner(
             }
             (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, stoppingToken);
             if (_python is null) LogPythonBroken(logger, _pythonError!);
-            else LogStarted(logger, RunnerId, options.Concurrency, options.Sandbox, _python.Executable, options.WorkRoot, options.Lease.TotalSeconds);
+            else LogStarted(logger, RunnerId, options.Concurrency, options.Sandbox, options.Network, _python.Executable, options.WorkRoot, options.Lease.TotalSeconds);
 
             JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
             JobWorkspace.DeleteLeftovers(options.WorkRoot);
@@ -345,8 +345,8 @@ public sealed partial class JobRunner(
     [LoggerMessage(LogLevel.Error, "Jobs will fail: {Reason}")]
     private static partial void LogPythonBroken(ILogger logger, string reason);
 
-    [LoggerMessage(LogLevel.Information, "Job runner {RunnerId} started: {Concurrency} at a time, sandbox {Sandbox}, Python {Python}, work folder {WorkRoot}, lease {LeaseSeconds} s.")]
-    private static partial void LogStarted(ILogger logger, string runnerId, int concurrency, SandboxMode sandbox, string python, string workRoot, double leaseSeconds);
+    [LoggerMessage(LogLevel.Information, "Job runner {RunnerId} started: {Concurrency} at a time, sandbox {Sandbox}, network {Network}, Python {Python}, work folder {WorkRoot}, lease {LeaseSeconds} s.")]
+    private static partial void LogStarted(ILogger logger, string runnerId, int concurrency, SandboxMode sandbox, JobNetworkMode network, string python, string workRoot, double leaseSeconds);
 
     [LoggerMessage(LogLevel.Information, "Job {JobId} claimed by runner {RunnerId}.")]
     private static partial void LogJobClaimed(ILogger logger, Guid jobId, string runnerId);

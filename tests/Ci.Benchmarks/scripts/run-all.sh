@@ -84,7 +84,7 @@ shared and noisy, so every figure is a ratio against a baseline measured in the 
 orientation only. Medians are used for ratios (means are shown: on a loaded machine they carry outliers).
 
 - Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$REPO" rev-parse --short HEAD)
-- Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs, $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM; $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r); .NET SDK $(dotnet --version)
+- Machine: $(lscpu | sed -n '0,/^Model name: */s///p'), $(nproc) CPUs, $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM; $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r); .NET SDK $(dotnet --version)
 - Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)
 EOF
 
@@ -171,7 +171,7 @@ for cache in 2048 0; do
   hyperfine --warmup 2 --runs "$RUNS" --export-json "$TMP/submit-$cache.json" \
     "cd $TMP/p-plain && $PYTHON -m pytest -v -p no:cacheprovider" \
     "cd $TMP/p-plain && $CI submit test" "cd $TMP/p-req && $CI submit test" >/dev/null 2>&1
-  base_ms=$($HELP hyperfine "$TMP/submit-$cache.json" 0 | head -1 | cut -d'|' -f2)
+  base_ms=$($HELP hyperfine "$TMP/submit-$cache.json" 0 | sed -n 1p | cut -d'|' -f2)
   $HELP hyperfine "$TMP/submit-$cache.json" 0 | sed "s|$TMP/||g; s|$BIN/||g" | awk -F'|' -v base="$base_ms" -v cache="$cache" '{
     label = cache == 0 ? " (env cache off)" : ""
     if (NR == 1 && cache == 0) next
@@ -320,8 +320,14 @@ if [[ -n "$pack_row" ]]; then
 else
   md "| packing >= 7x faster than zipfile | \`ci pack\` not in this build | not measured |"
 fi
-md "| client peak memory <= 30 MiB (submit) | $(mib "${first_kib:-0}") MiB | $(pass "$(mib "${first_kib:-0}")" 30 "<=") |" \
-  "| resubmission after one change < 1 % of the bytes | ${resubmit_percent} % | $(pass "$resubmit_percent" 1 "<=") |" \
+if [[ -n "${first_kib:-}" && -n "${second_bytes:-}" ]]; then
+  md "| client peak memory <= 30 MiB (submit) | $(mib "$first_kib") MiB | $(pass "$(mib "$first_kib")" 30 "<=") |" \
+    "| resubmission after one change < 1 % of the bytes | ${resubmit_percent} % | $(pass "$resubmit_percent" 1 "<=") |"
+else
+  md "| client peak memory <= 30 MiB (submit) | upload-bench.sh failed | not measured |" \
+    "| resubmission after one change < 1 % of the bytes | upload-bench.sh failed | not measured |"
+fi
+md \
   "| \`ci submit test\` <= 150 ms over pytest (warm, cached) | ${over_pytest} ms | $(pass "$over_pytest" 150 "<=") |" \
   "| log latency p99 <= 10 ms | $ci_p99 ms | $(pass "$ci_p99" 10 "<=") |" \
   "| log throughput >= 200 MB/s | $(mbps "$ci200_b" "$ci200_s") MiB/s | $(pass "$(mbps "$ci200_b" "$ci200_s")" 200 ">=") |" \
