@@ -1,5 +1,7 @@
 using Ci.Cli.Commands;
 using Ci.Cli.Errors;
+using Ci.Cli.Ui;
+using Ci.CommandLine;
 using ConsoleAppFramework;
 
 namespace Ci.Cli;
@@ -15,13 +17,10 @@ internal static class CiApp
     {
         if (CiCommands.FindMistake(args, out var command) is { } mistake)
         {
-            return await ErrorFilter.WriteAsync(services.Streams, mistake, $"Run 'ci {(command is null ? "" : command.Path + " ")}--help' for usage.");
+            return await ErrorFilter.WriteAsync(services.Streams, mistake, CommandGuard.HelpHint("ci", command));
         }
         ConsoleApp.ServiceProvider = services;
-        // The framework logs only help and the version; its usage lines lack the program's name (it has no setting for it).
-        ConsoleApp.Log = message => services.Streams.Out.WriteLine(
-            message.StartsWith("Usage: ", StringComparison.Ordinal) ? "Usage: ci " + message["Usage: ".Length..] : message);
-        ConsoleApp.LogError = message => services.Streams.Err.WriteLine(message);
+        ConsoleAppOutput.Configure("ci", services.Streams.Out, services.Streams.Err);
         Environment.ExitCode = ExitCodes.Success;
 
         var app = ConsoleApp.Create();
@@ -31,6 +30,7 @@ internal static class CiApp
         app.Add<WaitCommand>();
         app.Add<ListCommand>();
         app.Add<CancelCommand>();
+        app.Add<UiCommand>();
         app.Add<PackCommand>();
         app.Add<TestsCommand>();
         app.Add<ConfigCommand>();

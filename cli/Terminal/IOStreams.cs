@@ -35,6 +35,9 @@ internal sealed class IOStreams(TextWriter output, TextWriter error, bool isOutp
 
     private bool OutputColor => colorAllowed && IsOutputTerminal;
 
+    /// <summary>True when stdout gets colour (a terminal, and the user did not opt out).</summary>
+    public bool IsOutputColored => OutputColor;
+
     private bool ErrorColor => colorAllowed && IsErrorTerminal;
 
     /// <summary>The real console. Both writers are UTF-8 without BOM and flush on every write, so a log line appears as it arrives.</summary>

@@ -81,11 +81,18 @@ public sealed partial class SqliteStore
     /// <exception cref="UserNotFoundException">No user has <paramref name="userId"/>.</exception>
     public async Task<CreatedApiKey> CreateApiKeyAsync(Guid userId, string name, CancellationToken cancellationToken)
     {
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        return await InsertApiKeyAsync(writer.Connection, transaction: null, userId, name, cancellationToken);
+    }
+
+    /// <summary>Creates a key (see <see cref="CreateApiKeyAsync"/>) on a writer's connection, inside a transaction if given.</summary>
+    async Task<CreatedApiKey> InsertApiKeyAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, Guid userId, string name, CancellationToken cancellationToken)
+    {
         var key = ApiKeys.Generate();
         var info = new ApiKeyInfo(Guid.NewGuid(), userId, name, Now(), LastUsedAt: null, IsActive: true);
-        await using var writer = await OpenWriterAsync(cancellationToken);
-        var connection = writer.Connection;
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO api_keys (id, user_id, name, key_hash, created_at, last_used_at, is_active)
             VALUES ($id, $user, $name, $hash, $created, NULL, 1);
@@ -109,7 +116,9 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync(Guid? userId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
+        await RevokeExpiredKeysAsync(connection, cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {KeyColumns} FROM api_keys WHERE $user IS NULL OR user_id = $user ORDER BY created_at, rowid;";
         command.Parameters.AddWithValue("$user", DbValue(userId is { } id ? Text(id) : null));
@@ -143,6 +152,7 @@ public sealed partial class SqliteStore
         }
         await using var writer = await OpenWriterAsync(cancellationToken);
         var connection = writer.Connection;
+        await RevokeExpiredKeysAsync(connection, cancellationToken);
         await using var command = connection.CreateCommand();
         // Finds the active key and records its use in one statement; the user is read after.
         command.CommandText = $"UPDATE api_keys SET last_used_at = $now WHERE key_hash = $hash AND is_active = 1 RETURNING {KeyColumns};";
