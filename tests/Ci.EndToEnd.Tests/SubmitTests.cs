@@ -51,7 +51,7 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
         var result = await System.Ci(System.Project(fixture), "submit", "test");
 
         Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Contains(logText, result.Stdout);
+        Assert.True(result.Stdout.Contains(logText, StringComparison.Ordinal), result.ToString());
         var job = await System.JobAsync(JobIdFromStderr(result.Stderr));
         Assert.Equal(status, job.GetProperty("status").GetString());
         Assert.False(job.GetProperty("success").GetBoolean());
@@ -156,9 +156,10 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
 
         Assert.Equal(0, table.ExitCode);
         var lines = table.Stdout.Split('\n');
-        Assert.Matches(@"^JOB ID\s+STATUS\s+START TIME\s+END TIME\s+SUCCESS\s*$", lines[0]);
+        // A job with a test report adds the TESTS column (passed/failed/skipped).
+        Assert.Matches(@"^JOB ID\s+STATUS\s+START TIME\s+END TIME\s+SUCCESS\s+TESTS P/F/S\s*$", lines[0]);
         Assert.Matches("^-{20,}$", lines[1]);
-        Assert.Matches($@"^{id}\s+completed\s+\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\s+✓\s*$",
+        Assert.Matches($@"^{id}\s+completed\s+\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\s+✓\s+\d+/0/\d+\s*$",
             lines.Single(l => l.StartsWith(id, StringComparison.Ordinal)));
         Assert.Equal(0, json.ExitCode);
         using var doc = JsonDocument.Parse(json.Stdout);
