@@ -17,9 +17,9 @@ public sealed record ProjectFile(string EntryName, string FullPath, long Length)
 
 /// <summary>
 /// Packs a project directory the way the original client did (<c>create_project_zip</c>): files only
-/// (directories are not stored, so empty ones vanish), names relative with forward slashes, and nothing
+/// (directories are not stored, so empty ones vanish), names relative with forward slashes, the files <see cref="ProjectFiles"/> selects: nothing
 /// under a path segment that starts with <c>.</c> (hidden files, <c>.git</c>, <c>.venv</c>) or is
-/// <c>__pycache__</c>. Symbolic links are skipped, files and directories alike, so the zip never holds
+/// <c>__pycache__</c>, nothing a <c>.ciignore</c> or <c>.gitignore</c> excludes. Symbolic links are skipped, files and directories alike, so the zip never holds
 /// anything from outside the tree and never loops. Empty files are stored without being opened, so a FIFO,
 /// socket or device in the tree (which .NET cannot tell from an empty file) becomes an empty entry instead
 /// of blocking or failing the upload. Entries are in ordinal order of their names, so the
@@ -27,25 +27,13 @@ public sealed record ProjectFile(string EntryName, string FullPath, long Length)
 /// </summary>
 public static class ProjectZip
 {
-    private const string PythonCacheDirectory = "__pycache__";
-
     // Unix "regular file" type bits for the external attributes, as Python's zipfile writes them.
     private const int RegularFileType = 0x8000;
 
-    /// <summary>Lists the files that go into the zip, in entry order.</summary>
+    /// <summary>Lists the files that go into the zip, in entry order (see <see cref="ProjectFiles"/>).</summary>
     /// <param name="projectDirectory">The project root.</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
-    public static IReadOnlyList<ProjectFile> ListFiles(string projectDirectory)
-    {
-        var root = new DirectoryInfo(Path.GetFullPath(projectDirectory));
-        if (!root.Exists)
-            throw new DirectoryNotFoundException($"Project directory not found: {root.FullName}");
-
-        var files = new List<ProjectFile>();
-        Collect(root, "", files);
-        files.Sort(static (a, b) => string.CompareOrdinal(a.EntryName, b.EntryName));
-        return files;
-    }
+    public static IReadOnlyList<ProjectFile> ListFiles(string projectDirectory) => ProjectFiles.Select(projectDirectory).Files;
 
     /// <summary>
     /// Writes the project's zip to <paramref name="destination"/> as it reads the files, so memory stays
@@ -55,11 +43,20 @@ public static class ProjectZip
     /// <param name="destination">Receives the zip; left open.</param>
     /// <param name="progress">Told after each file, if given.</param>
     /// <param name="cancellationToken">Stops packing.</param>
-    public static async Task CreateAsync(string projectDirectory, Stream destination,
+    public static Task CreateAsync(string projectDirectory, Stream destination,
+        IProgress<ProjectZipProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        WriteFilesAsync(ListFiles(projectDirectory), destination, progress, cancellationToken);
+
+    /// <summary>Writes the zip of files already selected (<see cref="ProjectFiles.Files"/>).</summary>
+    /// <param name="files">The files, in entry order.</param>
+    /// <param name="destination">Receives the zip; left open.</param>
+    /// <param name="progress">Told after each file, if given.</param>
+    /// <param name="cancellationToken">Stops packing.</param>
+    public static async Task WriteFilesAsync(IReadOnlyList<ProjectFile> files, Stream destination,
         IProgress<ProjectZipProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(destination);
-        var files = ListFiles(projectDirectory);
         var bytesTotal = files.Sum(static f => f.Length);
         long bytesDone = 0;
 
@@ -101,19 +98,5 @@ public static class ProjectZip
 
     /// <summary>True when a file or directory name keeps it (and everything under it) out of the zip.</summary>
     /// <param name="name">One path segment.</param>
-    public static bool IsExcluded(string name) => name.StartsWith('.') || name == PythonCacheDirectory;
-
-    private static void Collect(DirectoryInfo directory, string prefix, List<ProjectFile> files)
-    {
-        foreach (var item in directory.EnumerateFileSystemInfos())
-        {
-            if (IsExcluded(item.Name) || item.LinkTarget is not null)
-                continue;
-            var entryName = prefix + item.Name;
-            if (item is DirectoryInfo subdirectory)
-                Collect(subdirectory, entryName + "/", files);
-            else if (item is FileInfo file)
-                files.Add(new ProjectFile(entryName, file.FullName, file.Length));
-        }
-    }
+    public static bool IsExcluded(string name) => ProjectFiles.IsHiddenOrCache(name);
 }
