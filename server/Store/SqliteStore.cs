@@ -129,7 +129,7 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = Schema;
+            command.CommandText = Schema + SubmissionKeysSchema;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);

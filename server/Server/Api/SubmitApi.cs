@@ -10,10 +10,20 @@ namespace Ci.Server.Api;
 
 /// <summary>
 /// Submitting a project: the upload is received and checked in full before the job is stored, so a
-/// refused upload leaves no trace. Rate-limited per API key.
+/// refused upload leaves no trace. Rate-limited per API key. A submission with an <c>Idempotency-Key</c>
+/// header that repeats an earlier one of the same user answers with the earlier job (its stream from the
+/// beginning, or its id) and runs nothing again, so a client may retry after any network failure.
 /// </summary>
 public static class SubmitApi
 {
+    /// <summary>The request header that makes a submission idempotent.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>The response header that says a submission repeated an earlier one (its job is answered again).</summary>
+    public const string IdempotentReplayedHeader = "Idempotent-Replayed";
+
+    private const int MaxIdempotencyKeyLength = 200;
+
     public static IEndpointRouteBuilder MapSubmit(this IEndpointRouteBuilder routes)
     {
         var submit = routes.MapGroup("").RequireApiKey();
@@ -33,20 +43,45 @@ public static class SubmitApi
     {
         var services = context.RequestServices;
         var caller = context.GetCaller();
+        var idempotencyKey = IdempotencyKey(context.Request);
         var uploadPath = await services.GetRequiredService<UploadValidator>().ReceiveAsync(context.Request, cancellationToken);
         var jobId = Guid.NewGuid();
         try
         {
-            await services.GetRequiredService<IJobStore>().CreateJobAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
+            if (idempotencyKey is null)
+            {
+                await services.GetRequiredService<IJobStore>().CreateJobAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
+            }
+            else
+            {
+                var (job, created) = await services.GetRequiredService<ISubmissionKeyStore>()
+                    .CreateJobOnceAsync(jobId, caller.User.Id, idempotencyKey, uploadPath, cancellationToken);
+                if (!created)
+                {
+                    context.Response.Headers[IdempotentReplayedHeader] = "true";
+                    return job.Id;
+                }
+            }
         }
         finally
         {
-            // The store moved it on success; on failure it must not linger.
+            // The store moved it on success; on failure or a repeat it must not linger.
             File.Delete(uploadPath);
         }
         services.GetRequiredService<IJobDispatcher>().JobQueued(jobId);
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Ci.Server.Api.SubmitApi")
             .LogInformation("Job {JobId} queued for user {UserId} (key {KeyId})", jobId, caller.User.Id, caller.Key.Id);
         return jobId;
+    }
+
+    private static string? IdempotencyKey(HttpRequest request)
+    {
+        var values = request.Headers[IdempotencyKeyHeader];
+        if (values.Count == 0)
+            return null;
+        var key = values.Count == 1 ? values[0]?.Trim() : null;
+        if (string.IsNullOrEmpty(key) || key.Length > MaxIdempotencyKeyLength || !key.All(c => c is > ' ' and < '\x7f'))
+            throw UploadRejectedException.BadRequest($"Invalid {IdempotencyKeyHeader}: send one value of 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
+        return key;
     }
 }

@@ -45,6 +45,7 @@ public static class ServerApp
         services.AddSingleton(_ => store); // A factory, so the container disposes it at shutdown.
         services.AddSingleton<IUserStore>(store);
         services.AddSingleton<IJobStore>(store);
+        services.AddSingleton<ISubmissionKeyStore>(store);
         // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
         services.AddSingleton(new UploadValidator(options.UploadLimits, options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming")));
         services.AddSingleton<SubmissionRateLimit>();
