@@ -29,17 +29,18 @@ internal sealed class ErrorFilter(ConsoleAppFilter next, CliServices services) :
         catch (Exception e)
         {
             var (message, hint) = Describe(e, context.CommandName);
-            Environment.ExitCode = await WriteAsync(services.Streams, message, hint);
+            // A command line the framework could not bind (a flag without its value, a word for a number) is a usage mistake.
+            Environment.ExitCode = await WriteAsync(services.Streams, message, hint, e is ArgumentParseFailedException ? ExitCodes.Usage : ExitCodes.Failure);
         }
     }
 
-    /// <summary>Prints <c>Error: message</c> and the hint, if any, on stderr; returns the exit code for an error.</summary>
-    internal static async Task<int> WriteAsync(IOStreams streams, string message, string? hint)
+    /// <summary>Prints <c>Error: message</c> and the hint, if any, on stderr; returns <paramref name="exitCode"/>.</summary>
+    internal static async Task<int> WriteAsync(IOStreams streams, string message, string? hint, int exitCode = ExitCodes.Failure)
     {
         await streams.Err.WriteLineAsync(streams.ColorErr("Error:", AnsiColor.Red) + " " + message);
         if (hint is not null)
             await streams.Err.WriteLineAsync(hint);
-        return ExitCodes.Failure;
+        return exitCode;
     }
 
     /// <summary>The message (after <c>Error: </c>) and an optional hint line for a failure of a command.</summary>

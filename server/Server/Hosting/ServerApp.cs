@@ -68,6 +68,7 @@ public static class ServerApp
         app.MapHealth();
         app.MapSubmit();
         app.MapJobs();
+        app.MapJobLog();
         return app;
     }
 
