@@ -16,8 +16,8 @@ internal static class ClosestMatch
                 (best, bestDistance) = (candidate, distance);
             }
         }
-        // A third of the word may be wrong (at least two edits, so "lsit" finds "list").
-        return bestDistance <= Math.Max(2, word.TrimStart('-').Length / 3) ? best : null;
+        // A third of the word may be wrong, at least one edit (a swap of neighbours is one: "lsit" finds "list").
+        return bestDistance <= Math.Max(1, word.TrimStart('-').Length / 3) ? best : null;
     }
 
     // Optimal string alignment: Levenshtein plus swapping two neighbours, the commonest typo.

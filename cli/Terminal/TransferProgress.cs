@@ -20,6 +20,7 @@ internal sealed class TransferProgress : IProgress<ProjectZipProgress>, IProgres
     private readonly Lock _lock = new();
     private long _stepStart;
     private long _lastDraw;
+    private bool _packed;
     private bool _uploading;
     private bool _drawn;
 
@@ -42,6 +43,7 @@ internal sealed class TransferProgress : IProgress<ProjectZipProgress>, IProgres
             {
                 // The upload starts now: its clock too.
                 Erase();
+                _packed = true;
                 _stepStart = _time.GetTimestamp();
                 return;
             }
@@ -56,7 +58,8 @@ internal sealed class TransferProgress : IProgress<ProjectZipProgress>, IProgres
             if (!_uploading)
             {
                 _uploading = true;
-                _stepStart = _time.GetTimestamp();
+                if (!_packed)
+                    _stepStart = _time.GetTimestamp();
             }
             // The server's answer follows on the same terminal: leave no half line behind.
             if (value.BytesSent >= value.BytesTotal)

@@ -1,5 +1,6 @@
 using Ci.Cli.Commands;
 using Ci.Cli.Terminal;
+using Ci.Core.Client;
 using Ci.Core.Protocol;
 using Ci.Core.Zip;
 
@@ -41,23 +42,59 @@ public class IOStreamsTests
         Assert.EndsWith("✓\n", ListCommand.RenderTable([new("a", JobStatus.Completed, true, null, null)], Terminal(colorAllowed: false)));
 
     [Fact]
-    public void Zip_progress_is_not_drawn_when_stderr_is_not_a_terminal()
+    public void Progress_is_not_drawn_when_stderr_is_not_a_terminal()
     {
         var streams = new IOStreams(new StringWriter(), new StringWriter(), isOutputTerminal: true, isErrorTerminal: false, colorAllowed: true, width: 80);
 
-        Assert.Null(ZipProgress.For(streams));
+        Assert.Null(TransferProgress.For(streams));
     }
 
     [Fact]
-    public async Task Zip_progress_erases_its_line_before_the_upload_output_follows()
+    public void A_quick_step_draws_nothing()
     {
         var error = new StringWriter();
-        var progress = ZipProgress.For(Terminal(colorAllowed: true, error))!;
+        var time = new ManualTime();
+        using var progress = TransferProgress.For(Terminal(colorAllowed: true, error), time)!;
 
-        await Task.Delay(150, TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromMilliseconds(100));
         progress.Report(new ProjectZipProgress(1, 2, 1048576, 2097152));
         progress.Report(new ProjectZipProgress(2, 2, 2097152, 2097152));
+        progress.Report(new UploadProgress(1000, 2000));
+        progress.Report(new UploadProgress(2000, 2000));
 
-        Assert.Equal("\rZipping project: 1/2 files, 1.0 of 2.0 \e[K\r\e[K", error.ToString());
+        Assert.Equal("", error.ToString());
+    }
+
+    [Fact]
+    public void A_slow_step_shows_files_bytes_and_rate_then_erases_its_line()
+    {
+        var error = new StringWriter();
+        var time = new ManualTime();
+        var progress = TransferProgress.For(new IOStreams(new StringWriter(), error, true, true, colorAllowed: true, width: 100), time)!;
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        progress.Report(new ProjectZipProgress(1, 2, 1048576, 2097152));
+        progress.Report(new ProjectZipProgress(2, 2, 2097152, 2097152));
+        time.Advance(TimeSpan.FromSeconds(2));
+        progress.Report(new UploadProgress(1048576, 2097152));
+        time.Advance(TimeSpan.FromSeconds(2));
+        progress.Report(new UploadProgress(2097152, 2097152));
+
+        Assert.Equal(
+            "\rPacking: 1/2 files, 1.0 MB of 2.0 MB, 1.0 MB/s\e[K\r\e[K" +
+            "\rUploading: 1.0 MB of 2.0 MB, 512.0 KB/s\e[K\r\e[K",
+            error.ToString());
+    }
+
+    /// <summary>A clock the test moves by hand: no sleeping.</summary>
+    private sealed class ManualTime : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 }
