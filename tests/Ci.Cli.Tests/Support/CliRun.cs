@@ -28,6 +28,26 @@ public sealed class CliRun : IDisposable
 
     public string Home => _home.Path;
 
+    /// <summary>stdout and stderr are a colour terminal (of <paramref name="width"/> columns).</summary>
+    public bool Terminal { get; private set; }
+
+    public CliRun AsTerminal()
+    {
+        Terminal = true;
+        return this;
+    }
+
+    /// <summary>Writes <c>~/.ci/config</c>.</summary>
+    public string WriteConfig(string text)
+    {
+        var path = Path.Combine(_home.Path, ".ci", "config");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
     public CliRun WithEnvironment(string name, string? value)
     {
         _environment[name] = value;
@@ -40,7 +60,7 @@ public sealed class CliRun : IDisposable
     {
         var output = new StringWriter { NewLine = "\n" };
         var error = new StringWriter { NewLine = "\n" };
-        var streams = new IOStreams(output, error, isOutputTerminal: false, isErrorTerminal: false, colorAllowed: false, width: 80);
+        var streams = new IOStreams(output, error, isOutputTerminal: Terminal, isErrorTerminal: Terminal, colorAllowed: Terminal, width: 80);
         var options = new CiClientOptions { ReconnectDelays = [TimeSpan.Zero], RetryDelays = [TimeSpan.Zero] };
         var services = new CliServices(streams, name => _environment.GetValueOrDefault(name), _home.Path, Project.Path,
             settings => new CiClient(settings, options, Server));
