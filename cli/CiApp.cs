@@ -48,6 +48,7 @@ internal static class CiApp
         app.Add<LogsCommand>();
         app.Add<ListCommand>();
         app.Add<CancelCommand>();
+        app.Add<TestsCommand>();
         app.Add<PackCommand>();
         app.Add<ConfigCommand>();
         app.Add<CompletionCommand>();

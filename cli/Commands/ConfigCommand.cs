@@ -1,23 +1,35 @@
 using System.Text;
 using Ci.Cli.Output;
+using Ci.Core.Client;
 using Ci.Core.Configuration;
+using Ci.Core.Recipes;
 using ConsoleAppFramework;
 
 namespace Ci.Cli.Commands;
 
-/// <summary><c>ci config [--json]</c>: the effective settings and where each came from.</summary>
+/// <summary><c>ci config [--json]</c>: the effective settings and where each came from, and the recipe the server will run here.</summary>
 internal sealed class ConfigCommand(CliServices services)
 {
-    /// <summary>Show the effective server, profile and API key (masked), and where each came from; contacts no server.</summary>
+    /// <summary>Show the effective server, profile and API key (masked) and where each came from, and the recipe the server will run for this project; contacts no server.</summary>
     /// <param name="json">Print a JSON object instead of text.</param>
     /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     [Command("config")]
     public async Task<int> Config(bool json = false, [HideDefaultValue] string? apiKey = null)
     {
         var settings = services.ResolveSettings(apiKey);
-        var report = Report(settings);
-        await services.Streams.Out.WriteAsync(json ? CliJson.Serialize(report) : Render(Rows(settings)));
+        var recipe = Recipe(services.WorkingDirectory);
+        await services.Streams.Out.WriteAsync(json
+            ? CliJson.Serialize(Report(settings) with { Recipe = recipe })
+            : Render(Rows(settings)) + "\nRecipe:\n" + string.Concat(recipe.Select(line => "  " + line + "\n")));
         return ExitCodes.Success;
+    }
+
+    /// <summary>The recipe, one step a line; a bad setting fails with its one-line message, as the job would.</summary>
+    internal static IReadOnlyList<string> Recipe(string projectDirectory)
+    {
+        var plan = PythonRecipePlan.Detect(projectDirectory, out var error)
+            ?? throw new CiException($"Bad configuration: {error}");
+        return plan.Describe();
     }
 
     internal static ConfigReport Report(ClientSettings settings) => new(

@@ -9,15 +9,18 @@ internal static class JobLogPrinter
 {
     /// <summary>
     /// Writes log data to stdout exactly as sent (flushed per event) and the job id banner to stderr;
-    /// returns the exit code the <see cref="CompleteEvent"/> decides: 0 passed, 1 failed.
+    /// returns the exit code the <see cref="CompleteEvent"/> decides: 0 passed, 1 failed. With a client, the job's
+    /// test summary follows on stderr (<see cref="TestSummaryPrinter"/>).
     /// </summary>
-    public static async Task<int> PrintAsync(IAsyncEnumerable<JobEvent> events, IOStreams streams, CancellationToken cancellationToken)
+    public static async Task<int> PrintAsync(IAsyncEnumerable<JobEvent> events, IOStreams streams, CancellationToken cancellationToken,
+        CiClient? client = null, string? jobId = null)
     {
         await foreach (var jobEvent in events.WithCancellation(cancellationToken))
         {
             switch (jobEvent)
             {
                 case JobIdEvent started:
+                    jobId = started.JobId;
                     await streams.Err.WriteLineAsync($"Job ID: {started.JobId}");
                     await streams.Err.WriteLineAsync($"You can reconnect from another terminal with: ci wait {started.JobId}");
                     await streams.Err.WriteLineAsync();
@@ -27,6 +30,7 @@ internal static class JobLogPrinter
                     await streams.Out.FlushAsync(cancellationToken);
                     break;
                 case CompleteEvent complete:
+                    if (client is not null && jobId is not null) await TestSummaryPrinter.PrintAsync(client, jobId, streams, cancellationToken);
                     return complete.Success ? ExitCodes.Success : ExitCodes.Failure;
             }
         }

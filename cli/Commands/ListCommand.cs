@@ -17,6 +17,9 @@ internal sealed class ListCommand(CliServices services)
     private const int TimeWidth = 22;
     private const int RuleWidth = 110;
     private const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
+    // Extension: passed/failed/skipped tests of the job's report, after the seed's columns.
+    private const int SuccessWidth = 9;
+    private const string TestsHeader = "TESTS P/F/S";
 
     /// <summary>List your jobs, newest first.</summary>
     /// <param name="json">Print a JSON array instead of a table.</param>
@@ -36,7 +39,7 @@ internal sealed class ListCommand(CliServices services)
         return ExitCodes.Success;
     }
 
-    /// <summary>The JSON array, two-space indented, five keys per job in wire order, with a final newline.</summary>
+    /// <summary>The JSON array, two-space indented, five keys per job in wire order (then the test counts, when the job has a report), with a final newline.</summary>
     internal static string RenderJson(IReadOnlyList<JobSummary> jobs) => CliJson.Serialize(jobs as List<JobSummary> ?? [.. jobs]);
 
     /// <summary>The original client's table, or <c>No jobs found.</c>.</summary>
@@ -45,8 +48,11 @@ internal sealed class ListCommand(CliServices services)
         if (jobs.Count == 0)
             return "No jobs found.\n";
         var table = new StringBuilder();
-        table.Append(Row("JOB ID", "STATUS", "START TIME", "END TIME", "SUCCESS")).Append('\n');
-        table.Append('-', RuleWidth).Append('\n');
+        // The test counts column appears only when the server reports counts: against the original server the
+        // table stays the original client's, byte for byte.
+        var withTests = jobs.Any(job => job.Tests is not null);
+        table.Append(Row("JOB ID", "STATUS", "START TIME", "END TIME", withTests ? "SUCCESS".PadRight(SuccessWidth) + TestsHeader : "SUCCESS")).Append('\n');
+        table.Append('-', RuleWidth + (withTests ? SuccessWidth - "SUCCESS".Length + TestsHeader.Length : 0)).Append('\n');
         foreach (var job in jobs)
         {
             var success = job.Success switch
@@ -57,6 +63,13 @@ internal sealed class ListCommand(CliServices services)
             };
             // Padded before painting: the escape codes take no room on screen.
             var status = streams.ColorOut(job.Status.ToWire().PadRight(StatusWidth), StatusColor(job));
+            if (withTests)
+            {
+                // Padded by hand: the mark is one column wide on screen whatever its escape codes.
+                success += new string(' ', SuccessWidth - 1);
+                if (job.Tests is { } tests) success += $"{tests.Passed}/{tests.Failed}/{tests.Skipped}";
+                success = success.TrimEnd();
+            }
             table.Append(Row(job.JobId, status, Time(job.StartTime), Time(job.EndTime), success)).Append('\n');
         }
         return table.ToString();

@@ -27,7 +27,7 @@ internal sealed class PackCommand(CliServices services)
         // Written beside the target and renamed, so an interrupted pack never leaves half a zip under the name.
         var partial = path + ".partial";
         long zipBytes;
-        using (var progress = TransferProgress.For(streams))
+        using (var progress = TransferProgress.For(streams, "Packing"))
         {
             try
             {

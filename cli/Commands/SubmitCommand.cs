@@ -34,17 +34,17 @@ internal sealed class SubmitCommand(CliServices services)
             throw new ArgumentParseFailedException("--json needs --async or --dry-run: a streamed log is text (for events as JSON use 'ci logs --follow --json').");
 
         using var client = services.CreateClient(apiKey);
-        using var progress = TransferProgress.For(streams);
+        using var progress = TransferProgress.For(streams, "Uploading");
         try
         {
             if (async)
             {
-                var jobId = await client.SubmitAsync(services.WorkingDirectory, progress, cancellationToken, progress);
+                var jobId = await client.SubmitAsync(services.WorkingDirectory, progress, cancellationToken);
                 await streams.Out.WriteAsync(json ? CliJson.Serialize(new SubmitAsyncResponse(jobId)) : $"Job submitted: {jobId}\n");
                 return ExitCodes.Success;
             }
             return await JobLogPrinter.PrintAsync(
-                client.SubmitStreamingAsync(services.WorkingDirectory, progress, cancellationToken, progress), streams, cancellationToken);
+                client.SubmitStreamingAsync(services.WorkingDirectory, progress, cancellationToken), streams, cancellationToken, client);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -17,7 +17,7 @@ internal sealed class WaitCommand(CliServices services)
         using var client = services.CreateClient(apiKey);
         try
         {
-            return await JobLogPrinter.PrintAsync(client.WaitForJobAsync(jobId, all, cancellationToken), streams, cancellationToken);
+            return await JobLogPrinter.PrintAsync(client.WaitForJobAsync(jobId, all, cancellationToken), streams, cancellationToken, client, jobId);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -26,7 +26,11 @@ internal sealed record ConfigReport(
     string ApiKeySource,
     string? ConfigFile,
     bool ConfigFileExists,
-    int KeyMaxAgeDays);
+    int KeyMaxAgeDays)
+{
+    /// <summary>The recipe the server will run for the current folder, one step a line.</summary>
+    public IReadOnlyList<string> Recipe { get; init; } = [];
+}
 
 /// <summary>Source-generated JSON for the client's own outputs (the protocol's types are in <see cref="CiJsonContext"/>).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

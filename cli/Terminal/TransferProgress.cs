@@ -1,15 +1,15 @@
 using System.Globalization;
-using Ci.Core.Client;
 using Ci.Core.Zip;
 
 namespace Ci.Cli.Terminal;
 
 /// <summary>
-/// One line on stderr for packing and then uploading a project: files, bytes and rate, redrawn at most ten
-/// times a second and erased when each step ends. Drawn only when stderr is a terminal, and only once a step
-/// has taken longer than a moment (half a second), so small projects and pipes never see it.
+/// One line on stderr while a project is packed (into a file, or straight into the upload's body, so packing
+/// is uploading): files, bytes and rate, redrawn at most ten times a second and erased when it ends. Drawn only
+/// when stderr is a terminal, and only once packing has taken longer than a moment (half a second), so small
+/// projects and pipes never see it.
 /// </summary>
-internal sealed class TransferProgress : IProgress<ProjectZipProgress>, IProgress<UploadProgress>, IDisposable
+internal sealed class TransferProgress : IProgress<ProjectZipProgress>, IDisposable
 {
     /// <summary>How long a step runs before its progress is shown.</summary>
     public static readonly TimeSpan Moment = TimeSpan.FromMilliseconds(500);
@@ -18,56 +18,38 @@ internal sealed class TransferProgress : IProgress<ProjectZipProgress>, IProgres
     private readonly IOStreams _streams;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private long _stepStart;
+    private readonly long _stepStart;
     private long _lastDraw;
-    private bool _packed;
-    private bool _uploading;
     private bool _drawn;
 
-    private TransferProgress(IOStreams streams, TimeProvider time)
+    private readonly string _label;
+
+    private TransferProgress(IOStreams streams, string label, TimeProvider time)
     {
         _streams = streams;
+        _label = label;
         _time = time;
         _stepStart = time.GetTimestamp();
     }
 
     /// <summary>A reporter for a terminal, or null when stderr is not one.</summary>
-    public static TransferProgress? For(IOStreams streams, TimeProvider? time = null) =>
-        streams.IsErrorTerminal ? new TransferProgress(streams, time ?? TimeProvider.System) : null;
+    /// <param name="streams">Where to draw.</param>
+    /// <param name="label">What is happening: <c>Uploading</c>, <c>Packing</c>.</param>
+    /// <param name="time">The clock (tests move it by hand).</param>
+    public static TransferProgress? For(IOStreams streams, string label, TimeProvider? time = null) =>
+        streams.IsErrorTerminal ? new TransferProgress(streams, label, time ?? TimeProvider.System) : null;
 
     public void Report(ProjectZipProgress value)
     {
         lock (_lock)
         {
+            // What follows on the same terminal (the job's output) must find no half line.
             if (value.FilesDone == value.FilesTotal)
             {
-                // The upload starts now: its clock too.
-                Erase();
-                _packed = true;
-                _stepStart = _time.GetTimestamp();
-                return;
-            }
-            Draw($"Packing: {value.FilesDone}/{value.FilesTotal} files, {Size(value.BytesDone)} of {Size(value.BytesTotal)}", value.BytesDone);
-        }
-    }
-
-    public void Report(UploadProgress value)
-    {
-        lock (_lock)
-        {
-            if (!_uploading)
-            {
-                _uploading = true;
-                if (!_packed)
-                    _stepStart = _time.GetTimestamp();
-            }
-            // The server's answer follows on the same terminal: leave no half line behind.
-            if (value.BytesSent >= value.BytesTotal)
-            {
                 Erase();
                 return;
             }
-            Draw($"Uploading: {Size(value.BytesSent)} of {Size(value.BytesTotal)}", value.BytesSent);
+            Draw($"{_label}: {value.FilesDone}/{value.FilesTotal} files, {Size(value.BytesDone)} of {Size(value.BytesTotal)}", value.BytesDone);
         }
     }
 

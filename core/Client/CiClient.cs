@@ -17,7 +17,7 @@ namespace Ci.Core.Client;
 /// jobs. One instance holds one pooled <see cref="HttpClient"/>; reuse it and dispose it when done.
 /// Failures surface as <see cref="CiException"/> subclasses whose messages are sentences for a user.
 /// </summary>
-public sealed class CiClient : IDisposable
+public sealed partial class CiClient : IDisposable
 {
     private const string EventStreamMediaType = "text/event-stream";
 
@@ -78,22 +78,12 @@ public sealed class CiClient : IDisposable
     /// <param name="projectDirectory">The project root (see <see cref="ProjectFiles"/> for what is left out).</param>
     /// <param name="zipProgress">Told as files are packed, if given.</param>
     /// <param name="cancellationToken">Stops the upload or the streaming; the job keeps running on the server.</param>
-    /// <param name="uploadProgress">Told as the zip is sent, if given.</param>
     /// <exception cref="CiNothingToUploadException">No file of the folder would be uploaded.</exception>
     public async IAsyncEnumerable<JobEvent> SubmitStreamingAsync(string projectDirectory,
-        IProgress<ProjectZipProgress>? zipProgress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default,
-        IProgress<UploadProgress>? uploadProgress = null)
+        IProgress<ProjectZipProgress>? zipProgress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         RequireKey();
-        await using var zip = await ZipToTemporaryFileAsync(projectDirectory, zipProgress, cancellationToken).ConfigureAwait(false);
-        var idempotencyKey = NewIdempotencyKey();
-        var response = await SendAsync(() =>
-            {
-                var request = UploadRequest("submit-stream", zip, idempotencyKey, uploadProgress);
-                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
-                return request;
-            },
-            RetryKind.Submission, HttpCompletionOption.ResponseHeadersRead, jobId: null, cancellationToken, cancellationToken, zip).ConfigureAwait(false);
+        var response = await SubmitProjectAsync("submit-stream", projectDirectory, zipProgress, streaming: true, cancellationToken).ConfigureAwait(false);
         await foreach (var jobEvent in FollowAsync(response, jobId: null, fromBeginning: true, cancellationToken).ConfigureAwait(false))
             yield return jobEvent;
     }
@@ -102,16 +92,12 @@ public sealed class CiClient : IDisposable
     /// <param name="projectDirectory">The project root.</param>
     /// <param name="zipProgress">Told as files are packed, if given.</param>
     /// <param name="cancellationToken">Stops packing or uploading.</param>
-    /// <param name="uploadProgress">Told as the zip is sent, if given.</param>
     /// <exception cref="CiNothingToUploadException">No file of the folder would be uploaded.</exception>
     public async Task<string> SubmitAsync(string projectDirectory, IProgress<ProjectZipProgress>? zipProgress = null,
-        CancellationToken cancellationToken = default, IProgress<UploadProgress>? uploadProgress = null)
+        CancellationToken cancellationToken = default)
     {
         RequireKey();
-        await using var zip = await ZipToTemporaryFileAsync(projectDirectory, zipProgress, cancellationToken).ConfigureAwait(false);
-        var idempotencyKey = NewIdempotencyKey();
-        using var response = await SendAsync(() => UploadRequest("submit-async", zip, idempotencyKey, uploadProgress),
-            RetryKind.Submission, HttpCompletionOption.ResponseContentRead, jobId: null, cancellationToken, cancellationToken, zip).ConfigureAwait(false);
+        using var response = await SubmitProjectAsync("submit-async", projectDirectory, zipProgress, streaming: false, cancellationToken).ConfigureAwait(false);
         var answer = await ReadJsonAsync(response, CiJsonContext.Default.SubmitAsyncResponse, cancellationToken).ConfigureAwait(false);
         return answer.JobId;
     }
@@ -183,6 +169,29 @@ public sealed class CiClient : IDisposable
         catch (CiApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
         {
             // Throws CiJobNotFoundException when it is the job that is missing.
+            await GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The job's test report (<c>GET /jobs/{id}/tests</c>, an extension); null when the job has none (its test
+    /// command is not pytest, it has not ended, or the server predates reports).
+    /// </summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="CiJobNotFoundException">No such job for this user.</exception>
+    public async Task<TestReport?> GetTestReportAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        RequireKey();
+        try
+        {
+            return await GetJsonAsync(JobPath(jobId) + "/tests", jobId, CiJsonContext.Default.TestReport, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiJobNotFoundException)
+        {
+            // The same 404 says "no such job" and "no report": the job itself tells which.
             await GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
             return null;
         }
@@ -273,29 +282,32 @@ public sealed class CiClient : IDisposable
     /// <param name="jobId">The job the request is about, so a 404 can name it.</param>
     /// <param name="requestToken">The caller's token, possibly linked with a request timeout.</param>
     /// <param name="callerToken">The caller's token alone: cancelling it is not a timeout.</param>
-    /// <param name="upload">The uploaded zip, if any: if it was read from, the body may have reached the server.</param>
+    /// <param name="uploadStarted">For an upload: whether its body began to be sent (then it may have reached the server).</param>
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> newRequest, RetryKind retry, HttpCompletionOption completion,
-        string? jobId, CancellationToken requestToken, CancellationToken callerToken, Stream? upload = null)
+        string? jobId, CancellationToken requestToken, CancellationToken callerToken, Func<bool>? uploadStarted = null)
     {
         var retries = 0;
         var rateLimitWaited = false;
         while (true)
         {
-            if (upload is not null)
-                upload.Position = 0;
-            // Not disposed: that would close the zip a retry sends again; the caller disposes the zip.
             var request = newRequest();
             HttpResponseMessage response;
             try
             {
                 response = await _http.SendAsync(request, completion, requestToken).ConfigureAwait(false);
             }
+            catch (HttpRequestException e) when (e.InnerException is CiProjectReadException unreadable)
+            {
+                // A file of the project, not the network, stopped the upload: say which.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unreadable);
+                throw;
+            }
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !callerToken.IsCancellationRequested))
             {
                 var repeatable = retry switch
                 {
                     RetryKind.Idempotent => e is not OperationCanceledException || IsConnectTimeout(e),
-                    RetryKind.UnsentOnly => IsConnectFailure(e) && (upload is null || upload.Position == 0),
+                    RetryKind.UnsentOnly => IsConnectFailure(e) && (uploadStarted is null || !uploadStarted()),
                     // Carries an Idempotency-Key: a repeat that reaches the server is answered with the first job.
                     RetryKind.Submission => e is not OperationCanceledException || IsConnectTimeout(e),
                     _ => false,
@@ -523,51 +535,46 @@ public sealed class CiClient : IDisposable
         return new CiConnectionException($"The connection to the CI server at {ServerUrl.OriginalString} was lost before {job} ended{reason}", error);
     }
 
-    private async Task<FileStream> ZipToTemporaryFileAsync(string projectDirectory, IProgress<ProjectZipProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Submits the project to <paramref name="path"/>: incrementally (manifest, missing contents, then the
+    /// manifest's id) when the server supports it, otherwise as a zip packed straight into the request body.
+    /// </summary>
+    private async Task<HttpResponseMessage> SubmitProjectAsync(string path, string projectDirectory, IProgress<ProjectZipProgress>? progress,
+        bool streaming, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_options.TemporaryDirectory ?? Path.GetTempPath(), $"ci-upload-{Guid.NewGuid():N}.zip");
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.None,
-            Options = FileOptions.Asynchronous | FileOptions.DeleteOnClose,
-        };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         var selection = ProjectFiles.Select(projectDirectory);
         if (selection.Files.Count == 0)
             throw new CiNothingToUploadException(selection);
-        var file = new FileStream(path, options);
-        try
-        {
-            await ProjectZip.WriteFilesAsync(selection.Files, file, progress, cancellationToken).ConfigureAwait(false);
-            file.Position = 0;
-            return file;
-        }
-        catch
-        {
-            await file.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var files = selection.Files;
+        // One key per submission, the same for each of its retries and for both ways of sending it.
+        var idempotencyKey = Guid.NewGuid().ToString("D");
+        if (_options.IncrementalUploads
+            && await TrySubmitIncrementalAsync(path, files, progress, streaming, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } response)
+            return response;
+        StreamedContent? zip = null;
+        return await SendAsync(() =>
+            {
+                zip = new StreamedContent((stream, token) => ZipPacker.WriteAsync(files, stream, progress, token));
+                return SubmitRequest(path, UploadContent(zip), streaming, idempotencyKey);
+            },
+            RetryKind.Submission, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead,
+            jobId: null, cancellationToken, cancellationToken, () => zip?.Started == true).ConfigureAwait(false);
     }
 
-    // The original server (FastAPI) wants field "file" with a filename; quoting is spelled out because
-    // .NET would otherwise add filename* and a quoted boundary, which not every multipart parser accepts.
-    private static HttpRequestMessage UploadRequest(string path, Stream zip, string idempotencyKey, IProgress<UploadProgress>? progress)
+    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, bool streaming, string idempotencyKey)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = UploadContent(progress is null ? zip : new UploadProgressStream(zip, progress)) };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        if (streaming)
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
         request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
         return request;
     }
 
-    // One per submission, the same for each of its retries.
-    private static string NewIdempotencyKey() => Guid.NewGuid().ToString("D");
-
-    private static MultipartFormDataContent UploadContent(Stream zip)
+    // The original server (FastAPI) wants field "file" with a filename; quoting is spelled out because
+    // .NET would otherwise add filename* and a quoted boundary, which not every multipart parser accepts.
+    private static MultipartFormDataContent UploadContent(HttpContent file)
     {
         var boundary = "ci-" + Guid.NewGuid().ToString("N");
-        var file = new StreamContent(zip, 81920);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
         file.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data") { Name = "\"file\"", FileName = "\"project.zip\"" };
         var content = new MultipartFormDataContent(boundary) { file };

@@ -40,6 +40,9 @@ public sealed record CiClientOptions
     /// </summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Where the project zip is written before upload; null means the system's temp directory.</summary>
-    public string? TemporaryDirectory { get; init; }
+    /// <summary>
+    /// Submit incrementally when the server supports it: send a manifest of content hashes first and upload only
+    /// the contents the server lacks. Off, or against a server without it, the project goes as one zip.
+    /// </summary>
+    public bool IncrementalUploads { get; init; } = true;
 }

@@ -9,4 +9,8 @@ namespace Ci.Core.Protocol;
 [JsonSerializable(typeof(SubmitAsyncResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(TestReport))]
+[JsonSerializable(typeof(UploadManifest))]
+[JsonSerializable(typeof(ManifestResponse))]
+[JsonSerializable(typeof(ManifestSubmission))]
 public sealed partial class CiJsonContext : JsonSerializerContext;

@@ -10,12 +10,28 @@ namespace Ci.Core.Protocol;
 /// <param name="Success">Whether the tests passed; null until the job ends.</param>
 /// <param name="StartTime">When the job started running (UTC), or null.</param>
 /// <param name="EndTime">When the job ended (UTC), or null.</param>
+/// <param name="TestsPassed">Extension: passed tests of the job's test report; absent (null) when it has none.</param>
+/// <param name="TestsFailed">Extension: failed (or errored) tests of the report.</param>
+/// <param name="TestsSkipped">Extension: skipped tests of the report.</param>
+/// <remarks>The extensions come after the original five keys and are left out when null, so old clients see what they always saw.</remarks>
 public sealed record JobSummary(
     [property: JsonPropertyName("job_id")] string JobId,
     [property: JsonPropertyName("status")] JobStatus Status,
     [property: JsonPropertyName("success")] bool? Success,
     [property: JsonPropertyName("start_time"), JsonConverter(typeof(UtcTimestampConverter))] DateTime? StartTime,
-    [property: JsonPropertyName("end_time"), JsonConverter(typeof(UtcTimestampConverter))] DateTime? EndTime);
+    [property: JsonPropertyName("end_time"), JsonConverter(typeof(UtcTimestampConverter))] DateTime? EndTime,
+    [property: JsonPropertyName("tests_passed"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestsPassed = null,
+    [property: JsonPropertyName("tests_failed"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestsFailed = null,
+    [property: JsonPropertyName("tests_skipped"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestsSkipped = null)
+{
+    /// <summary>The test counts, when the job has a report.</summary>
+    [JsonIgnore]
+    public TestCounts? Tests => TestsPassed is { } passed ? new TestCounts(passed, TestsFailed ?? 0, TestsSkipped ?? 0) : null;
+
+    /// <summary>This summary with the counts of a test report (or without, for null).</summary>
+    public JobSummary WithTests(TestCounts? counts) =>
+        this with { TestsPassed = counts?.Passed, TestsFailed = counts?.Failed, TestsSkipped = counts?.Skipped };
+}
 
 /// <summary>The body of <c>POST /submit-async</c>'s answer.</summary>
 /// <param name="JobId">The new job's UUID.</param>

@@ -1,5 +1,3 @@
-using System.IO.Compression;
-
 namespace Ci.Core.Zip;
 
 /// <summary>How far <see cref="ProjectZip.CreateAsync"/> has got.</summary>
@@ -27,63 +25,38 @@ public sealed record ProjectFile(string EntryName, string FullPath, long Length)
 /// </summary>
 public static class ProjectZip
 {
-    // Unix "regular file" type bits for the external attributes, as Python's zipfile writes them.
-    private const int RegularFileType = 0x8000;
-
     /// <summary>Lists the files that go into the zip, in entry order (see <see cref="ProjectFiles"/>).</summary>
     /// <param name="projectDirectory">The project root.</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     public static IReadOnlyList<ProjectFile> ListFiles(string projectDirectory) => ProjectFiles.Select(projectDirectory).Files;
 
     /// <summary>
-    /// Writes the project's zip to <paramref name="destination"/> as it reads the files, so memory stays
-    /// flat for big projects. The destination need not be seekable.
+    /// Writes the project's zip to <paramref name="destination"/> as it reads the files, deflating them on
+    /// several cores (see <see cref="ZipPacker"/>), so memory stays flat for big projects. The destination need
+    /// not be seekable; it receives exactly the bytes <c>ci submit</c> sends to a server without incremental uploads.
     /// </summary>
     /// <param name="projectDirectory">The project root.</param>
     /// <param name="destination">Receives the zip; left open.</param>
     /// <param name="progress">Told after each file, if given.</param>
     /// <param name="cancellationToken">Stops packing.</param>
     public static Task CreateAsync(string projectDirectory, Stream destination,
-        IProgress<ProjectZipProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        WriteFilesAsync(ListFiles(projectDirectory), destination, progress, cancellationToken);
+        IProgress<ProjectZipProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return ZipPacker.WriteAsync(ListFiles(projectDirectory), destination, progress, cancellationToken);
+    }
 
-    /// <summary>Writes the zip of files already selected (<see cref="ProjectFiles.Files"/>).</summary>
+    /// <summary>Writes the zip of files already selected (<see cref="ProjectFiles.Files"/>): the bytes a submission sends.</summary>
     /// <param name="files">The files, in entry order.</param>
     /// <param name="destination">Receives the zip; left open.</param>
     /// <param name="progress">Told after each file, if given.</param>
     /// <param name="cancellationToken">Stops packing.</param>
-    public static async Task WriteFilesAsync(IReadOnlyList<ProjectFile> files, Stream destination,
+    public static Task WriteFilesAsync(IReadOnlyList<ProjectFile> files, Stream destination,
         IProgress<ProjectZipProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(destination);
-        var bytesTotal = files.Sum(static f => f.Length);
-        long bytesDone = 0;
-
-        await using var archive = await ZipArchive.CreateAsync(destination, ZipArchiveMode.Create, leaveOpen: true,
-            entryNameEncoding: null, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < files.Count; i++)
-        {
-            var file = files[i];
-            var entry = archive.CreateEntry(file.EntryName, CompressionLevel.Optimal);
-            entry.LastWriteTime = File.GetLastWriteTime(file.FullPath);
-            if (!OperatingSystem.IsWindows())
-                entry.ExternalAttributes = (RegularFileType | (int)File.GetUnixFileMode(file.FullPath)) << 16;
-
-            await using (var target = await entry.OpenAsync(cancellationToken).ConfigureAwait(false))
-            {
-                // FIFOs, sockets and devices also report length 0; opening one could block forever.
-                if (file.Length > 0)
-                {
-                    await using var source = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read,
-                        bufferSize: 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                    await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            bytesDone += file.Length;
-            progress?.Report(new ProjectZipProgress(i + 1, files.Count, bytesDone, bytesTotal));
-        }
+        return ZipPacker.WriteAsync(files, destination, progress, cancellationToken);
     }
 
     /// <summary>The whole zip in memory: the original <c>create_project_zip</c>. Prefer <see cref="CreateAsync"/> for big trees.</summary>

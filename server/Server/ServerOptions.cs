@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ci.Server.Metrics;
 using Ci.Server.Uploads;
 
 namespace Ci.Server;
@@ -19,6 +20,10 @@ public sealed record ServerOptions
     public long MaxUploadMb { get; init; } = 100;
     public long MaxExpandedMb { get; init; } = 1024;
     public int MaxEntries { get; init; } = 100_000;
+    /// <summary>The incremental-upload blob store's size bound in MB; 0 turns incremental uploads off.</summary>
+    public long BlobStoreMb { get; init; } = 2048;
+    /// <summary>Null: <c>&lt;db&gt;.blobs</c> beside the store's uploads.</summary>
+    public string? BlobStoreDirectory { get; init; }
     /// <summary>Submissions per API key per minute; 0 turns the limit off.</summary>
     public int SubmitRatePerMinute { get; init; } = 60;
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
@@ -26,10 +31,16 @@ public sealed record ServerOptions
     /// <summary>Null: a folder beside the store's uploads.</summary>
     public string? UploadTempDirectory { get; init; }
 
+    /// <summary>Who may read <c>GET /metrics</c>.</summary>
+    public MetricsAccess Metrics { get; init; } = MetricsAccess.Off;
+    /// <summary>The bearer token <see cref="MetricsAccess.Bearer"/> asks for (from <c>CI_METRICS_TOKEN</c>).</summary>
+    public string? MetricsToken { get; init; }
+
     // Passed through to the job runner.
     public string? Python { get; init; }
     public int? Concurrency { get; init; }
     public string? Sandbox { get; init; }
+    public string? JobNetwork { get; init; }
     public TimeSpan? JobTimeout { get; init; }
     public long? MaxLogMb { get; init; }
     public TimeSpan? GracePeriod { get; init; }
@@ -55,11 +66,14 @@ public sealed record ServerOptions
           --max-upload-mb N       largest accepted upload in MB (default 100)
           --max-expanded-mb N     largest unpacked size of an upload in MB (default 1024)
           --max-entries N         most entries in an upload zip (default 100000)
+          --blob-store-mb N       contents kept for incremental uploads, in MB, 0 = off (default 2048)
           --submit-rate N         submissions per API key per minute, 0 = unlimited (default 60)
           --keepalive-seconds N   idle seconds between SSE keep-alive comments (default 15)
+          --metrics MODE          GET /metrics: off, open, or bearer (token in $CI_METRICS_TOKEN) (default off)
           --python PATH           Python used for jobs (default $CI_PYTHON, else python3)
           --concurrency N         jobs run at the same time (default: processor count)
           --sandbox MODE          bwrap or none (default bwrap when installed, else none with a warning)
+          --job-network MODE      outbound, none or host (default outbound when pasta works here, else host with a warning)
           --job-timeout SECONDS   a job running longer is killed and fails (default 1800)
           --max-log-mb N          a job's log is cut at this size (default 10)
           --grace-seconds N       on shutdown, time running jobs get before they are stopped (default 10)
@@ -106,11 +120,14 @@ public sealed record ServerOptions
                     "--max-upload-mb" => options with { MaxUploadMb = Int(value, 1, 1_000_000) },
                     "--max-expanded-mb" => options with { MaxExpandedMb = Int(value, 1, 1_000_000) },
                     "--max-entries" => options with { MaxEntries = Int(value, 1, 100_000_000) },
+                    "--blob-store-mb" => options with { BlobStoreMb = Int(value, 0, 100_000_000) },
                     "--submit-rate" => options with { SubmitRatePerMinute = Int(value, 0, 1_000_000) },
                     "--keepalive-seconds" => options with { KeepAliveInterval = TimeSpan.FromSeconds(Int(value, 1, 3600)) },
+                    "--metrics" => options with { Metrics = MetricsMode(value) },
                     "--python" => options with { Python = NonEmpty(value) },
                     "--concurrency" => options with { Concurrency = Int(value, 1, 1024) },
                     "--sandbox" => options with { Sandbox = NonEmpty(value) },
+                    "--job-network" => options with { JobNetwork = NonEmpty(value) },
                     "--job-timeout" => options with { JobTimeout = TimeSpan.FromSeconds(Int(value, 1, 7 * 24 * 3600)) },
                     "--max-log-mb" => options with { MaxLogMb = Int(value, 1, 1_000_000) },
                     "--grace-seconds" => options with { GracePeriod = TimeSpan.FromSeconds(Int(value, 0, 3600)) },
@@ -126,8 +143,22 @@ public sealed record ServerOptions
                 return new CommandLine.Invalid($"{name}: {e.Message}");
             }
         }
+        if (options.Metrics == MetricsAccess.Bearer)
+        {
+            options = options with { MetricsToken = Environment.GetEnvironmentVariable("CI_METRICS_TOKEN") };
+            if (string.IsNullOrWhiteSpace(options.MetricsToken))
+                return new CommandLine.Invalid("--metrics bearer needs the token in the CI_METRICS_TOKEN environment variable");
+        }
         return new CommandLine.Run(options);
     }
+
+    private static MetricsAccess MetricsMode(string value) => value switch
+    {
+        "off" => MetricsAccess.Off,
+        "open" => MetricsAccess.Open,
+        "bearer" => MetricsAccess.Bearer,
+        _ => throw new FormatException($"'{value}' is not off, open or bearer"),
+    };
 
     private static string NonEmpty(string value) =>
         string.IsNullOrWhiteSpace(value) ? throw new FormatException("must not be empty") : value;

@@ -5,8 +5,7 @@ namespace Ci.Store;
 
 public sealed partial class SqliteStore : ISubmissionKeyStore
 {
-    // Added beside the original schema (IF NOT EXISTS, so an existing file gains it on open); older binaries
-    // ignore the table. A job's keys go with it.
+    // Migration 4: idempotency keys of submissions. A job's keys go with it.
     const string SubmissionKeysSchema = """
         CREATE TABLE IF NOT EXISTS submission_keys (
             user_id     TEXT NOT NULL REFERENCES users (id),

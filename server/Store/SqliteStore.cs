@@ -11,7 +11,7 @@ namespace Ci.Store;
 public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposable, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 4;
 
     const int BusyTimeoutMilliseconds = 10_000;
 
@@ -126,10 +126,13 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
             throw new StoreUnavailableException(
                 $"Database {DbPath} has schema version {version}; this program knows up to {SchemaVersion}. Upgrade ci.");
         }
-        await using (var command = connection.CreateCommand())
+        // Each step takes a database from the version before it to its own; a new file runs them all.
+        foreach (var (stepVersion, sql) in Migrations)
         {
+            if (version >= stepVersion) continue;
+            await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = Schema + SubmissionKeysSchema;
+            command.CommandText = sql + $"\nPRAGMA user_version = {stepVersion};";
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -177,9 +180,10 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
             text    TEXT NOT NULL,
             PRIMARY KEY (job_id, seq)
         ) WITHOUT ROWID;
-
-        PRAGMA user_version = 1;
         """;
+
+    /// <summary>The schema's history: (version, the SQL that reaches it from the version before).</summary>
+    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, SubmissionKeysSchema)];
 
     async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {

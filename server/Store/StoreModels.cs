@@ -27,6 +27,9 @@ public sealed record JobRecord(
 {
     /// <summary>The wire form of this job.</summary>
     public JobSummary ToSummary() => new(Id.ToString(), Status, Success, StartTime, EndTime);
+
+    /// <summary>The wire form of this job with its test counts (extension fields; none when null).</summary>
+    public JobSummary ToSummary(TestCounts? tests) => ToSummary().WithTests(tests);
 }
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ci.Core.Protocol;
+using Ci.Server.Metrics;
 using Ci.Server.Uploads;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -52,10 +53,14 @@ public static class ApiErrors
             }
             catch (UploadRejectedException e)
             {
+                context.RequestServices.GetRequiredService<CiMetrics>().UploadRejected(
+                    e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "too_large" : "invalid");
                 await WriteAsync(context, e.StatusCode, e.Message);
             }
             catch (BadHttpRequestException e)
             {
+                if (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                    context.RequestServices.GetRequiredService<CiMetrics>().UploadRejected("too_large");
                 await WriteAsync(context, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge
                     ? "The request body is too large." : $"Bad request: {e.Message}");
             }

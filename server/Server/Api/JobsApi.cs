@@ -2,6 +2,7 @@ using Ci.Core.Protocol;
 using Ci.Server.Auth;
 using Ci.Server.Jobs;
 using Ci.Server.Streaming;
+using Ci.Server.Web;
 using Ci.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -25,12 +26,13 @@ public static class JobsApi
         jobs.MapGet("/", ListAsync);
         jobs.MapGet("/{id}", GetAsync);
         jobs.MapGet("/{id}/stream", StreamAsync);
+        jobs.MapGet("/{id}/tests", TestsAsync);
         jobs.MapPost("/{id}/cancel", CancelAsync);
         return routes;
     }
 
     private static async Task<Results<Ok<List<JobSummary>>, JsonHttpResult<ErrorResponse>>> ListAsync(
-        HttpContext context, IJobStore store, string? status, string? limit, string? cursor, CancellationToken cancellationToken)
+        HttpContext context, IJobStore store, ITestReportStore reports, string? status, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         JobStatus? statusFilter = null;
         if (!string.IsNullOrEmpty(status))
@@ -58,14 +60,29 @@ public static class JobsApi
         }
         if (page.NextCursor is not null)
             context.Response.Headers[NextCursorHeader] = page.NextCursor;
-        return TypedResults.Ok(page.Jobs.Select(j => j.ToSummary()).ToList());
+        var counts = await reports.GetTestCountsAsync(page.Jobs.Select(j => j.Id).ToList(), cancellationToken);
+        return TypedResults.Ok(page.Jobs.Select(j => j.ToSummary(counts.GetValueOrDefault(j.Id))).ToList());
     }
 
     private static async Task<Results<Ok<JobSummary>, JsonHttpResult<ErrorResponse>>> GetAsync(
-        string id, HttpContext context, IJobStore store, CancellationToken cancellationToken) =>
-        await FindOwnJobAsync(id, context, store, cancellationToken) is { } job
-            ? TypedResults.Ok(job.ToSummary())
-            : ApiErrors.NotFound();
+        string id, HttpContext context, IJobStore store, ITestReportStore reports, CancellationToken cancellationToken)
+    {
+        if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
+            return ApiErrors.NotFound();
+        var counts = job.Status.IsFinal() ? await reports.GetTestCountsAsync([job.Id], cancellationToken) : null;
+        return WithWebLink(context, job.Id, TypedResults.Ok(job.ToSummary(counts?.GetValueOrDefault(job.Id))));
+    }
+
+    /// <summary>Extension: the job's test report; 404 when the job is not the caller's or has no report.</summary>
+    private static async Task<Results<Ok<TestReport>, JsonHttpResult<ErrorResponse>>> TestsAsync(
+        string id, HttpContext context, IJobStore store, ITestReportStore reports, CancellationToken cancellationToken)
+    {
+        if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
+            return ApiErrors.NotFound();
+        return await reports.GetTestReportAsync(job.Id, cancellationToken) is { } report
+            ? TypedResults.Ok(report)
+            : ApiErrors.Detail(StatusCodes.Status404NotFound, "This job has no test report.");
+    }
 
     private static async Task<Results<JobEventStreamResult, JsonHttpResult<ErrorResponse>>> StreamAsync(
         string id,
@@ -94,6 +111,7 @@ public static class JobsApi
         {
             start = replay ? new StreamStart.FromBeginning() : new StreamStart.ForwardOnly();
         }
+        WebLinks.Announce(context, job.Id);
         return new JobEventStreamResult(job.Id, start, AnnounceJobId: false);
     }
 
@@ -130,6 +148,12 @@ public static class JobsApi
             return null;
         var job = await store.GetJobAsync(jobId, cancellationToken);
         return job is not null && job.UserId == context.GetCaller().User.Id ? job : null;
+    }
+
+    private static T WithWebLink<T>(HttpContext context, Guid jobId, T result)
+    {
+        WebLinks.Announce(context, jobId);
+        return result;
     }
 
     private static JsonHttpResult<ErrorResponse> AlreadyEnded(JobStatus status) =>

@@ -1,6 +1,9 @@
 using Ci.Core.Protocol;
 using Ci.Server.Auth;
+using Ci.Server.Blobs;
 using Ci.Server.Jobs;
+using Ci.Server.Metrics;
+using Ci.Server.Web;
 using Ci.Server.Streaming;
 using Ci.Server.Uploads;
 using Ci.Store;
@@ -44,7 +47,11 @@ public static class SubmitApi
         var services = context.RequestServices;
         var caller = context.GetCaller();
         var idempotencyKey = IdempotencyKey(context.Request);
-        var uploadPath = await services.GetRequiredService<UploadValidator>().ReceiveAsync(context.Request, cancellationToken);
+        // A manifest submission (incremental upload) ends as the same checked zip a multipart upload does.
+        var uploadPath = WorkspaceAssembler.IsManifestSubmission(context.Request) && services.GetService<WorkspaceAssembler>() is { } assembler
+            ? await assembler.ReceiveAsync(context.Request, caller.User.Id, cancellationToken)
+            : await services.GetRequiredService<UploadValidator>().ReceiveAsync(context.Request, cancellationToken);
+        services.GetRequiredService<CiMetrics>().UploadAccepted(new FileInfo(uploadPath).Length);
         var jobId = Guid.NewGuid();
         try
         {
@@ -59,6 +66,7 @@ public static class SubmitApi
                 if (!created)
                 {
                     context.Response.Headers[IdempotentReplayedHeader] = "true";
+                    WebLinks.Announce(context, job.Id);
                     return job.Id;
                 }
             }
@@ -68,6 +76,7 @@ public static class SubmitApi
             // The store moved it on success; on failure or a repeat it must not linger.
             File.Delete(uploadPath);
         }
+        WebLinks.Announce(context, jobId);
         services.GetRequiredService<IJobDispatcher>().JobQueued(jobId);
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Ci.Server.Api.SubmitApi")
             .LogInformation("Job {JobId} queued for user {UserId} (key {KeyId})", jobId, caller.User.Id, caller.Key.Id);

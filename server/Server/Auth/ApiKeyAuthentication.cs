@@ -6,7 +6,8 @@ using Ci.Store;
 namespace Ci.Server.Auth;
 
 /// <summary>
-/// <c>Authorization: Bearer &lt;key&gt;</c> on every endpoint of a group, as one endpoint filter. Every way a
+/// <c>Authorization: Bearer &lt;key&gt;</c> (or the web app's session cookie, see <see cref="WebSessionAuthentication"/>)
+/// on every endpoint of a group, as one endpoint filter. Every way a
 /// header can be wrong is a 401 with <c>WWW-Authenticate: Bearer</c> and a reason, a known key of an
 /// inactive user is a 403; nothing a client sends here can cause a 500.
 /// </summary>
@@ -24,13 +25,17 @@ public static class ApiKeyAuthentication
     public static long KeyAgeDays(ApiKeyInfo key, TimeProvider time) =>
         Math.Max(0, (long)(time.GetUtcNow().UtcDateTime - key.CreatedAt).TotalDays);
 
-    /// <summary>Requires a valid API key of an active user for every endpoint in the group.</summary>
+    /// <summary>Requires a valid API key (or web session) of an active user for every endpoint in the group.</summary>
     public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            var store = http.RequestServices.GetRequiredService<IUserStore>();
-            switch (await AuthenticateAsync(http.Request.Headers.Authorization, store, http.RequestAborted))
+            var header = http.Request.Headers.Authorization.ToString();
+            // The browser app signs in once and then sends its session cookie; an explicit key always wins.
+            var outcome = header.Length == 0 && WebSessionCookie.Read(http.Request) is { } sessionId
+                ? await WebSessionAuthentication.AuthenticateAsync(http, sessionId)
+                : await AuthenticateAsync(header, http.RequestServices.GetRequiredService<IUserStore>(), http.RequestAborted);
+            switch (outcome)
             {
                 case Outcome.Authenticated ok:
                     http.Items[CallerKey] = ok.Caller;

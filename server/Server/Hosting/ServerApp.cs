@@ -1,7 +1,10 @@
 using System.Net;
 using Ci.Core.Protocol;
 using Ci.Server.Api;
+using Ci.Server.Blobs;
 using Ci.Server.Jobs;
+using Ci.Server.Metrics;
+using Ci.Server.Web;
 using Ci.Server.Runner;
 using Ci.Server.Streaming;
 using Ci.Server.Uploads;
@@ -37,6 +40,7 @@ public static class ServerApp
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, CiJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(1, WebJsonContext.Default);
             json.SerializerOptions.Encoder = ApiErrors.RelaxedJson.Encoder;
         });
 
@@ -46,12 +50,20 @@ public static class ServerApp
         services.AddSingleton<IUserStore>(store);
         services.AddSingleton<IJobStore>(store);
         services.AddSingleton<ISubmissionKeyStore>(store);
+        services.AddSingleton<ITestReportStore>(store);
+        services.AddSingleton<ISessionStore>(store);
+        services.AddSingleton<IJobStatistics>(store);
         // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
-        services.AddSingleton(new UploadValidator(options.UploadLimits, options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming")));
+        var incoming = options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming");
+        services.AddSingleton(new UploadValidator(options.UploadLimits, incoming));
+        services.AddBlobStore(options, store.UploadsDirectory, incoming);
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton(_ => new LogBroadcaster());
-        services.AddSingleton<IJobLogSink>(sp => sp.GetRequiredService<LogBroadcaster>());
+        services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<LogBroadcaster>(), options.KeepAliveInterval));
+        services.AddCiMetrics(options);
+        services.AddCiOpenApi();
+        services.AddSingleton(_ => EmbeddedAssets.Load(typeof(ServerApp).Assembly));
         // Before the runner: it must not pick up a job a dead process left "running".
         services.AddHostedService<InterruptedJobsRecovery>();
         if (runner is not null)
@@ -65,10 +77,16 @@ public static class ServerApp
     public static WebApplication MapServerApi(this WebApplication app)
     {
         app.UseApiErrors();
+        app.UseWebSecurityHeaders();
         app.MapHealth();
         app.MapSubmit();
+        app.MapBlobs();
         app.MapJobs();
         app.MapJobLog();
+        app.MapSessions();
+        app.MapWebApp();
+        app.MapMetrics();
+        app.MapCiOpenApi();
         return app;
     }
 

@@ -12,7 +12,7 @@ namespace Ci.Server.Runner;
 /// a free slot claims the next queued job; <see cref="JobQueued"/> wakes an idle runner (no polling), and the first
 /// claim at start-up picks up jobs a previous server process left queued.
 /// </summary>
-public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerOptions options, ILogger<JobRunner> logger)
+public sealed partial class JobRunner(IJobStore store, ITestReportStore reports, IJobLogSink sink, RunnerOptions options, ILogger<JobRunner> logger)
     : BackgroundService, IJobDispatcher
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -42,12 +42,18 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
         try
         {
             if (options.Sandbox == SandboxMode.None) LogNoSandbox(logger);
+            if (options.Network == JobNetworkMode.Host)
+            {
+                JobNetwork.Supports(JobNetworkMode.Outbound, out var networkProblem);
+                LogHostNetwork(logger, networkProblem ?? "--job-network host");
+            }
             (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, stoppingToken);
             if (_python is null) LogPythonBroken(logger, _pythonError!);
             else LogStarted(logger, options.Concurrency, options.Sandbox, _python.Executable, options.WorkRoot);
 
             JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
             JobWorkspace.DeleteLeftovers(options.WorkRoot);
+            if (options.Network != JobNetworkMode.Host) JobNetwork.DeleteLeftovers();
             LogJobUser();
             await ClaimLoopAsync(stoppingToken);
         }
@@ -130,7 +136,7 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
 
         outcome = running.Reason switch
         {
-            StopReason.TimedOut => JobOutcome.Failed($"Job timed out after {options.JobTimeout.TotalSeconds:0.###} seconds."),
+            StopReason.TimedOut => JobOutcome.Failed($"Job timed out after {running.Timeout.TotalSeconds:0.###} seconds."),
             StopReason.ShuttingDown => JobOutcome.Failed("Server shutting down: job stopped."),
             StopReason.Cancelled => new JobOutcome(JobStatus.Cancelled, false, "Cancelled."),
             _ => outcome,
@@ -142,6 +148,9 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
 
             if (workspace is not null && !workspace.TryDelete()) LogWorkspaceLeft(logger, workspace.Root);
             await store.DeleteUploadAsync(job.Id, cancellationToken);
+
+            // Before the job ends: a client that sees it end may ask for its report at once.
+            if (outcome.Report is { } report) await reports.SaveTestReportAsync(job.Id, report, cancellationToken);
 
             // Null: the job ended meanwhile (cancelled through the API, which told the watchers itself).
             var ended = await store.FinishJobAsync(job.Id, outcome.Status, outcome.Success, outcome.Reason, cancellationToken);
@@ -173,7 +182,8 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
         if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
         // Only now: the job's user must never own a folder the server is still writing into.
         if (s_jobUser is not null) workspace.HandTo(s_jobUser);
-        return await new PythonRecipe(_python, _sandbox).RunAsync(jobId, workspace, log, running, cancellationToken);
+        using var network = options.Network == JobNetworkMode.Host ? null : JobNetwork.Create(jobId, options.Network, workspace.NetworkPidFile);
+        return await new PythonRecipe(_python, _sandbox, options.JobTimeout, network?.EnterCommand).RunAsync(jobId, workspace, log, running, cancellationToken);
     }
 
     private void LogJobUser()
@@ -242,6 +252,9 @@ public sealed partial class JobRunner(IJobStore store, IJobLogSink sink, RunnerO
 
     [LoggerMessage(LogLevel.Warning, "Job sandbox is off (--sandbox none, or bwrap is missing or does not work here: install bubblewrap): jobs see the whole file system, limited only by file permissions.")]
     private static partial void LogNoSandbox(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Jobs share the server's network: they can reach the CI server's port and every service on this host's loopback ({Reason}). Run the server as root with pasta installed (apt-get install passt) for --job-network outbound.")]
+    private static partial void LogHostNetwork(ILogger logger, string reason);
 
     [LoggerMessage(LogLevel.Information, "The server runs as root: jobs run as uid {Uid} without capabilities.")]
     private static partial void LogJobsUnprivileged(ILogger logger, uint uid);

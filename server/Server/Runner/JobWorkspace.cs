@@ -4,6 +4,7 @@ namespace Ci.Server.Runner;
 /// A job's private folder under the work root (mode 0700): <c>src</c> holds the project and is where tests run;
 /// the virtual environment, HOME and TMPDIR are its siblings so that pytest never collects them. When jobs run as
 /// their own user, the folder belongs to that user once the project is unpacked (<see cref="HandTo"/>).
+/// The test report is written to <see cref="Report"/>, a sibling of the job's folder that only the test step sees.
 /// </summary>
 internal sealed class JobWorkspace
 {
@@ -14,13 +15,31 @@ internal sealed class JobWorkspace
         VirtualEnvironment = Path.Combine(root, "venv");
         Home = Path.Combine(root, "home");
         Temp = Path.Combine(root, "tmp");
+        Report = root + ReportSuffix;
+        ReadReport = root + ReadReportSuffix;
+        NetworkPidFile = root + ".pasta.pid";
     }
+
+    private const string ReportSuffix = ".report";
+    private const string ReadReportSuffix = ".report.xml";
 
     public string Root { get; }
     public string Source { get; }
     public string VirtualEnvironment { get; }
     public string Home { get; }
     public string Temp { get; }
+
+    /// <summary>
+    /// The folder pytest writes its JUnit report into (<c>&lt;job&gt;.report</c>), outside the project and the
+    /// job's folder: the sandbox binds it writable for the test step only.
+    /// </summary>
+    public string Report { get; }
+
+    /// <summary>Where the server moves the report before reading it: in the work root, which no job can write.</summary>
+    public string ReadReport { get; }
+
+    /// <summary>The pid file of the job's pasta (<see cref="JobNetwork"/>), where no job can reach it.</summary>
+    public string NetworkPidFile { get; }
 
     /// <param name="workRoot">The work root; see <see cref="PrepareWorkRoot"/> for <paramref name="workRootTraversable"/>.</param>
     public static JobWorkspace Create(string workRoot, Guid jobId, bool workRootTraversable)
@@ -33,6 +52,9 @@ internal sealed class JobWorkspace
         Directory.CreateDirectory(workspace.Source);
         Directory.CreateDirectory(workspace.Home);
         Directory.CreateDirectory(workspace.Temp);
+        if (Directory.Exists(workspace.Report)) Directory.Delete(workspace.Report, recursive: true);
+        File.Delete(workspace.ReadReport);
+        CreatePrivateFolder(workspace.Report);
         return workspace;
     }
 
@@ -42,6 +64,9 @@ internal sealed class JobWorkspace
         try
         {
             if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+            if (Directory.Exists(Report)) Directory.Delete(Report, recursive: true);
+            File.Delete(ReadReport);
+            JobNetwork.StopPasta(NetworkPidFile);
             return true;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -54,14 +79,20 @@ internal sealed class JobWorkspace
     public static void DeleteLeftovers(string workRoot)
     {
         if (!Directory.Exists(workRoot)) return;
-        foreach (var folder in Directory.GetDirectories(workRoot))
+        foreach (var entry in Directory.GetFileSystemEntries(workRoot))
         {
-            if (Guid.TryParseExact(Path.GetFileName(folder), "D", out _)) new JobWorkspace(folder).TryDelete();
+            // The job's folder is named by its id; its siblings (report, pid file) start with it.
+            var name = Path.GetFileName(entry);
+            if (name.Length >= 36 && Guid.TryParseExact(name[..36], "D", out _)) new JobWorkspace(Path.Combine(workRoot, name[..36])).TryDelete();
         }
     }
 
     /// <summary>Gives the whole workspace to the job's user; before any job process starts.</summary>
-    public void HandTo(JobUser user) => user.TakeOwnership(Root);
+    public void HandTo(JobUser user)
+    {
+        user.TakeOwnership(Root);
+        user.TakeOwnership(Report);
+    }
 
     /// <summary>
     /// Creates the work root, listable by the server only. <paramref name="traversable"/> (0711) lets an unsandboxed

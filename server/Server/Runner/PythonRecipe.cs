@@ -1,70 +1,140 @@
 using System.Collections;
 using Ci.Core.Protocol;
+using Ci.Core.Recipes;
+using Ci.Server.Reports;
 
 namespace Ci.Server.Runner;
 
-/// <summary>How a job ended, as the store records it. <see cref="Reason"/> is also the job's last log line.</summary>
-internal sealed record JobOutcome(JobStatus Status, bool Success, string? Reason)
-{
-    public static JobOutcome Failed(string reason) => new(JobStatus.Failed, false, reason);
-}
-
 /// <summary>
-/// The default recipe (PROTOCOL.md, "What a job does"): a virtual environment on the server's Python, the project's
-/// requirements, then <c>python -m pytest -v</c> in the project root; pytest's exit code decides success.
+/// The default recipe (PROTOCOL.md, "What a job does", README "Python recipe"): a virtual environment on the
+/// server's Python, the project's requirements and the project itself, then <c>python -m pytest -v</c> in the project
+/// root; the test command's exit code decides success. What it does for a given project is decided by
+/// <see cref="PythonRecipePlan"/> (shared with the client, which shows it), including the project's own settings.
 /// </summary>
-internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox)
+internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, TimeSpan serverTimeout, IReadOnlyList<string>? enterNetwork = null)
 {
     public const string MarkerVariable = "CI_JOB_ID";
 
     public async Task<JobOutcome> RunAsync(Guid jobId, JobWorkspace workspace, JobLog log, RunningJob job, CancellationToken cancellationToken)
     {
-        var marker = $"{MarkerVariable}={jobId:D}";
-        var environment = JobEnvironment(jobId, workspace);
-        var venvPython = Path.Combine(workspace.VirtualEnvironment, "bin", "python");
-        var hasRequirements = File.Exists(Path.Combine(workspace.Source, "requirements.txt"));
+        // Read before any job process starts: the files are still exactly what was uploaded.
+        var plan = PythonRecipePlan.Detect(workspace.Source, out var configError);
+        if (plan is null) return JobOutcome.Failed($"Bad configuration: {configError}");
+        if (!plan.Config.IsEmpty) await log.WriteStatusAsync($"Using the settings in {plan.Config.SourceFile}.\n", cancellationToken);
+        if (plan.Config.TimeoutSeconds is { } seconds)
+        {
+            var limit = TimeSpan.FromSeconds(Math.Min(seconds, serverTimeout.TotalSeconds));
+            if (seconds > serverTimeout.TotalSeconds)
+            {
+                await log.WriteStatusAsync($"The timeout of {seconds} s is above the server's limit: {serverTimeout.TotalSeconds:0} s applies.\n", cancellationToken);
+            }
+            job.LimitTo(limit);
+        }
 
-        Task<int?> Run(string program, params string[] arguments) => JobProcess.RunAsync(
-            sandbox,
-            new JobCommand(program, arguments, workspace.Source, environment, [workspace.Root], [python.InstallationFolder]),
-            marker, log, job, cancellationToken);
+        var marker = $"{MarkerVariable}={jobId:D}";
+        var environment = JobEnvironment(jobId, workspace, plan);
+        var venvPython = Path.Combine(workspace.VirtualEnvironment, "bin", "python");
+
+        Task<int?> Run(IReadOnlyDictionary<string, string> variables, IReadOnlyList<string> writable, string program, params string[] arguments) =>
+            JobProcess.RunAsync(
+                sandbox,
+                new JobCommand(program, arguments, workspace.Source, variables, writable, [python.InstallationFolder], enterNetwork),
+                marker, log, job, cancellationToken);
+        Task<int?> RunInJob(string program, params string[] arguments) => Run(environment, [workspace.Root], program, arguments);
 
         await log.WriteStatusAsync("Installing dependencies...\n", cancellationToken);
         // Without its own pip: ensurepip costs ~8 s per job, and the pip of the system site-packages installs into
         // the venv just as well. Only a Python without any pip gets one, and only when there is something to install.
-        var created = await Run(python.Executable, "-m", "venv", "--system-site-packages", "--without-pip", workspace.VirtualEnvironment);
+        var created = await RunInJob(python.Executable, "-m", "venv", "--system-site-packages", "--without-pip", workspace.VirtualEnvironment);
         if (created is not { } createdCode) return Stopped();
         if (createdCode != 0) return JobOutcome.Failed($"Could not create the virtual environment (exit code {createdCode}).");
 
-        if (hasRequirements)
+        if (plan.Config.Install is { } commands)
         {
-            var pipMissing = await Run(venvPython, "-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('pip') is None)");
-            if (pipMissing is not { } pipMissingCode) return Stopped();
-            if (pipMissingCode != 0)
+            foreach (var command in commands)
             {
-                var bootstrapped = await Run(venvPython, "-m", "ensurepip", "--default-pip");
-                if (bootstrapped is not { } bootstrapCode) return Stopped();
-                if (bootstrapCode != 0) return JobOutcome.Failed($"Could not install pip in the virtual environment (exit code {bootstrapCode}).");
+                var installed = await RunInJob("/bin/sh", "-c", command);
+                if (installed is not { } installCode) return Stopped();
+                if (installCode != 0) return JobOutcome.Failed($"Install command failed (exit code {installCode}): {command}");
             }
-            var installed = await Run(venvPython, "-m", "pip", "install", "-r", "requirements.txt");
-            if (installed is not { } installCode) return Stopped();
-            if (installCode != 0) return JobOutcome.Failed($"Dependency installation failed (pip exit code {installCode}).");
+        }
+        else if (plan.HasRequirements || plan.DeclaresBuildSystem)
+        {
+            var pipReady = await EnsurePipAsync(RunInJob, venvPython);
+            if (pipReady is not null) return pipReady;
+            if (plan.HasRequirements)
+            {
+                var installed = await RunInJob(venvPython, "-m", "pip", "install", "-r", "requirements.txt");
+                if (installed is not { } installCode) return Stopped();
+                if (installCode != 0) return JobOutcome.Failed($"Dependency installation failed (pip exit code {installCode}).");
+            }
+            if (plan.DeclaresBuildSystem)
+            {
+                // Offline and without dependencies: the build backend must already be on the server (Debian's
+                // python3-setuptools and friends). Projects whose backend is missing still run, from their source.
+                var installed = await RunInJob(venvPython, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--no-index", "-e", ".");
+                if (installed is not { } installCode) return Stopped();
+                if (installCode != 0)
+                {
+                    var fallback = plan.ImportPaths.Count > 0 ? $"running it from {string.Join(", ", plan.ImportPaths)} (PYTHONPATH)" : "running it from its folder";
+                    await log.WriteStatusAsync($"Could not install the project (pip exit code {installCode}): {fallback}.\n", cancellationToken);
+                }
+            }
         }
 
         await log.WriteStatusAsync("Running tests...\n", cancellationToken);
-        var tested = await Run(venvPython, "-m", "pytest", "-v");
+        var reportPath = TestReportFile.PathIn(workspace);
+        int? tested;
+        if (plan.Config.Test is { } testCommand)
+        {
+            var testEnvironment = new Dictionary<string, string>(environment, StringComparer.Ordinal);
+            if (plan.TestsWithPytest)
+            {
+                // The project's command line stays as written; pytest reads these options from the environment.
+                var ours = $"--junitxml={ShellQuote(reportPath)} -o junit_logging=no";
+                testEnvironment["PYTEST_ADDOPTS"] = environment.TryGetValue("PYTEST_ADDOPTS", out var theirs) ? $"{theirs} {ours}" : ours;
+            }
+            tested = await Run(testEnvironment, [workspace.Root, workspace.Report], "/bin/sh", "-c", testCommand);
+        }
+        else
+        {
+            tested = await Run(environment, [workspace.Root, workspace.Report], venvPython, "-m", "pytest", "-v", $"--junitxml={reportPath}", "-o", "junit_logging=no");
+        }
         if (tested is not { } testCode) return Stopped();
-        return new JobOutcome(JobStatus.Completed, testCode == 0, null);
+
+        TestReport? report = null;
+        if (plan.TestsWithPytest)
+        {
+            report = TestReportFile.Collect(workspace, out var reportProblem);
+            if (reportProblem is not null) await log.WriteStatusAsync($"Test report: {reportProblem}.\n", cancellationToken);
+        }
+        return new JobOutcome(JobStatus.Completed, testCode == 0, null, report);
+    }
+
+    /// <summary>Gives the venv a pip when the system has none; null when there is one, else how the job ends.</summary>
+    private static async Task<JobOutcome?> EnsurePipAsync(Func<string, string[], Task<int?>> run, string venvPython)
+    {
+        var pipMissing = await run(venvPython, ["-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('pip') is None)"]);
+        if (pipMissing is not { } pipMissingCode) return Stopped();
+        if (pipMissingCode == 0) return null;
+        var bootstrapped = await run(venvPython, ["-m", "ensurepip", "--default-pip"]);
+        if (bootstrapped is not { } bootstrapCode) return Stopped();
+        return bootstrapCode == 0 ? null : JobOutcome.Failed($"Could not install pip in the virtual environment (exit code {bootstrapCode}).");
     }
 
     // The runner turns the stop reason into the outcome; this value is never recorded.
     private static JobOutcome Stopped() => JobOutcome.Failed("stopped");
 
+    /// <summary>pytest splits PYTEST_ADDOPTS like a POSIX shell.</summary>
+    private static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
     /// <summary>
     /// The whole environment of a job's processes, built from an allow-list: nothing of the server's leaks in
-    /// (its CI_* settings, credentials), except PIP_* so that an operator can point pip at a mirror.
+    /// (its CI_* settings, credentials), except PIP_* so that an operator can point pip at a mirror. The project's
+    /// own variables come on top (never the recipe's own: <see cref="ProjectConfigReader.ReservedVariables"/>), and
+    /// a src layout's folders go first on PYTHONPATH.
     /// </summary>
-    internal Dictionary<string, string> JobEnvironment(Guid jobId, JobWorkspace workspace)
+    internal Dictionary<string, string> JobEnvironment(Guid jobId, JobWorkspace workspace, PythonRecipePlan? plan = null)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
@@ -76,14 +146,27 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox)
         }
         var serverPath = Environment.GetEnvironmentVariable("PATH");
         var systemPath = string.IsNullOrEmpty(serverPath) ? "/usr/local/bin:/usr/bin:/bin" : serverPath;
-        environment["PATH"] = Path.Combine(workspace.VirtualEnvironment, "bin") + Path.PathSeparator + systemPath;
-        environment["VIRTUAL_ENV"] = workspace.VirtualEnvironment;
-        environment["HOME"] = workspace.Home;
-        environment["TMPDIR"] = workspace.Temp;
         environment["LANG"] = "C.UTF-8";
         environment["LC_ALL"] = "C.UTF-8";
         environment["PYTHONUNBUFFERED"] = "1";
         environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1";
+        if (plan is not null)
+        {
+            foreach (var (name, value) in plan.Config.Env)
+            {
+                if (!ProjectConfigReader.ReservedVariables.Contains(name)) environment[name] = value;
+            }
+            if (plan.ImportPaths.Count > 0)
+            {
+                var paths = plan.ImportPaths.Select(path => Path.Combine(workspace.Source, path)).ToList();
+                if (environment.TryGetValue("PYTHONPATH", out var theirs) && theirs.Length > 0) paths.Add(theirs);
+                environment["PYTHONPATH"] = string.Join(Path.PathSeparator, paths);
+            }
+        }
+        environment["PATH"] = Path.Combine(workspace.VirtualEnvironment, "bin") + Path.PathSeparator + systemPath;
+        environment["VIRTUAL_ENV"] = workspace.VirtualEnvironment;
+        environment["HOME"] = workspace.Home;
+        environment["TMPDIR"] = workspace.Temp;
         // Also the mark by which the runner finds every process of this job when it kills the job.
         environment[MarkerVariable] = jobId.ToString("D");
         return environment;

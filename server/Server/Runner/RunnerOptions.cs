@@ -26,6 +26,7 @@ public enum SandboxMode
 /// <param name="GracePeriod">On shutdown, how long running jobs may still finish before they are killed.</param>
 /// <param name="WorkRoot">Folder that holds one private folder per running job.</param>
 /// <param name="UploadLimits">Limits the upload is checked against again while it is unpacked (the server's defaults when null).</param>
+/// <param name="Network">The network jobs get (<c>--job-network</c>).</param>
 public sealed record RunnerOptions(
     int Concurrency,
     string Python,
@@ -34,7 +35,8 @@ public sealed record RunnerOptions(
     long MaxLogBytes,
     TimeSpan GracePeriod,
     string WorkRoot,
-    UploadLimits? UploadLimits = null)
+    UploadLimits? UploadLimits = null,
+    JobNetworkMode Network = JobNetworkMode.Host)
 {
     public const string DefaultPython = "python3";
     public const long DefaultMaxLogBytes = 10 * 1024 * 1024;
@@ -47,8 +49,10 @@ public sealed record RunnerOptions(
         var created = TryCreate(
             server.Python, server.Concurrency, server.Sandbox, server.JobTimeout, server.MaxLogMb * 1024 * 1024,
             server.GracePeriod, server.WorkDirectory, StorePaths.Resolve(server.DbPath), out options, out error);
-        if (created) options = options with { UploadLimits = server.UploadLimits };
-        return created;
+        if (!created) return false;
+        if (!TryParseNetwork(server.JobNetwork, out var network, out error)) return false;
+        options = options with { UploadLimits = server.UploadLimits, Network = network };
+        return true;
     }
 
     /// <summary>
@@ -127,6 +131,33 @@ public sealed record RunnerOptions(
             gracePeriod ?? DefaultGracePeriod,
             Path.GetFullPath(workRoot));
         return true;
+    }
+
+    /// <summary>
+    /// <c>--job-network</c>: <c>outbound</c>, <c>none</c> or <c>host</c>; null or <c>auto</c> for outbound when it
+    /// works here, else host (the runner warns). A mode asked for by name must work.
+    /// </summary>
+    public static bool TryParseNetwork(string? value, out JobNetworkMode mode, out string error)
+    {
+        error = "";
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "auto":
+                mode = JobNetwork.Supports(JobNetworkMode.Outbound, out _) ? JobNetworkMode.Outbound : JobNetworkMode.Host;
+                return true;
+            case "host":
+                mode = JobNetworkMode.Host;
+                return true;
+            case "outbound" or "none":
+                mode = value.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? JobNetworkMode.None : JobNetworkMode.Outbound;
+                if (JobNetwork.Supports(mode, out var problem)) return true;
+                error = $"Invalid --job-network: {value.Trim()} does not work here ({problem}); use --job-network host.";
+                return false;
+            default:
+                mode = JobNetworkMode.Host;
+                error = $"Invalid --job-network: '{value}' (expected outbound, none, host or auto).";
+                return false;
+        }
     }
 
     /// <summary>The Python jobs use: <c>--python</c>, else <c>CI_PYTHON</c>, else <c>python3</c> from PATH.</summary>

@@ -16,14 +16,29 @@ internal sealed class RunningJob : IDisposable
     private readonly CancellationTokenSource _timeout;
     private int _reason;
 
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public RunningJob(Guid id, TimeSpan timeout)
     {
         Id = id;
+        Timeout = timeout;
         _timeout = new CancellationTokenSource(timeout);
         _timeout.Token.Register(() => Stop(StopReason.TimedOut));
     }
 
     public Guid Id { get; }
+
+    /// <summary>The job's time limit, counted from its start.</summary>
+    public TimeSpan Timeout { get; private set; }
+
+    /// <summary>Shortens the time limit (a project's own <c>timeout</c>); a longer one is ignored.</summary>
+    public void LimitTo(TimeSpan limit)
+    {
+        if (limit >= Timeout) return;
+        Timeout = limit;
+        var left = limit - System.Diagnostics.Stopwatch.GetElapsedTime(_started);
+        _timeout.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+    }
 
     /// <summary>Cancelled when the job must stop; <see cref="Reason"/> then says why.</summary>
     public CancellationToken StopToken => _stop.Token;

@@ -9,13 +9,15 @@ namespace Ci.Server.Runner;
 /// <param name="Environment">Its whole environment: nothing of the server's is inherited.</param>
 /// <param name="WritableFolders">Folders the job may write (its own folder); a sandbox hides everything else that is not system.</param>
 /// <param name="ReadOnlyFolders">Extra folders the job must read (the Python installation when it is outside /usr).</param>
+/// <param name="EnterNetwork">The command prefix that enters the job's network namespace (<see cref="JobNetwork"/>); null for the host's.</param>
 internal sealed record JobCommand(
     string Program,
     IReadOnlyList<string> Arguments,
     string WorkingDirectory,
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<string> WritableFolders,
-    IReadOnlyList<string> ReadOnlyFolders);
+    IReadOnlyList<string> ReadOnlyFolders,
+    IReadOnlyList<string>? EnterNetwork = null);
 
 /// <summary>Turns a <see cref="JobCommand"/> into a process start, isolated as the mode says.</summary>
 internal abstract class Sandbox
@@ -79,7 +81,8 @@ internal sealed class NoSandbox(JobUser? user) : Sandbox(user)
 
     public override ProcessStartInfo CreateStartInfo(JobCommand command)
     {
-        var commandLine = MergedOutputCommand(command).ToList();
+        // The namespace is entered first, while still root: the user drop comes after.
+        var commandLine = (command.EnterNetwork ?? []).Concat(MergedOutputCommand(command)).ToList();
         var start = NewStartInfo(s_setsid ?? commandLine[0], command.WorkingDirectory);
         foreach (var argument in s_setsid is null ? commandLine.Skip(1) : commandLine) start.ArgumentList.Add(argument);
         start.Environment.Clear();
@@ -91,7 +94,7 @@ internal sealed class NoSandbox(JobUser? user) : Sandbox(user)
 /// <summary>
 /// Runs jobs in bubblewrap: read-only system folders, private /tmp, /dev and /proc, new PID/IPC/UTS namespaces, and
 /// only the job's own folder writable. The server's data, its store and other jobs' folders are not visible. The
-/// network stays, so pip can reach a mirror. Killing bwrap kills every process of the job: it is the PID namespace's
+/// network is the job's own when the runner gives it one (<see cref="JobNetwork"/>), else the host's. Killing bwrap kills every process of the job: it is the PID namespace's
 /// init, and --die-with-parent ties it to the runner. As root, bwrap keeps its capabilities to build the sandbox, and
 /// the job then drops to its unprivileged user (see <see cref="JobUser"/>).
 /// </summary>
@@ -114,8 +117,14 @@ internal sealed class BwrapSandbox(string bwrap, JobUser? user) : Sandbox(user)
 
     public override ProcessStartInfo CreateStartInfo(JobCommand command)
     {
-        var start = NewStartInfo(bwrap, "/");
+        // nsenter execs bwrap without forking: the pid the runner gets is still bwrap's.
+        var start = NewStartInfo(command.EnterNetwork is { Count: > 0 } enter ? enter[0] : bwrap, "/");
         var arguments = start.ArgumentList;
+        if (command.EnterNetwork is { Count: > 0 } prefix)
+        {
+            foreach (var argument in prefix.Skip(1)) arguments.Add(argument);
+            arguments.Add(bwrap);
+        }
         foreach (var argument in new[] { "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts" })
         {
             arguments.Add(argument);

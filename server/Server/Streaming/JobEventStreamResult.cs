@@ -1,4 +1,5 @@
 using Ci.Core.Protocol;
+using Ci.Server.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Ci.Server.Streaming;
@@ -7,12 +8,18 @@ namespace Ci.Server.Streaming;
 /// <param name="JobId">The job to stream.</param>
 /// <param name="Start">Where in the job's log to start.</param>
 /// <param name="AnnounceJobId">Send the <c>job_id</c> event first (<c>/submit-stream</c>).</param>
-public sealed record JobEventStreamResult(Guid JobId, StreamStart Start, bool AnnounceJobId) : IResult
+public sealed record JobEventStreamResult(Guid JobId, StreamStart Start, bool AnnounceJobId) : IResult, Microsoft.AspNetCore.Http.Metadata.IEndpointMetadataProvider
 {
+    /// <summary>Tells the OpenAPI document that this answer is an event stream.</summary>
+    public static void PopulateMetadata(System.Reflection.MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(
+            StatusCodes.Status200OK, typeof(string), ["text/event-stream"]));
+
     /// <inheritdoc />
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var feed = httpContext.RequestServices.GetRequiredService<JobEventFeed>();
+        using var open = httpContext.RequestServices.GetRequiredService<CiMetrics>().StreamOpened();
         var lifetime = httpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>();
         // A stream of a queued job can wait for hours; it must still let the server shut down.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, lifetime.ApplicationStopping);

@@ -138,7 +138,7 @@ internal static class ZipPolicy
     /// Refuses entries that cannot all be unpacked: the same file twice, or a file where another entry needs a
     /// folder. Checked here so that the upload is refused at once instead of failing the job when it is unpacked.
     /// </summary>
-    private static void CheckLayout(string name, string relativePath, bool isDirectory, HashSet<string> files, HashSet<string> folders)
+    internal static void CheckLayout(string name, string relativePath, bool isDirectory, HashSet<string> files, HashSet<string> folders)
     {
         if (relativePath.Length == 0)
             return;
@@ -177,7 +177,7 @@ internal static class ZipPolicy
     private static UploadRejectedException Unsafe(string name, string why) =>
         UploadRejectedException.BadRequest($"Unsafe zip entry '{Printable(name)}': it {why}.");
 
-    private static UploadRejectedException ExpandedTooLarge(UploadLimits limits) =>
+    internal static UploadRejectedException ExpandedTooLarge(UploadLimits limits) =>
         UploadRejectedException.BadRequest($"The zip expands to more than {Megabytes(limits.MaxExpandedBytes)}; that is the limit.");
 
     /// <summary>

@@ -1,6 +1,5 @@
 using Ci.Cli.Commands;
 using Ci.Cli.Terminal;
-using Ci.Core.Client;
 using Ci.Core.Protocol;
 using Ci.Core.Zip;
 
@@ -46,7 +45,7 @@ public class IOStreamsTests
     {
         var streams = new IOStreams(new StringWriter(), new StringWriter(), isOutputTerminal: true, isErrorTerminal: false, colorAllowed: true, width: 80);
 
-        Assert.Null(TransferProgress.For(streams));
+        Assert.Null(TransferProgress.For(streams, "Uploading"));
     }
 
     [Fact]
@@ -54,35 +53,33 @@ public class IOStreamsTests
     {
         var error = new StringWriter();
         var time = new ManualTime();
-        using var progress = TransferProgress.For(Terminal(colorAllowed: true, error), time)!;
+        using var progress = TransferProgress.For(Terminal(colorAllowed: true, error), "Uploading", time)!;
 
         time.Advance(TimeSpan.FromMilliseconds(100));
         progress.Report(new ProjectZipProgress(1, 2, 1048576, 2097152));
         progress.Report(new ProjectZipProgress(2, 2, 2097152, 2097152));
-        progress.Report(new UploadProgress(1000, 2000));
-        progress.Report(new UploadProgress(2000, 2000));
 
         Assert.Equal("", error.ToString());
     }
 
     [Fact]
-    public void A_slow_step_shows_files_bytes_and_rate_then_erases_its_line()
+    public void A_slow_step_shows_files_bytes_and_rate_at_most_ten_times_a_second_then_erases_its_line()
     {
         var error = new StringWriter();
         var time = new ManualTime();
-        var progress = TransferProgress.For(new IOStreams(new StringWriter(), error, true, true, colorAllowed: true, width: 100), time)!;
+        var progress = TransferProgress.For(new IOStreams(new StringWriter(), error, true, true, colorAllowed: true, width: 100), "Uploading", time)!;
 
         time.Advance(TimeSpan.FromSeconds(1));
-        progress.Report(new ProjectZipProgress(1, 2, 1048576, 2097152));
-        progress.Report(new ProjectZipProgress(2, 2, 2097152, 2097152));
-        time.Advance(TimeSpan.FromSeconds(2));
-        progress.Report(new UploadProgress(1048576, 2097152));
-        time.Advance(TimeSpan.FromSeconds(2));
-        progress.Report(new UploadProgress(2097152, 2097152));
+        progress.Report(new ProjectZipProgress(1, 4, 1048576, 4194304));
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        progress.Report(new ProjectZipProgress(2, 4, 2097152, 4194304));
+        time.Advance(TimeSpan.FromMilliseconds(950));
+        progress.Report(new ProjectZipProgress(3, 4, 3145728, 4194304));
+        progress.Report(new ProjectZipProgress(4, 4, 4194304, 4194304));
 
         Assert.Equal(
-            "\rPacking: 1/2 files, 1.0 MB of 2.0 MB, 1.0 MB/s\e[K\r\e[K" +
-            "\rUploading: 1.0 MB of 2.0 MB, 512.0 KB/s\e[K\r\e[K",
+            "\rUploading: 1/4 files, 1.0 MB of 4.0 MB, 1.0 MB/s\e[K" +
+            "\rUploading: 3/4 files, 3.0 MB of 4.0 MB, 1.5 MB/s\e[K\r\e[K",
             error.ToString());
     }
 

@@ -54,6 +54,8 @@ public class JobQueueTests
 
         var job = await harness.WaitForEndAsync(jobId, seconds: 20);
         Assert.Equal(JobStatus.Completed, job.Status);
-        Assert.True(job.StartTime - job.CreatedAt < TimeSpan.FromSeconds(1), $"claimed {job.StartTime - job.CreatedAt} after it was queued");
+        // The runner's fallback poll runs every 5 s: a job claimed well before that was woken by the queue signal.
+        // (A tighter bound measures the machine's load, not the runner.)
+        Assert.True(job.StartTime - job.CreatedAt < TimeSpan.FromSeconds(4), $"claimed {job.StartTime - job.CreatedAt} after it was queued");
     }
 }

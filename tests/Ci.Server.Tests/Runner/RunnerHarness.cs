@@ -23,7 +23,7 @@ sealed class RunnerHarness : IAsyncDisposable
         Store = store;
         User = user;
         Options = options;
-        Runner = new JobRunner(store, Sink, options, NullLogger<JobRunner>.Instance);
+        Runner = new JobRunner(store, store, Sink, options, NullLogger<JobRunner>.Instance);
     }
 
     public string Directory { get; }

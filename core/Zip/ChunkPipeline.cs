@@ -1,0 +1,169 @@
+using System.IO.Hashing;
+using System.Threading.Channels;
+
+namespace Ci.Core.Zip;
+
+/// <summary>How <see cref="ChunkPipeline"/> cuts and packs files.</summary>
+/// <param name="ChunkSize">Files are read and deflated in pieces of at most this many bytes.</param>
+/// <param name="Workers">Threads reading and deflating; 0 for the processor count (at most 8).</param>
+/// <param name="Level">The zlib compression level.</param>
+/// <param name="IndependentPieces">
+/// Every piece is a complete deflate stream of its own, or raw (blob uploads). Otherwise a file's pieces are
+/// segments of one deflate stream (zip entries): a piece that does not compress becomes deflate stored blocks,
+/// unless the whole file is in a compressed format and is stored as it is.
+/// </param>
+internal sealed record ChunkPipelineOptions(int ChunkSize = 256 * 1024, int Workers = 0, int Level = ChunkCompressor.DefaultLevel,
+    bool IndependentPieces = false)
+{
+    public int WorkerCount => Workers > 0 ? Workers : Math.Clamp(Environment.ProcessorCount, 1, 8);
+
+    // Pieces waiting for the consumer; with the one it holds, memory stays at (this + 1) x (input + output).
+    public int PiecesInFlight => WorkerCount * 4;
+}
+
+/// <summary>
+/// Reads and deflates files on several threads and hands the pieces to one consumer in file order, so that
+/// an archive can be written front to back while later files are still being compressed. Memory is bounded
+/// by <see cref="ChunkPipelineOptions.PiecesInFlight"/> pieces, whatever the number or size of the files.
+/// </summary>
+internal static class ChunkPipeline
+{
+    /// <summary>Packs <paramref name="files"/>; <paramref name="consume"/> sees every piece once, in order.</summary>
+    public static async Task RunAsync(IReadOnlyList<ProjectFile> files, ChunkPipelineOptions options,
+        Func<PackedChunk, CancellationToken, ValueTask> consume, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = stop.Token;
+        var ordered = Channel.CreateBounded<PackedChunk>(new BoundedChannelOptions(options.PiecesInFlight) { SingleReader = true, SingleWriter = true });
+        var work = Channel.CreateUnbounded<PackedChunk>(new UnboundedChannelOptions { SingleWriter = true });
+        var producer = Task.Run(() => ProduceAsync(files, options, ordered.Writer, work.Writer, token), token);
+        var workers = new Task[options.WorkerCount];
+        for (var i = 0; i < workers.Length; i++)
+            workers[i] = Task.Run(() => WorkAsync(work.Reader, options, token), token);
+        try
+        {
+            await foreach (var chunk in ordered.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await chunk.Done.Task.WaitAsync(token).ConfigureAwait(false);
+                    await consume(chunk, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    chunk.Release();
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll([producer, .. workers]).ConfigureAwait(false);
+            }
+            catch (Exception) when (token.IsCancellationRequested)
+            {
+                // Stopped because the consumer is done or failed; its outcome is the one that counts.
+            }
+        }
+    }
+
+    private static async Task ProduceAsync(IReadOnlyList<ProjectFile> files, ChunkPipelineOptions options,
+        ChannelWriter<PackedChunk> ordered, ChannelWriter<PackedChunk> work, CancellationToken cancellationToken)
+    {
+        Exception? error = null;
+        try
+        {
+            for (var i = 0; i < files.Count; i++)
+            {
+                var file = files[i];
+                long offset = 0;
+                do
+                {
+                    var length = (int)Math.Min(options.ChunkSize, file.Length - offset);
+                    var chunk = new PackedChunk(i, file, offset, length, isFirst: offset == 0, isLast: offset + length >= file.Length);
+                    await ordered.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                    work.TryWrite(chunk);
+                    offset += length;
+                }
+                while (offset < file.Length);
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        finally
+        {
+            ordered.TryComplete(error);
+            work.TryComplete();
+        }
+    }
+
+    private static async Task WorkAsync(ChannelReader<PackedChunk> work, ChunkPipelineOptions options, CancellationToken cancellationToken)
+    {
+        await foreach (var chunk in work.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                Pack(chunk, options);
+                chunk.Done.TrySetResult();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                chunk.Done.TrySetException(new Client.CiProjectReadException($"Cannot read '{chunk.File.EntryName}' of the project: {e.Message}", e));
+            }
+            catch (Exception e)
+            {
+                chunk.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private static void Pack(PackedChunk chunk, ChunkPipelineOptions options)
+    {
+        var file = chunk.File;
+        // FIFOs, sockets and devices also report length 0; opening one could block forever.
+        if (chunk.Length == 0)
+        {
+            chunk.LastWriteTime = File.GetLastWriteTime(file.FullPath);
+            chunk.Mode = FileModeOf(file.FullPath);
+            return;
+        }
+
+        var input = chunk.RentInput();
+        using (var handle = File.OpenHandle(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            if (chunk.IsFirst)
+            {
+                chunk.LastWriteTime = File.GetLastWriteTime(handle);
+                chunk.Mode = OperatingSystem.IsWindows() ? default : File.GetUnixFileMode(handle);
+            }
+            var done = 0;
+            while (done < chunk.Length)
+            {
+                var read = RandomAccess.Read(handle, input.AsSpan(done, chunk.Length - done), chunk.Offset + done);
+                if (read == 0)
+                    throw new IOException($"The file '{file.EntryName}' changed while it was being packed (it is shorter now); try again.");
+                done += read;
+            }
+        }
+
+        var data = input.AsSpan(0, chunk.Length);
+        if (chunk.IsWholeFile || options.IndependentPieces)
+            chunk.Crc = Crc32.HashToUInt32(data);
+        var compressedFormat = ChunkCompressor.IsCompressedFormat(file.EntryName);
+        if (!compressedFormat)
+        {
+            var output = chunk.RentOutput(ChunkCompressor.StoredBlocksLength(chunk.Length));
+            var deflated = ChunkCompressor.Deflate(data, output, final: options.IndependentPieces || chunk.IsLast, options.Level);
+            if (deflated >= 0)
+                chunk.SetDeflated(deflated);
+            else if (!options.IndependentPieces && !chunk.IsWholeFile)
+                chunk.SetDeflated(ChunkCompressor.WriteStoredBlocks(data, output, final: chunk.IsLast));
+        }
+    }
+
+    private static UnixFileMode FileModeOf(string path) => OperatingSystem.IsWindows() ? default : File.GetUnixFileMode(path);
+}

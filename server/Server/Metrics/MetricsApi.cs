@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using System.Text;
+using Ci.Server.Api;
+using OpenTelemetry.Metrics;
+
+namespace Ci.Server.Metrics;
+
+/// <summary>
+/// <c>GET /metrics</c> in the Prometheus text format, by OpenTelemetry's Prometheus exporter, behind the
+/// <c>--metrics</c> setting: off (not mapped), open, or a bearer token.
+/// </summary>
+public static class MetricsApi
+{
+    /// <summary>The scrape path.</summary>
+    public const string Path = "/metrics";
+
+    /// <summary>Registers the meter, the exporter and the histogram's buckets (seconds, not the default milliseconds).</summary>
+    public static IServiceCollection AddCiMetrics(this IServiceCollection services, ServerOptions options)
+    {
+        services.AddSingleton<CiMetrics>();
+        if (options.Metrics == MetricsAccess.Off)
+            return services;
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(CiMetrics.MeterName)
+            .AddView(CiMetrics.JobDurationName, new ExplicitBucketHistogramConfiguration { Boundaries = CiMetrics.JobDurationBuckets })
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder routes)
+    {
+        var options = routes.ServiceProvider.GetRequiredService<ServerOptions>();
+        if (options.Metrics == MetricsAccess.Off)
+            return routes;
+        var expected = options.Metrics == MetricsAccess.Bearer
+            ? Encoding.UTF8.GetBytes("Bearer " + options.MetricsToken)
+            : null;
+        routes.MapPrometheusScrapingEndpoint(Path, meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
+        {
+            if (expected is not null && !CryptographicOperations.FixedTimeEquals(
+                    Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString()), expected))
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await ApiErrors.Detail(StatusCodes.Status401Unauthorized, "Metrics need 'Authorization: Bearer <metrics token>'.").ExecuteAsync(context);
+                return;
+            }
+            await context.RequestServices.GetRequiredService<CiMetrics>().RefreshAsync(context.RequestAborted);
+            await next(context);
+        }), optionsName: null);
+        return routes;
+    }
+}
