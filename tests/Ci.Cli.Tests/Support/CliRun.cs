@@ -63,7 +63,7 @@ public sealed class CliRun : IDisposable
         var streams = new IOStreams(output, error, isOutputTerminal: Terminal, isErrorTerminal: Terminal, colorAllowed: Terminal, width: 80);
         var options = new CiClientOptions { ReconnectDelays = [TimeSpan.Zero], RetryDelays = [TimeSpan.Zero] };
         var services = new CliServices(streams, name => _environment.GetValueOrDefault(name), _home.Path, Project.Path,
-            settings => new CiClient(settings, options, Server));
+            settings => new CiClient(settings, options, new WithoutOptionalExtensions(Server)));
         var exitCode = await CiApp.RunAsync(args, services, cancellationToken);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
@@ -72,5 +72,24 @@ public sealed class CliRun : IDisposable
     {
         Project.Dispose();
         _home.Dispose();
+    }
+}
+
+/// <summary>
+/// The scripted server speaks the original API plus what a test scripts: the optional extensions the client
+/// probes by itself answer as a server without them would (incremental uploads 404, so the zip is sent; test
+/// reports an error, so no summary is printed), without taking a scripted answer or showing up in
+/// <see cref="FakeHttpHandler.Requests"/>.
+/// </summary>
+internal sealed class WithoutOptionalExtensions(HttpMessageHandler server) : DelegatingHandler(server)
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var path = request.RequestUri!.AbsolutePath;
+        if (path == "/manifests")
+            return Task.FromResult(FakeHttpHandler.Json("""{"detail":"Not Found"}""", System.Net.HttpStatusCode.NotFound));
+        if (path.StartsWith("/jobs/", StringComparison.Ordinal) && path.EndsWith("/tests", StringComparison.Ordinal))
+            return Task.FromResult(FakeHttpHandler.Json("""{"detail":"Not Implemented"}""", System.Net.HttpStatusCode.NotImplemented));
+        return base.SendAsync(request, cancellationToken);
     }
 }
