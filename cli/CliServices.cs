@@ -8,24 +8,40 @@ namespace Ci.Cli;
 /// Everything a command touches besides its flags: the terminal, the environment and home directory that
 /// settings come from, the working directory, and how to build a <see cref="CiClient"/> (tests pass a fake
 /// transport). ConsoleAppFramework hands it to command constructors through <see cref="IServiceProvider"/>.
+/// Each part is made on first use, so <c>ci --version</c> and <c>ci --help</c> pay for none they do not print with.
 /// </summary>
-internal sealed class CliServices(
-    IOStreams streams,
-    Func<string, string?> getEnvironmentVariable,
-    string? homeDirectory,
-    string workingDirectory,
-    Func<ClientSettings, CiClient> createClient) : IServiceProvider
+internal sealed class CliServices : IServiceProvider
 {
+    private readonly Lazy<IOStreams> _streams;
+    private readonly Lazy<string?> _homeDirectory;
+    private readonly Lazy<string> _workingDirectory;
+    private readonly Func<ClientSettings, CiClient> _createClient;
     private readonly List<(CiClient Client, ClientSettings Settings)> _clients = [];
     private bool _warnedAboutConfigFile;
 
-    public IOStreams Streams { get; } = streams;
+    public CliServices(IOStreams streams, Func<string, string?> getEnvironmentVariable, string? homeDirectory, string workingDirectory,
+        Func<ClientSettings, CiClient> createClient)
+        : this(() => streams, getEnvironmentVariable, () => homeDirectory, () => workingDirectory, createClient)
+    {
+    }
 
-    public string WorkingDirectory { get; } = workingDirectory;
+    private CliServices(Func<IOStreams> streams, Func<string, string?> getEnvironmentVariable, Func<string?> homeDirectory,
+        Func<string> workingDirectory, Func<ClientSettings, CiClient> createClient)
+    {
+        _streams = new Lazy<IOStreams>(streams, LazyThreadSafetyMode.ExecutionAndPublication);
+        GetEnvironmentVariable = getEnvironmentVariable;
+        _homeDirectory = new Lazy<string?>(homeDirectory, LazyThreadSafetyMode.ExecutionAndPublication);
+        _workingDirectory = new Lazy<string>(workingDirectory, LazyThreadSafetyMode.ExecutionAndPublication);
+        _createClient = createClient;
+    }
 
-    public string? HomeDirectory { get; } = homeDirectory;
+    public IOStreams Streams => _streams.Value;
 
-    public Func<string, string?> GetEnvironmentVariable { get; } = getEnvironmentVariable;
+    public string WorkingDirectory => _workingDirectory.Value;
+
+    public string? HomeDirectory => _homeDirectory.Value;
+
+    public Func<string, string?> GetEnvironmentVariable { get; }
 
     /// <summary>The global <c>--profile</c> value, if given.</summary>
     public string? ProfileOption { get; set; }
@@ -35,10 +51,10 @@ internal sealed class CliServices(
 
     /// <summary>The real process: console, environment, home and current directory, a pooled HTTP client.</summary>
     public static CliServices FromProcess() => new(
-        IOStreams.FromConsole(Environment.GetEnvironmentVariable),
+        () => IOStreams.FromConsole(Environment.GetEnvironmentVariable),
         Environment.GetEnvironmentVariable,
-        Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
-        Environment.CurrentDirectory,
+        () => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+        () => Environment.CurrentDirectory,
         settings => new CiClient(settings));
 
     /// <summary>
@@ -60,7 +76,7 @@ internal sealed class CliServices(
     public CiClient CreateClient(string? apiKeyOption)
     {
         var settings = ResolveSettings(apiKeyOption);
-        var client = createClient(settings);
+        var client = _createClient(settings);
         _clients.Add((client, settings));
         return client;
     }

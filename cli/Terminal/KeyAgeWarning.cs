@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ci.Core.Client;
 
 namespace Ci.Cli.Terminal;
 
@@ -14,7 +15,19 @@ internal static class KeyAgeWarning
     public static void WarnIfDue(CliServices services)
     {
         var (client, settings) = services.Clients.LastOrDefault(c => c.Client.KeyAgeDays is not null);
-        if (client?.KeyAgeDays is not { } age || settings.KeyAgeWarningDays <= 0 || age <= settings.KeyAgeWarningDays)
+        if (client?.KeyAgeDays is not { } age)
+            return;
+        int limit;
+        try
+        {
+            limit = settings.KeyAgeWarningDays;
+        }
+        catch (CiConfigurationException)
+        {
+            // The command is done; a bad limit setting is not worth failing it for.
+            return;
+        }
+        if (limit <= 0 || age <= limit)
             return;
         if (services.HomeDirectory is not { Length: > 0 } home)
             return;
@@ -33,6 +46,6 @@ internal static class KeyAgeWarning
         }
         var profile = settings.Profile is null ? "" : $" (profile {settings.Profile})";
         services.Streams.Warn(
-            $"your API key{profile} is {age} days old, older than {settings.KeyAgeWarningDays}; ask an admin for a new one (ci-admin key rotate KEY_ID).");
+            $"your API key{profile} is {age} days old, older than {limit}; ask an admin for a new one (ci-admin key rotate KEY_ID).");
     }
 }

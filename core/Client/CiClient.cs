@@ -21,6 +21,9 @@ public sealed partial class CiClient : IDisposable
 {
     private const string EventStreamMediaType = "text/event-stream";
 
+    /// <summary>The response header in which a server with a web app announces the job's page.</summary>
+    public const string WebUrlHeader = "X-CI-Web-URL";
+
     private readonly HttpClient _http;
     private readonly CiClientOptions _options;
     private readonly string? _apiKey;
@@ -444,6 +447,10 @@ public sealed partial class CiClient : IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         HttpResponseMessage? response = first;
+        // The job's page in the server's web app, if it has one: announced once, next to the job id.
+        var page = first.Headers.TryGetValues(WebUrlHeader, out var urls) && urls.FirstOrDefault() is { Length: > 0 } url
+            ? new JobPageEvent(url)
+            : null;
         long? lastSequence = null;
         var attempts = 0;
         Exception? lastError = null;
@@ -493,7 +500,17 @@ public sealed partial class CiClient : IDisposable
                             lastSequence = sequence;
                             attempts = 0;
                         }
+                        if (page is not null && jobEvent is not JobIdEvent)
+                        {
+                            yield return page;
+                            page = null;
+                        }
                         yield return jobEvent;
+                        if (page is not null)
+                        {
+                            yield return page;
+                            page = null;
+                        }
                         if (jobEvent is CompleteEvent)
                             yield break;
                     }

@@ -47,14 +47,27 @@ public sealed record ClientSettings(Uri ServerUrl, string? ApiKey)
     /// <summary>The config file's path, or null without a home directory.</summary>
     public string? ConfigPath { get; init; }
 
-    /// <summary>True when the config file exists and other users may read it (it holds keys).</summary>
-    public bool ConfigFileReadableByOthers { get; init; }
+    /// <summary>
+    /// True when the config file was needed (something came from it, or a profile was chosen), exists, and other
+    /// users may read it (it holds keys).
+    /// </summary>
+    public bool ConfigFileReadableByOthers => _file is { IsLoaded: true, ReadableByOthers: true };
 
-    /// <summary>The key age (days) past which the client warns; 0 never warns.</summary>
-    public int KeyAgeWarningDays { get; init; } = DefaultKeyAgeWarningDays;
+    /// <summary>
+    /// The key age (days) past which the client warns; 0 never warns. From <c>CI_KEY_MAX_AGE_DAYS</c>, else
+    /// <c>key_max_age_days=</c> in the profile or the file (read now if it was not needed before), else 90.
+    /// </summary>
+    /// <exception cref="CiConfigurationException">The value is not a whole number, or the file cannot be read.</exception>
+    public int KeyAgeWarningDays => _keyAgeWarningDays ??= ParseDays(
+        FirstNonEmpty(_keyAgeVariable) ?? FirstNonEmpty(_profileSection?.GetValueOrDefault("key_max_age_days"), _file?.Config.Values.GetValueOrDefault("key_max_age_days")));
 
-    /// <summary>The parsed config file (empty when there is none), for other sections a caller reads.</summary>
-    public ConfigFile Config { get; init; } = ConfigFile.Empty;
+    /// <summary>The parsed config file (empty when there is none), for other sections a caller reads; read on first use.</summary>
+    public ConfigFile Config => _file?.Config ?? ConfigFile.Empty;
+
+    private ConfigSource? _file;
+    private IReadOnlyDictionary<string, string>? _profileSection;
+    private string? _keyAgeVariable;
+    private int? _keyAgeWarningDays;
 
     /// <summary>Resolves the settings of the current process (its environment and home directory).</summary>
     /// <param name="apiKeyOption">The <c>--api-key</c> value, if given.</param>
@@ -80,28 +93,32 @@ public sealed record ClientSettings(Uri ServerUrl, string? ApiKey)
     {
         ArgumentNullException.ThrowIfNull(getEnvironmentVariable);
         var path = string.IsNullOrEmpty(homeDirectory) ? null : ConfigFilePath(homeDirectory);
-        var (config, readableByOthers) = ReadConfigFile(path);
+        // The file is read only when the options and the environment leave something to find in it.
+        var file = new ConfigSource(path);
 
         var (profile, profileSource) = First((profileOption, SettingSource.Flag), (getEnvironmentVariable(ProfileVariable), SettingSource.Environment));
-        IReadOnlyDictionary<string, string> section = new Dictionary<string, string>();
+        IReadOnlyDictionary<string, string>? section = null;
         if (profile is not null)
         {
-            section = config.Profile(profile) ?? throw new CiConfigurationException(UnknownProfile(profile, config, path));
+            section = file.Config.Profile(profile) ?? throw new CiConfigurationException(UnknownProfile(profile, file.Config, path));
         }
 
         var (apiKey, apiKeySource) = First(
             (apiKeyOption, SettingSource.Flag),
-            (getEnvironmentVariable(ApiKeyVariable), SettingSource.Environment),
-            (section.GetValueOrDefault("api_key"), SettingSource.Profile),
-            (config.Values.GetValueOrDefault("api_key"), SettingSource.ConfigFile));
-        var (serverUrl, serverUrlSource) = First(
-            (getEnvironmentVariable(ServerUrlVariable), SettingSource.Environment),
-            (section.GetValueOrDefault("server_url"), SettingSource.Profile),
-            (config.Values.GetValueOrDefault("server_url"), SettingSource.ConfigFile));
-        var (maxAge, _) = First(
-            (getEnvironmentVariable(KeyAgeWarningVariable), SettingSource.Environment),
-            (section.GetValueOrDefault("key_max_age_days"), SettingSource.Profile),
-            (config.Values.GetValueOrDefault("key_max_age_days"), SettingSource.ConfigFile));
+            (getEnvironmentVariable(ApiKeyVariable), SettingSource.Environment));
+        if (apiKey is null)
+        {
+            (apiKey, apiKeySource) = First(
+                (section?.GetValueOrDefault("api_key"), SettingSource.Profile),
+                (file.Config.Values.GetValueOrDefault("api_key"), SettingSource.ConfigFile));
+        }
+        var (serverUrl, serverUrlSource) = First((getEnvironmentVariable(ServerUrlVariable), SettingSource.Environment));
+        if (serverUrl is null)
+        {
+            (serverUrl, serverUrlSource) = First(
+                (section?.GetValueOrDefault("server_url"), SettingSource.Profile),
+                (file.Config.Values.GetValueOrDefault("server_url"), SettingSource.ConfigFile));
+        }
 
         return new ClientSettings(ParseServerUrl(serverUrl ?? DefaultServerUrl), apiKey)
         {
@@ -110,9 +127,9 @@ public sealed record ClientSettings(Uri ServerUrl, string? ApiKey)
             ApiKeySource = apiKeySource,
             ServerUrlSource = serverUrlSource,
             ConfigPath = path,
-            ConfigFileReadableByOthers = readableByOthers,
-            KeyAgeWarningDays = ParseDays(maxAge),
-            Config = config,
+            _file = file,
+            _profileSection = section,
+            _keyAgeVariable = getEnvironmentVariable(KeyAgeWarningVariable),
         };
     }
 
@@ -139,21 +156,33 @@ public sealed record ClientSettings(Uri ServerUrl, string? ApiKey)
             (known.Count == 0 ? ": it has no [profile NAME] sections." : $"; its profiles: {string.Join(", ", known)}.");
     }
 
-    private static (ConfigFile Config, bool ReadableByOthers) ReadConfigFile(string? path)
+    /// <summary>The config file, read on first use.</summary>
+    private sealed class ConfigSource(string? path)
     {
-        if (path is null)
-            return (ConfigFile.Empty, false);
-        try
+        private ConfigFile? _config;
+
+        public bool IsLoaded => _config is not null;
+
+        public bool ReadableByOthers { get; private set; }
+
+        public ConfigFile Config => _config ??= Read();
+
+        private ConfigFile Read()
         {
-            if (!File.Exists(path))
-                return (ConfigFile.Empty, false);
-            var readableByOthers = !OperatingSystem.IsWindows()
-                && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0;
-            return (ConfigFile.Parse(File.ReadAllText(path)), readableByOthers);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CiConfigurationException($"Cannot read {path}: {e.Message}", e);
+            if (path is null)
+                return ConfigFile.Empty;
+            try
+            {
+                if (!File.Exists(path))
+                    return ConfigFile.Empty;
+                ReadableByOthers = !OperatingSystem.IsWindows()
+                    && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0;
+                return ConfigFile.Parse(File.ReadAllText(path));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CiConfigurationException($"Cannot read {path}: {e.Message}", e);
+            }
         }
     }
 
@@ -172,6 +201,16 @@ public sealed record ClientSettings(Uri ServerUrl, string? ApiKey)
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var days))
             return days;
         throw new CiConfigurationException($"Invalid key_max_age_days '{text}': expected a whole number of days (0 turns the warning off).");
+    }
+
+    private static string? FirstNonEmpty(params ReadOnlySpan<string?> values)
+    {
+        foreach (var value in values)
+        {
+            if (!string.IsNullOrWhiteSpace(value))
+                return value.Trim();
+        }
+        return null;
     }
 
     private static (string? Value, SettingSource Source) First(params ReadOnlySpan<(string? Value, SettingSource Source)> candidates)

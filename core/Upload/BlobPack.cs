@@ -43,7 +43,8 @@ public static class BlobPack
         var bytesTotal = files.Sum(static f => f.Length);
         long bytesDone = 0;
         var filesDone = 0;
-        await using var output = new BufferedStream(destination, 64 * 1024);
+        // Not disposed: that would close the destination, which belongs to the caller.
+        var output = new BufferedStream(destination, 64 * 1024);
         await output.WriteAsync(Magic.ToArray(), cancellationToken).ConfigureAwait(false);
         var header = new byte[BlobHeaderSize];
         await ChunkPipeline.RunAsync(files, (options ?? new ChunkPipelineOptions()) with { IndependentPieces = true }, async (chunk, token) =>

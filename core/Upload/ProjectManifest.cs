@@ -9,7 +9,7 @@ namespace Ci.Core.Upload;
 /// <summary>Builds the manifest of an incremental upload: every file's path, size, mode and content hash.</summary>
 internal static class ProjectManifest
 {
-    private const int BufferSize = 256 * 1024;
+    private const int BufferSize = 128 * 1024;
     private const int PermissionBits = 0b111_111_111;
 
     /// <summary>Hashes <paramref name="files"/> on several cores; the manifest keeps their order.</summary>

@@ -12,13 +12,14 @@ namespace Ci.Core.Zip;
 /// segments of one deflate stream (zip entries): a piece that does not compress becomes deflate stored blocks,
 /// unless the whole file is in a compressed format and is stored as it is.
 /// </param>
-internal sealed record ChunkPipelineOptions(int ChunkSize = 256 * 1024, int Workers = 0, int Level = ChunkCompressor.DefaultLevel,
+internal sealed record ChunkPipelineOptions(int ChunkSize = 128 * 1024, int Workers = 0, int Level = ChunkCompressor.DefaultLevel,
     bool IndependentPieces = false)
 {
     public int WorkerCount => Workers > 0 ? Workers : Math.Clamp(Environment.ProcessorCount, 1, 8);
 
-    // Pieces waiting for the consumer; with the one it holds, memory stays at (this + 1) x (input + output).
-    public int PiecesInFlight => WorkerCount * 4;
+    // Pieces waiting for the consumer; with the one it holds, memory stays at (this + 1) x (input + output):
+    // 2 MiB on two cores. Three per worker keep every worker busy while the consumer writes.
+    public int PiecesInFlight => (WorkerCount * 3) + 2;
 }
 
 /// <summary>
@@ -156,11 +157,13 @@ internal static class ChunkPipeline
         var compressedFormat = ChunkCompressor.IsCompressedFormat(file.EntryName);
         if (!compressedFormat)
         {
-            var output = chunk.RentOutput(ChunkCompressor.StoredBlocksLength(chunk.Length));
+            // Deflate output is kept only when shorter than the input; stored blocks need a few bytes more.
+            var splitPiece = !options.IndependentPieces && !chunk.IsWholeFile;
+            var output = chunk.RentOutput(splitPiece ? ChunkCompressor.StoredBlocksLength(chunk.Length) : chunk.Length);
             var deflated = ChunkCompressor.Deflate(data, output, final: options.IndependentPieces || chunk.IsLast, options.Level);
             if (deflated >= 0)
                 chunk.SetDeflated(deflated);
-            else if (!options.IndependentPieces && !chunk.IsWholeFile)
+            else if (splitPiece)
                 chunk.SetDeflated(ChunkCompressor.WriteStoredBlocks(data, output, final: chunk.IsLast));
         }
     }

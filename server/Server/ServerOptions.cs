@@ -45,6 +45,8 @@ public sealed record ServerOptions
     public long? MaxLogMb { get; init; }
     public TimeSpan? GracePeriod { get; init; }
     public string? WorkDirectory { get; init; }
+    /// <summary>Size bound of the job environment cache in MiB; 0 turns it off.</summary>
+    public long EnvCacheMb { get; init; } = 2048;
 
     // ASP.NET Core host settings; WebApplicationFactory passes these (and UseSetting values) as arguments.
     public string? EnvironmentName { get; init; }
@@ -78,6 +80,7 @@ public sealed record ServerOptions
           --max-log-mb N          a job's log is cut at this size (default 10)
           --grace-seconds N       on shutdown, time running jobs get before they are stopped (default 10)
           --work-dir PATH         where job workspaces are created (default: 'work' beside the database)
+          --env-cache-mb N        size bound of the cache of job environments, 0 = off (default 2048)
           --environment NAME      ASP.NET Core environment (default Production)
           --contentRoot PATH      ASP.NET Core content root
           --applicationName NAME  ASP.NET Core application name
@@ -132,6 +135,7 @@ public sealed record ServerOptions
                     "--max-log-mb" => options with { MaxLogMb = Int(value, 1, 1_000_000) },
                     "--grace-seconds" => options with { GracePeriod = TimeSpan.FromSeconds(Int(value, 0, 3600)) },
                     "--work-dir" => options with { WorkDirectory = NonEmpty(value) },
+                    "--env-cache-mb" => options with { EnvCacheMb = Int(value, 0, 10_000_000) },
                     "--environment" => options with { EnvironmentName = NonEmpty(value) },
                     "--contentRoot" => options with { ContentRoot = NonEmpty(value) },
                     "--applicationName" => options with { ApplicationName = NonEmpty(value) },

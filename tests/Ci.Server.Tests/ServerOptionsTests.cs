@@ -14,7 +14,14 @@ public sealed class ServerOptionsTests
         Assert.Equal(1024L * 1024 * 1024, options.UploadLimits.MaxExpandedBytes);
         Assert.Equal(100_000, options.UploadLimits.MaxEntries);
         Assert.Equal(TimeSpan.FromSeconds(15), options.KeepAliveInterval);
+        Assert.Equal(2048, options.EnvCacheMb);
     }
+
+    [Theory]
+    [InlineData("0", 0)]
+    [InlineData("512", 512)]
+    public void The_environment_cache_is_sized_or_turned_off(string value, long expected) =>
+        Assert.Equal(expected, Assert.IsType<CommandLine.Run>(ServerOptions.Parse(["--env-cache-mb", value])).Options.EnvCacheMb);
 
     [Fact]
     public void Flags_take_a_separate_or_inline_value()
@@ -33,6 +40,7 @@ public sealed class ServerOptionsTests
     [InlineData("--port: '0' is not a whole number", "--port", "0")]
     [InlineData("--max-upload-mb: '-1'", "--max-upload-mb", "-1")]
     [InlineData("option --db needs a value", "--db")]
+    [InlineData("--env-cache-mb: '-5' is not a whole number", "--env-cache-mb", "-5")]
     [InlineData("unexpected argument 'serve'", "serve")]
     public void A_bad_command_line_is_one_line_saying_what_is_wrong(string expected, params string[] args)
     {

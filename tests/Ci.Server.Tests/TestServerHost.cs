@@ -37,7 +37,11 @@ public sealed class TestServerHost : IAsyncDisposable
     public SqliteStore Store => _app.Services.GetRequiredService<SqliteStore>();
     public LogBroadcaster Broadcaster => _app.Services.GetRequiredService<LogBroadcaster>();
     public RecordingDispatcher Dispatcher { get; }
+    public IServiceProvider Services => _app.Services;
     public string Directory => _directory;
+
+    /// <summary>An HTTP transport into the test server, for a <see cref="Ci.Core.Client.CiClient"/>.</summary>
+    public HttpMessageHandler Handler() => _app.GetTestServer().CreateHandler();
 
     public static async Task<TestServerHost> StartAsync(
         Func<ServerOptions, ServerOptions>? configure = null, Action<IServiceCollection>? services = null, bool withRunner = false)

@@ -41,7 +41,7 @@ public sealed class WorkspaceAssembler(IBlobStore blobs, UploadLimits limits, st
             throw UploadRejectedException.BadRequest($"The submission is not valid JSON: {e.Message}");
         }
         if (!ContentHash.IsValid(submission?.Manifest))
-            throw UploadRejectedException.BadRequest("The submission names no manifest (expected {\"manifest\": \"<id from POST /manifests>\"}).");
+            throw UploadRejectedException.BadRequest("The submission names no manifest (expected {\"manifest\": \"<id from POST /manifests>\"}, or a multipart upload of the project zip).");
         var manifest = await LoadManifestAsync(owner, submission!.Manifest, cancellationToken);
         ManifestPolicy.Check(manifest, limits);
 

@@ -23,7 +23,8 @@ public static class MetricsApi
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(CiMetrics.MeterName)
             .AddView(CiMetrics.JobDurationName, new ExplicitBucketHistogramConfiguration { Boundaries = CiMetrics.JobDurationBuckets })
-            .AddPrometheusExporter());
+            // No cached answers: a scrape is rare, and it must show the job counts just refreshed.
+            .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Ci.Core.Protocol;
+using Ci.Server.Environments;
 using Ci.Server.Jobs;
 using Ci.Server.Uploads;
 using Ci.Store;
@@ -25,6 +26,9 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
     private readonly Sandbox _sandbox = Sandbox.Create(options.Sandbox, s_jobUser);
     // An unsandboxed job of another user reaches its workspace through the work root itself.
     private bool WorkRootTraversable => s_jobUser is not null && options.Sandbox == SandboxMode.None;
+    private readonly EnvironmentCache? _environments = options.EnvironmentCacheBytes > 0
+        ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, s_jobUser, logger)
+        : null;
     private PythonInterpreter? _python;
     private string? _pythonError;
 
@@ -54,6 +58,7 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
             JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
             JobWorkspace.DeleteLeftovers(options.WorkRoot);
             if (options.Network != JobNetworkMode.Host) JobNetwork.DeleteLeftovers();
+            _environments?.Open();
             LogJobUser();
             await ClaimLoopAsync(stoppingToken);
         }
@@ -183,7 +188,8 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
         // Only now: the job's user must never own a folder the server is still writing into.
         if (s_jobUser is not null) workspace.HandTo(s_jobUser);
         using var network = options.Network == JobNetworkMode.Host ? null : JobNetwork.Create(jobId, options.Network, workspace.NetworkPidFile);
-        return await new PythonRecipe(_python, _sandbox, options.JobTimeout, network?.EnterCommand).RunAsync(jobId, workspace, log, running, cancellationToken);
+        return await new PythonRecipe(_python, _sandbox, options.JobTimeout, network?.EnterCommand, _environments)
+            .RunAsync(jobId, workspace, log, running, cancellationToken);
     }
 
     private void LogJobUser()

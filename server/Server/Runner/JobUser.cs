@@ -61,6 +61,9 @@ internal sealed partial record JobUser(uint Uid, uint Gid, string Setpriv)
         foreach (var path in Directory.EnumerateFileSystemEntries(folder, "*", options)) Chown(path);
     }
 
+    /// <summary>Gives back to the server (root) what the job's user built, so jobs can no longer change it.</summary>
+    public void ReturnToServer(string folder) => (this with { Uid = 0, Gid = 0 }).TakeOwnership(folder);
+
     private void Chown(string path)
     {
         if (LChown(path, Uid, Gid) != 0)

@@ -1,6 +1,7 @@
 using System.Collections;
 using Ci.Core.Protocol;
 using Ci.Core.Recipes;
+using Ci.Server.Environments;
 using Ci.Server.Reports;
 
 namespace Ci.Server.Runner;
@@ -11,9 +12,17 @@ namespace Ci.Server.Runner;
 /// root; the test command's exit code decides success. What it does for a given project is decided by
 /// <see cref="PythonRecipePlan"/> (shared with the client, which shows it), including the project's own settings.
 /// </summary>
-internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, TimeSpan serverTimeout, IReadOnlyList<string>? enterNetwork = null)
+/// <remarks>
+/// With an <see cref="EnvironmentCache"/>, the environment (venv and requirements) is built once per key and reused
+/// read-only; projects whose install step reads more than requirements.txt build their own in the workspace.
+/// </remarks>
+internal sealed class PythonRecipe(
+    PythonInterpreter python, Sandbox sandbox, TimeSpan serverTimeout, IReadOnlyList<string>? enterNetwork = null, EnvironmentCache? environments = null)
 {
     public const string MarkerVariable = "CI_JOB_ID";
+
+    // Part of every cached environment's key: change it whenever the environment steps below build something else.
+    private const string EnvironmentRecipe = "python -m venv --system-site-packages --without-pip; pip install -r requirements.txt; v1";
 
     public async Task<JobOutcome> RunAsync(Guid jobId, JobWorkspace workspace, JobLog log, RunningJob job, CancellationToken cancellationToken)
     {
@@ -33,38 +42,41 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, Ti
 
         var marker = $"{MarkerVariable}={jobId:D}";
         var environment = JobEnvironment(jobId, workspace, plan);
-        var venvPython = Path.Combine(workspace.VirtualEnvironment, "bin", "python");
+        IReadOnlyList<FolderMount> mounts = [];
 
         Task<int?> Run(IReadOnlyDictionary<string, string> variables, IReadOnlyList<string> writable, string program, params string[] arguments) =>
             JobProcess.RunAsync(
                 sandbox,
-                new JobCommand(program, arguments, workspace.Source, variables, writable, [python.InstallationFolder], enterNetwork),
+                new JobCommand(program, arguments, workspace.Source, variables, writable, [python.InstallationFolder], enterNetwork, mounts),
                 marker, log, job, cancellationToken);
         Task<int?> RunInJob(string program, params string[] arguments) => Run(environment, [workspace.Root], program, arguments);
 
-        await log.WriteStatusAsync("Installing dependencies...\n", cancellationToken);
-        // Without its own pip: ensurepip costs ~8 s per job, and the pip of the system site-packages installs into
-        // the venv just as well. Only a Python without any pip gets one, and only when there is something to install.
-        var created = await RunInJob(python.Executable, "-m", "venv", "--system-site-packages", "--without-pip", workspace.VirtualEnvironment);
-        if (created is not { } createdCode) return Stopped();
-        if (createdCode != 0) return JobOutcome.Failed($"Could not create the virtual environment (exit code {createdCode}).");
+        // Builds the environment at venv (as the commands see it); null when that worked, else how the job ends.
+        async Task<JobOutcome?> CreateEnvironmentAsync(Func<string, string[], Task<int?>> run, string venv)
+        {
+            var venvPython = Path.Combine(venv, "bin", "python");
+            // Without its own pip: ensurepip costs ~8 s per job, and the pip of the system site-packages installs into
+            // the venv just as well. Only a Python without any pip gets one, and only when there is something to install.
+            var created = await run(python.Executable, ["-m", "venv", "--system-site-packages", "--without-pip", venv]);
+            if (created is not { } createdCode) return Stopped();
+            if (createdCode != 0) return JobOutcome.Failed($"Could not create the virtual environment (exit code {createdCode}).");
 
-        if (plan.Config.Install is { } commands)
-        {
-            foreach (var command in commands)
+            if (plan.Config.Install is { } commands)
             {
-                var installed = await RunInJob("/bin/sh", "-c", command);
-                if (installed is not { } installCode) return Stopped();
-                if (installCode != 0) return JobOutcome.Failed($"Install command failed (exit code {installCode}): {command}");
+                foreach (var command in commands)
+                {
+                    var installed = await run("/bin/sh", ["-c", command]);
+                    if (installed is not { } installCode) return Stopped();
+                    if (installCode != 0) return JobOutcome.Failed($"Install command failed (exit code {installCode}): {command}");
+                }
+                return null;
             }
-        }
-        else if (plan.HasRequirements || plan.DeclaresBuildSystem)
-        {
-            var pipReady = await EnsurePipAsync(RunInJob, venvPython);
+            if (!plan.HasRequirements && !plan.DeclaresBuildSystem) return null;
+            var pipReady = await EnsurePipAsync(run, venvPython);
             if (pipReady is not null) return pipReady;
             if (plan.HasRequirements)
             {
-                var installed = await RunInJob(venvPython, "-m", "pip", "install", "-r", "requirements.txt");
+                var installed = await run(venvPython, ["-m", "pip", "install", "-r", "requirements.txt"]);
                 if (installed is not { } installCode) return Stopped();
                 if (installCode != 0) return JobOutcome.Failed($"Dependency installation failed (pip exit code {installCode}).");
             }
@@ -72,7 +84,7 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, Ti
             {
                 // Offline and without dependencies: the build backend must already be on the server (Debian's
                 // python3-setuptools and friends). Projects whose backend is missing still run, from their source.
-                var installed = await RunInJob(venvPython, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--no-index", "-e", ".");
+                var installed = await run(venvPython, ["-m", "pip", "install", "--no-build-isolation", "--no-deps", "--no-index", "-e", "."]);
                 if (installed is not { } installCode) return Stopped();
                 if (installCode != 0)
                 {
@@ -80,7 +92,36 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, Ti
                     await log.WriteStatusAsync($"Could not install the project (pip exit code {installCode}): {fallback}.\n", cancellationToken);
                 }
             }
+            return null;
         }
+
+        await log.WriteStatusAsync("Installing dependencies...\n", cancellationToken);
+        // Install commands run in the project and an editable install points into it: such an environment belongs to
+        // this job alone. The project's variables are the build's too, so they are part of the key.
+        var notCachedBecause = plan.Config.Install is not null ? "the project has its own install commands"
+            : plan.DeclaresBuildSystem ? "the project installs itself into it"
+            : null;
+        var prepared = await CachedEnvironment.PrepareAsync(
+            environments, notCachedBecause,
+            [python.Executable, python.Version, EnvironmentRecipe, .. plan.Config.Env.Select(pair => $"{pair.Key}={pair.Value}").Order(StringComparer.Ordinal)],
+            workspace.Source, log, job, cancellationToken,
+            buildOwn: () => CreateEnvironmentAsync((program, arguments) => RunInJob(program, arguments), workspace.VirtualEnvironment),
+            buildCached: build =>
+            {
+                var buildEnvironment = JobEnvironment(jobId, workspace, plan, build);
+                return CreateEnvironmentAsync((program, arguments) => JobProcess.RunAsync(
+                    sandbox,
+                    new JobCommand(program, arguments, build.Work, buildEnvironment, [build.Work], [python.InstallationFolder], enterNetwork, build.Mounts),
+                    marker, log, job, cancellationToken), build.PathInJob);
+            });
+        using var lease = prepared.Lease;
+        if (prepared.Failure is { } failure) return failure;
+        if (lease is not null)
+        {
+            mounts = lease.Mounts;
+            environment = JobEnvironment(jobId, workspace, plan, virtualEnvironment: lease.PathInJob);
+        }
+        var venvPython = Path.Combine(lease?.PathInJob ?? workspace.VirtualEnvironment, "bin", "python");
 
         await log.WriteStatusAsync("Running tests...\n", cancellationToken);
         var reportPath = TestReportFile.PathIn(workspace);
@@ -123,7 +164,7 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, Ti
     }
 
     // The runner turns the stop reason into the outcome; this value is never recorded.
-    private static JobOutcome Stopped() => JobOutcome.Failed("stopped");
+    internal static JobOutcome Stopped() => JobOutcome.Failed("stopped");
 
     /// <summary>pytest splits PYTEST_ADDOPTS like a POSIX shell.</summary>
     private static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
@@ -134,7 +175,10 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, Ti
     /// own variables come on top (never the recipe's own: <see cref="ProjectConfigReader.ReservedVariables"/>), and
     /// a src layout's folders go first on PYTHONPATH.
     /// </summary>
-    internal Dictionary<string, string> JobEnvironment(Guid jobId, JobWorkspace workspace, PythonRecipePlan? plan = null)
+    /// <param name="build">Set for a cached environment's build: its own venv, HOME and TMPDIR, none of the project's paths.</param>
+    /// <param name="virtualEnvironment">The venv as the job sees it, when it is not the workspace's own.</param>
+    internal static Dictionary<string, string> JobEnvironment(
+        Guid jobId, JobWorkspace workspace, PythonRecipePlan? plan = null, EnvironmentBuild? build = null, string? virtualEnvironment = null)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
@@ -156,17 +200,18 @@ internal sealed class PythonRecipe(PythonInterpreter python, Sandbox sandbox, Ti
             {
                 if (!ProjectConfigReader.ReservedVariables.Contains(name)) environment[name] = value;
             }
-            if (plan.ImportPaths.Count > 0)
+            if (plan.ImportPaths.Count > 0 && build is null)
             {
                 var paths = plan.ImportPaths.Select(path => Path.Combine(workspace.Source, path)).ToList();
                 if (environment.TryGetValue("PYTHONPATH", out var theirs) && theirs.Length > 0) paths.Add(theirs);
                 environment["PYTHONPATH"] = string.Join(Path.PathSeparator, paths);
             }
         }
-        environment["PATH"] = Path.Combine(workspace.VirtualEnvironment, "bin") + Path.PathSeparator + systemPath;
-        environment["VIRTUAL_ENV"] = workspace.VirtualEnvironment;
-        environment["HOME"] = workspace.Home;
-        environment["TMPDIR"] = workspace.Temp;
+        var venv = build?.PathInJob ?? virtualEnvironment ?? workspace.VirtualEnvironment;
+        environment["PATH"] = Path.Combine(venv, "bin") + Path.PathSeparator + systemPath;
+        environment["VIRTUAL_ENV"] = venv;
+        environment["HOME"] = build?.Home ?? workspace.Home;
+        environment["TMPDIR"] = build?.Temp ?? workspace.Temp;
         // Also the mark by which the runner finds every process of this job when it kills the job.
         environment[MarkerVariable] = jobId.ToString("D");
         return environment;

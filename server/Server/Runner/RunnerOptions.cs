@@ -27,6 +27,7 @@ public enum SandboxMode
 /// <param name="WorkRoot">Folder that holds one private folder per running job.</param>
 /// <param name="UploadLimits">Limits the upload is checked against again while it is unpacked (the server's defaults when null).</param>
 /// <param name="Network">The network jobs get (<c>--job-network</c>).</param>
+/// <param name="EnvironmentCacheBytes">Size bound of the cache of job environments (in <c>.environments</c> under the work root); 0 turns it off.</param>
 public sealed record RunnerOptions(
     int Concurrency,
     string Python,
@@ -36,7 +37,8 @@ public sealed record RunnerOptions(
     TimeSpan GracePeriod,
     string WorkRoot,
     UploadLimits? UploadLimits = null,
-    JobNetworkMode Network = JobNetworkMode.Host)
+    JobNetworkMode Network = JobNetworkMode.Host,
+    long EnvironmentCacheBytes = 0)
 {
     public const string DefaultPython = "python3";
     public const long DefaultMaxLogBytes = 10 * 1024 * 1024;
@@ -51,7 +53,7 @@ public sealed record RunnerOptions(
             server.GracePeriod, server.WorkDirectory, StorePaths.Resolve(server.DbPath), out options, out error);
         if (!created) return false;
         if (!TryParseNetwork(server.JobNetwork, out var network, out error)) return false;
-        options = options with { UploadLimits = server.UploadLimits, Network = network };
+        options = options with { UploadLimits = server.UploadLimits, Network = network, EnvironmentCacheBytes = server.EnvCacheMb * 1024 * 1024 };
         return true;
     }
 

@@ -10,6 +10,10 @@ namespace Ci.Server.Runner;
 /// <param name="WritableFolders">Folders the job may write (its own folder); a sandbox hides everything else that is not system.</param>
 /// <param name="ReadOnlyFolders">Extra folders the job must read (the Python installation when it is outside /usr).</param>
 /// <param name="EnterNetwork">The command prefix that enters the job's network namespace (<see cref="JobNetwork"/>); null for the host's.</param>
+/// <param name="Mounts">
+/// Folders shown at another path (a cached environment at its fixed path); without a sandbox the source is used in
+/// place, so there the target must be the source.
+/// </param>
 internal sealed record JobCommand(
     string Program,
     IReadOnlyList<string> Arguments,
@@ -17,7 +21,11 @@ internal sealed record JobCommand(
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<string> WritableFolders,
     IReadOnlyList<string> ReadOnlyFolders,
-    IReadOnlyList<string>? EnterNetwork = null);
+    IReadOnlyList<string>? EnterNetwork = null,
+    IReadOnlyList<FolderMount>? Mounts = null);
+
+/// <summary>A host folder shown to a job at <paramref name="Target"/>.</summary>
+internal sealed record FolderMount(string Source, string Target, bool Writable);
 
 /// <summary>Turns a <see cref="JobCommand"/> into a process start, isolated as the mode says.</summary>
 internal abstract class Sandbox
@@ -81,6 +89,10 @@ internal sealed class NoSandbox(JobUser? user) : Sandbox(user)
 
     public override ProcessStartInfo CreateStartInfo(JobCommand command)
     {
+        if (command.Mounts?.FirstOrDefault(mount => mount.Source != mount.Target) is { } moved)
+        {
+            throw new InvalidOperationException($"Without a sandbox {moved.Source} cannot be shown at {moved.Target}.");
+        }
         // The namespace is entered first, while still root: the user drop comes after.
         var commandLine = (command.EnterNetwork ?? []).Concat(MergedOutputCommand(command)).ToList();
         var start = NewStartInfo(s_setsid ?? commandLine[0], command.WorkingDirectory);
@@ -155,9 +167,11 @@ internal sealed class BwrapSandbox(string bwrap, JobUser? user) : Sandbox(user)
         // On systemd-resolved hosts /etc/resolv.conf links into /run, which is not shown: without its target pip
         // cannot resolve its index. Only that one file is bound, not /run (not testable on hosts with a plain file).
         if (ResolverConfigurationOutsideSystemFolders() is { } resolver) readOnly.Add(resolver);
-        if (User is not null) AddPassableParents(arguments, [.. readOnly, .. command.WritableFolders]);
+        var mounts = command.Mounts ?? [];
+        if (User is not null) AddPassableParents(arguments, [.. readOnly, .. command.WritableFolders, .. mounts.Select(mount => mount.Target)]);
         foreach (var folder in readOnly) Add(arguments, "--ro-bind", folder, folder);
         foreach (var folder in command.WritableFolders) Add(arguments, "--bind", folder, folder);
+        foreach (var mount in mounts) Add(arguments, mount.Writable ? "--bind" : "--ro-bind", mount.Source, mount.Target);
         Add(arguments, "--chdir", command.WorkingDirectory);
         arguments.Add("--clearenv");
         foreach (var (name, value) in command.Environment) Add(arguments, "--setenv", name, value);

@@ -40,6 +40,11 @@ public sealed class JobEventFeed(IJobStore store, LogBroadcaster broadcaster, Ti
             _ => null,
         };
 
+        // A forward-only stream starts after what is stored now, fixed before subscribing: a chunk written between
+        // this read and the subscription is still found by the backlog read below, so "what comes next" is exact
+        // (whatever is written once the watcher is subscribed is always sent).
+        long? forwardFrom = after is null ? await store.GetLastSequenceAsync(jobId, cancellationToken) : null;
+
         while (true)
         {
             // Subscribe before looking at the store: whatever is written after this point reaches the channel.
@@ -50,14 +55,14 @@ public sealed class JobEventFeed(IJobStore store, LogBroadcaster broadcaster, Ti
 
             if (after is null)
             {
-                var end = await store.GetLastSequenceAsync(jobId, cancellationToken);
                 if (job.Status.IsFinal())
                 {
+                    var end = await store.GetLastSequenceAsync(jobId, cancellationToken);
                     yield return new LogEvent(AlreadyCompletedMessage) { Sequence = end };
                     yield return Complete(job, end);
                     yield break;
                 }
-                after = end;
+                after = forwardFrom ?? 0;
             }
 
             // Status was read before the backlog: if it was final then, the backlog below is the whole log.

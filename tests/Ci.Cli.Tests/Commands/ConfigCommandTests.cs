@@ -73,10 +73,10 @@ public class ConfigCommandTests
     }
 
     [Fact]
-    public async Task A_config_file_others_can_read_gets_a_warning()
+    public async Task A_config_file_others_can_read_gets_a_warning_when_it_is_used()
     {
         Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes");
-        using var ci = new CliRun();
+        using var ci = new CliRun().WithEnvironment("CI_API_KEY", null);
         var path = ci.WriteConfig(Config);
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);

@@ -49,4 +49,21 @@ public class ClientSettingsTests
         Assert.Contains(url, error.Message);
         Assert.Contains("http://", error.Message);
     }
+
+    [Fact]
+    public void The_config_file_is_not_read_when_the_environment_has_everything()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "needs /proc/self/mem");
+        using var home = new TempDirectory();
+        // A config file that exists but cannot be read (reading /proc/self/mem at offset 0 fails with EIO): the
+        // settings resolve only because nothing reads it.
+        Directory.CreateDirectory(Path.Combine(home.Path, ".ci"));
+        File.CreateSymbolicLink(ClientSettings.ConfigFilePath(home.Path), "/proc/self/mem");
+        var environment = new Dictionary<string, string?> { ["CI_API_KEY"] = "k", ["CI_SERVER_URL"] = "http://ci.example.com" };
+
+        var settings = ClientSettings.Resolve(null, name => environment.GetValueOrDefault(name), home.Path);
+
+        Assert.Equal(("k", "http://ci.example.com/"), (settings.ApiKey, settings.ServerUrl.AbsoluteUri));
+        Assert.Throws<CiConfigurationException>(() => ClientSettings.Resolve(null, _ => null, home.Path));
+    }
 }

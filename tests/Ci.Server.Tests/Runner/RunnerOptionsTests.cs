@@ -29,12 +29,14 @@ public class RunnerOptionsTests
             JobTimeout = TimeSpan.FromSeconds(7),
             GracePeriod = TimeSpan.FromSeconds(1),
             MaxExpandedMb = 5,
+            JobNetwork = "host",
+            EnvCacheMb = 3,
         };
 
         Assert.True(RunnerOptions.TryCreate(server, out var options, out var error), error);
 
         Assert.Equal(
-            new RunnerOptions(3, options.Python, SandboxMode.None, TimeSpan.FromSeconds(7), 2 * 1024 * 1024, TimeSpan.FromSeconds(1), "/srv/ci/work", server.UploadLimits),
+            new RunnerOptions(3, options.Python, SandboxMode.None, TimeSpan.FromSeconds(7), 2 * 1024 * 1024, TimeSpan.FromSeconds(1), "/srv/ci/work", server.UploadLimits, options.Network, 3 * 1024 * 1024),
             options);
     }
 

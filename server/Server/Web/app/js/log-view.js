@@ -71,6 +71,9 @@ export class LogView {
     }
     const c = this.container;
     const first = Math.max(0, n - 1 - Math.floor(c.clientHeight / this.lineHeight / 3));
+    // The spacer may not have grown to the new lines yet (that waits for the next frame); a scroll past its
+    // end would be cut short.
+    this.spacer.style.height = `${this.spacerHeight()}px`;
     c.scrollTop = this.topForLine(first);
     this.scheduleRender();
   }
