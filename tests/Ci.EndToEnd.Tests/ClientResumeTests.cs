@@ -13,7 +13,7 @@ public sealed class ClientResumeTests
     [Fact]
     public async Task Watch_through_a_crash_and_restart_prints_exactly_the_stored_log()
     {
-        await using var system = await CiSystem.StartAsync("--concurrency", "1");
+        await using var system = await CiSystem.StartAsync("--concurrency", "1", "--job-network", "host");
         var id = await system.SubmitAsyncAsync(SlowProject(system, seconds: 120));
         using var watch = system.StartCi(system.Root, ["watch", id]);
         await watch.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 3"), Long);
@@ -33,7 +33,7 @@ public sealed class ClientResumeTests
     [Fact]
     public async Task Watch_waits_out_a_restart_while_its_job_is_queued_and_then_follows_it_to_the_end()
     {
-        await using var system = await CiSystem.StartAsync("--concurrency", "1", "--grace-seconds", "60");
+        await using var system = await CiSystem.StartAsync("--concurrency", "1", "--grace-seconds", "60", "--job-network", "host");
         await system.SubmitAsyncAsync(SlowProject(system, seconds: 2));
         var queued = await system.SubmitAsyncAsync(system.Project("passing"));
         using var watch = system.StartCi(system.Root, ["watch", queued]);
@@ -51,7 +51,7 @@ public sealed class ClientResumeTests
     [Fact]
     public async Task Submit_and_wait_resume_after_a_restart_mid_stream_without_losing_or_repeating_a_line()
     {
-        await using var system = await CiSystem.StartAsync("--concurrency", "1");
+        await using var system = await CiSystem.StartAsync("--concurrency", "1", "--job-network", "host");
         var project = SlowProject(system, seconds: 120);
         using var submit = system.StartCi(project, ["submit", "test"]);
         await submit.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 1"), Long);

@@ -15,7 +15,7 @@ public sealed class TerminalTests
     public async Task Packing_a_big_project_shows_progress_on_the_terminal_then_erases_it_and_a_pipe_sees_none()
     {
         Assert.SkipUnless(Tmux.IsAvailable, "needs tmux");
-        await using var system = await CiSystem.StartAsync();
+        await using var system = await CiSystem.StartAsync("--job-network", "host");
         var project = system.Project("passing");
         WriteText(Path.Combine(project, "data"), files: 16, bytesEach: 4 * 1024 * 1024);
 
@@ -24,10 +24,10 @@ public sealed class TerminalTests
 
         var raw = terminal.Raw;
         Assert.True(exitCode == 0, raw);
-        Assert.Matches(@"Packing: \d+/18 files, [\d.]+ MB of 64\.0 MB, [\d.]+ [KMG]?B/s", raw);
+        Assert.Matches(@"Uploading: \d+/18 files, [\d.]+ MB of 64\.0 MB, [\d.]+ [KMG]?B/s", raw);
         Assert.Contains("\r\e[K", raw, StringComparison.Ordinal);
         Assert.Contains("Job submitted: ", await terminal.ScreenAsync(), StringComparison.Ordinal);
-        Assert.DoesNotContain("Packing:", await terminal.ScreenAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Uploading:", await terminal.ScreenAsync(), StringComparison.Ordinal);
 
         var piped = await system.Ci(project, "submit", "test", "--async");
         Assert.True(piped.ExitCode == 0, piped.ToString());
@@ -38,7 +38,7 @@ public sealed class TerminalTests
     public async Task Status_words_and_marks_are_coloured_on_a_terminal_unless_no_color_says_otherwise()
     {
         Assert.SkipUnless(Tmux.IsAvailable, "needs tmux");
-        await using var system = await CiSystem.StartAsync();
+        await using var system = await CiSystem.StartAsync("--job-network", "host");
         var id = await system.SubmitAsyncAsync(system.Project("passing"));
         await system.Ci(system.Root, "wait", id).ExpectSuccess();
 
@@ -71,7 +71,7 @@ public sealed class TerminalTests
     public async Task Watch_on_a_terminal_keeps_a_live_status_line_under_the_log()
     {
         Assert.SkipUnless(Tmux.IsAvailable, "needs tmux");
-        await using var system = await CiSystem.StartAsync();
+        await using var system = await CiSystem.StartAsync("--job-network", "host");
         var project = system.Project("slow");
         await File.WriteAllTextAsync(Path.Combine(project, "duration.txt"), "4", TestContext.Current.CancellationToken);
         var id = await system.SubmitAsyncAsync(project);
