@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build, test, publish and demo the ci system. Usage: ./build.sh [build|test|publish|demo] (default: build)
+# Build, test, publish, package and demo the ci system. Usage: ./build.sh [build|test|publish|package|demo] (default: build)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,15 +28,56 @@ build() {
 }
 
 # Native AOT binaries ci, ci-server and ci-admin into artifacts/bin (what scripts and end-to-end tests use).
+# RID picks the platform; OUT the folder; VERSION and BUILD_DATE (ISO UTC) stamp `--version` (defaults: the
+# version in Directory.Build.props and the commit's date).
 publish() {
-  local r=${RID:-$(rid)}
-  mkdir -p "$BIN"
+  local r=${RID:-$(rid)} out=${OUT:-$BIN}
+  local stamp=()
+  [ -n "${VERSION:-}" ] && stamp+=("-p:Version=$VERSION")
+  [ -n "${BUILD_DATE:-}" ] && stamp+=("-p:BuildDate=$BUILD_DATE")
+  mkdir -p "$out"
   for project in cli/Ci.Cli.csproj server/Server/Ci.Server.csproj server/Admin/Ci.Admin.csproj; do
-    dotnet publish "$project" -c Release -r "$r" -p:PublishAot=true --nologo -v quiet -o "$BIN"
+    dotnet publish "$project" -c Release -r "$r" -p:PublishAot=true ${stamp[@]+"${stamp[@]}"} --nologo -v quiet -o "$out"
   done
-  rm -f "$BIN"/*.pdb "$BIN"/*.dbg
-  echo "Published to $BIN:"
-  ls -l "$BIN" | sed 1d
+  rm -f "$out"/*.pdb "$out"/*.dbg "$out"/*.dsym
+  rm -rf "$out"/*.dSYM
+  echo "Published to $out:"
+  ls -l "$out" | sed 1d
+}
+
+# The release archive of one platform, as the release workflow makes it: artifacts/release/ci-VERSION-RID.tar.gz
+# (.zip for Windows) holding ci-VERSION-RID/bin/{ci,ci-server,ci-admin,native libraries} and README.md, plus a
+# SHA256SUMS file covering every archive in artifacts/release.
+package() {
+  local r=${RID:-$(rid)}
+  local version=${VERSION:-$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props | head -1)}
+  local name="ci-$version-$r" release="$ROOT/artifacts/release"
+  local stage="$ROOT/artifacts/package/$name"
+  rm -rf "$stage"
+  mkdir -p "$stage/bin" "$release"
+  VERSION=$version OUT="$stage/bin" RID=$r publish >/dev/null
+  cp README.md "$stage/"
+  (
+    cd "$ROOT/artifacts/package"
+    case "$r" in
+      win-*) rm -f "$release/$name.zip"; "$(command -v python3 || command -v python)" -m zipfile -c "$release/$name.zip" "$name" ;;
+      *) tar -czf "$release/$name.tar.gz" --owner=0 --group=0 "$name" 2>/dev/null || tar -czf "$release/$name.tar.gz" "$name" ;;
+    esac
+  )
+  checksums "$release"
+  echo "Packaged $(ls "$release"/"$name".* | head -1):"
+  "$stage/bin/ci$( [[ $r == win-* ]] && echo .exe)" --version 2>/dev/null || true
+}
+
+# SHA256SUMS in the format `sha256sum -c` reads, for every archive in the folder.
+checksums() {
+  (
+    cd "$1"
+    local files=(ci-*.tar.gz ci-*.zip)
+    local present=()
+    for f in "${files[@]}"; do [ -e "$f" ] && present+=("$f"); done
+    if command -v sha256sum >/dev/null 2>&1; then sha256sum "${present[@]}"; else shasum -a 256 "${present[@]}"; fi > SHA256SUMS
+  )
 }
 
 # Finds a Python with venv and pytest for the demo's job, installing Debian's packages when root.
@@ -103,6 +144,7 @@ test() {
 verb=${1:-build}
 shift || true
 case "$verb" in
-  build|test|publish|demo) "$verb" "$@" ;;
-  *) echo "Usage: ./build.sh [build|test|publish|demo]" >&2; exit 2 ;;
+  build|test|publish|package|demo) "$verb" "$@" ;;
+  checksums) checksums "${1:?folder}" ;;
+  *) echo "Usage: ./build.sh [build|test|publish|package|demo]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,8 @@
 using Ci.Cli.Commands;
 using Ci.Cli.Errors;
 using Ci.Cli.Terminal;
+using Ci.Cli.Ui;
+using Ci.CommandLine;
 using ConsoleAppFramework;
 
 namespace Ci.Cli;
@@ -36,6 +38,7 @@ internal static class CiApp
         ConsoleApp.Log = message => services.Streams.Out.WriteLine(
             message.StartsWith("Usage: ", StringComparison.Ordinal) ? CompleteHelp(message) : message);
         ConsoleApp.LogError = message => services.Streams.Err.WriteLine(message);
+        ConsoleApp.Version = ConsoleAppOutput.VersionLine;
         Environment.ExitCode = ExitCodes.Success;
 
         var app = ConsoleApp.Create();
@@ -48,8 +51,9 @@ internal static class CiApp
         app.Add<LogsCommand>();
         app.Add<ListCommand>();
         app.Add<CancelCommand>();
-        app.Add<TestsCommand>();
+        app.Add<UiCommand>();
         app.Add<PackCommand>();
+        app.Add<TestsCommand>();
         app.Add<ConfigCommand>();
         app.Add<CompletionCommand>();
         await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);

@@ -10,8 +10,8 @@ internal static class JobLogPrinter
     /// <summary>
     /// Writes log data to stdout exactly as sent (flushed per event) and the job id banner to stderr, with the
     /// job's web page when the server announces one; returns the exit code the <see cref="CompleteEvent"/>
-    /// decides: 0 passed, 1 failed. With a client, the job's
-    /// test summary follows on stderr (<see cref="TestSummaryPrinter"/>).
+    /// decides: 0 passed, 1 failed. With a client, the job's test summary follows on stderr
+    /// (<see cref="TestSummaryPrinter"/>).
     /// </summary>
     public static async Task<int> PrintAsync(IAsyncEnumerable<JobEvent> events, IOStreams streams, CancellationToken cancellationToken,
         CiClient? client = null, string? jobId = null)

@@ -75,6 +75,7 @@ internal sealed class ListCommand(CliServices services)
         return table.ToString();
     }
 
+    /// <summary>The colour of a job's status word (shared with <c>ci ui</c>).</summary>
     internal static AnsiColor StatusColor(JobSummary job) => job.Status switch
     {
         JobStatus.Completed when job.Success == true => AnsiColor.Green,
@@ -83,9 +84,11 @@ internal sealed class ListCommand(CliServices services)
         _ => AnsiColor.Grey,
     };
 
-    private static string Row(string jobId, string status, string start, string end, string success) =>
+    /// <summary>One line of the table in the original client's column widths (shared with <c>ci ui</c>).</summary>
+    internal static string Row(string jobId, string status, string start, string end, string success) =>
         $"{jobId.PadRight(JobIdWidth)} {status.PadRight(StatusWidth)} {start.PadRight(TimeWidth)} {end.PadRight(TimeWidth)} {success}";
 
+    /// <summary>A time as the table shows it, UTC, or N/A.</summary>
     internal static string Time(DateTime? time) =>
         time is { } t
             ? (t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t).ToString(TimeFormat, CultureInfo.InvariantCulture)

@@ -13,7 +13,7 @@ internal sealed class SubmitCommand(CliServices services)
 {
     /// <summary>Run the current directory's tests on the CI server and stream the log; exit 0 if they pass, 1 if not.</summary>
     /// <param name="async">Submit and print the job id without waiting for the result.</param>
-    /// <param name="dryRun">List the files that would be uploaded and their total size; send nothing.</param>
+    /// <param name="dryRun">List the files that would be uploaded and their total size, then the recipe the server would run (as ci config does); send nothing.</param>
     /// <param name="json">With --async or --dry-run: print JSON instead of text.</param>
     /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop streaming; the job keeps running on the server.</param>
@@ -27,7 +27,9 @@ internal sealed class SubmitCommand(CliServices services)
             var selection = ProjectFiles.Select(services.WorkingDirectory);
             if (selection.Files.Count == 0)
                 throw new CiNothingToUploadException(selection);
-            await streams.Out.WriteAsync(json ? CliJson.Serialize(DryRun(selection)) : RenderDryRun(selection));
+            await streams.Out.WriteAsync(json
+                ? CliJson.Serialize(DryRun(selection))
+                : RenderDryRun(selection) + "\nRecipe:\n" + string.Concat(ConfigCommand.Recipe(services.WorkingDirectory).Select(line => "  " + line + "\n")));
             return ExitCodes.Success;
         }
         if (json && !async)

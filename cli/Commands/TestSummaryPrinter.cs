@@ -19,9 +19,9 @@ internal static class TestSummaryPrinter
         TestReport? report;
         try
         {
-            report = await client.GetTestReportAsync(jobId, cancellationToken);
+            report = await client.GetTestReportAsync(jobId, jobKnownToExist: true, cancellationToken);
         }
-        catch (CiException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
             return;
         }

@@ -43,6 +43,9 @@ internal sealed class IOStreams(TextWriter output, TextWriter error, bool isOutp
     /// <summary><c>--no-color</c>: nothing is painted from now on.</summary>
     public void DisableColor() => _colorAllowed = false;
 
+    /// <summary>True when stdout gets colour (a terminal, and the user did not opt out).</summary>
+    public bool IsOutputColored => OutputColor;
+
     /// <summary>The real console. Both writers are UTF-8 without BOM and flush on every write, so a log line appears as it arrives.</summary>
     /// <param name="getEnvironmentVariable">Reads <c>NO_COLOR</c> and <c>TERM</c>.</param>
     public static IOStreams FromConsole(Func<string, string?> getEnvironmentVariable)

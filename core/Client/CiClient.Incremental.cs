@@ -114,7 +114,7 @@ public sealed partial class CiClient
     private static byte[] GzipJson(UploadManifest manifest)
     {
         using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        using (var gzip = new GZipStream(buffer, CompressionLevel.SmallestSize, leaveOpen: true))
             JsonSerializer.Serialize(gzip, manifest, CiJsonContext.Default.UploadManifest);
         return buffer.ToArray();
     }

@@ -184,13 +184,24 @@ public sealed partial class CiClient : IDisposable
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Stops the request.</param>
     /// <exception cref="CiJobNotFoundException">No such job for this user.</exception>
-    public async Task<TestReport?> GetTestReportAsync(string jobId, CancellationToken cancellationToken = default)
+    public Task<TestReport?> GetTestReportAsync(string jobId, CancellationToken cancellationToken = default) =>
+        GetTestReportAsync(jobId, jobKnownToExist: false, cancellationToken);
+
+    /// <summary>
+    /// The job's test report, or null when it has none; with <paramref name="jobKnownToExist"/> (the caller just
+    /// streamed the job) a 404 means "no report" without asking the server which one it meant.
+    /// </summary>
+    public async Task<TestReport?> GetTestReportAsync(string jobId, bool jobKnownToExist, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         RequireKey();
         try
         {
             return await GetJsonAsync(JobPath(jobId) + "/tests", jobId, CiJsonContext.Default.TestReport, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiJobNotFoundException) when (jobKnownToExist)
+        {
+            return null;
         }
         catch (CiJobNotFoundException)
         {

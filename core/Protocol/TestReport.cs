@@ -21,6 +21,7 @@ public sealed record TestReport(
     [property: JsonPropertyName("tests")] IReadOnlyList<TestCaseResult> Tests)
 {
     /// <summary>The counts alone.</summary>
+    [JsonIgnore]
     public TestCounts Counts => new(Passed, Failed, Skipped);
 
     /// <summary>pytest's closing line: <c>12 passed, 1 failed, 2 skipped in 3.4s</c>.</summary>

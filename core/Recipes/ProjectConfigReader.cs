@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Tomlyn;
 using Tomlyn.Model;
+using Tomlyn.Parsing;
+using Tomlyn.Syntax;
 
 namespace Ci.Core.Recipes;
 
@@ -126,6 +128,14 @@ public static partial class ProjectConfigReader
     private static TomlTable? ParseText(string text, string fileName, out string? error)
     {
         error = null;
+        // The syntax tree first: it checks the whole of TOML (duplicate keys included) and says where it fails.
+        var document = SyntaxParser.Parse(text, fileName, validate: true);
+        if (document.HasErrors)
+        {
+            var first = document.Diagnostics.First(diagnostic => diagnostic.Kind == DiagnosticMessageKind.Error);
+            error = $"{fileName}: line {first.Span.Start.Line + 1} not valid TOML: {OneLine(first.Message)}";
+            return null;
+        }
         try
         {
             return TomlSerializer.Deserialize(text, ProjectTomlContext.Default.TomlTable)

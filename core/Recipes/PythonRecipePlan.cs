@@ -56,7 +56,9 @@ public sealed record PythonRecipePlan(ProjectConfig Config, bool HasRequirements
     /// <summary>Whether a shell command starts pytest (<c>pytest</c>, <c>py.test</c>, <c>python[3] -m pytest</c>).</summary>
     public static bool RunsPytest(string command)
     {
-        var words = command.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        // Only the first command of a list counts (`pytest; coverage report`, `pytest && ...`).
+        var first = command.Split([';', '&', '|', '\n'], 2)[0];
+        var words = first.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
         // Leading NAME=value assignments belong to the shell, not to the program.
         var start = words.TakeWhile(word => word.Contains('=') && !word.StartsWith('-')).Count();
         if (start >= words.Length) return false;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Threading.Channels;
 
@@ -36,11 +37,14 @@ internal static class ChunkPipeline
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = stop.Token;
         var ordered = Channel.CreateBounded<PackedChunk>(new BoundedChannelOptions(options.PiecesInFlight) { SingleReader = true, SingleWriter = true });
-        var work = Channel.CreateUnbounded<PackedChunk>(new UnboundedChannelOptions { SingleWriter = true });
-        var producer = Task.Run(() => ProduceAsync(files, options, ordered.Writer, work.Writer, token), token);
+        using var work = new BlockingCollection<PackedChunk>();
+        var producer = Task.Run(() => ProduceAsync(files, options, ordered.Writer, work, token), token);
+        // Dedicated threads, not pool tasks: their work is blocking reads and CPU, and each DeflateStream's native
+        // state is malloc'ed on the calling thread; hopping across many pool threads left a freed state in
+        // many glibc arenas, which made the client's peak memory grow with the number of files.
         var workers = new Task[options.WorkerCount];
         for (var i = 0; i < workers.Length; i++)
-            workers[i] = Task.Run(() => WorkAsync(work.Reader, options, token), token);
+            workers[i] = Task.Factory.StartNew(() => Work(work, options, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             await foreach (var chunk in ordered.Reader.ReadAllAsync(token).ConfigureAwait(false))
@@ -71,7 +75,7 @@ internal static class ChunkPipeline
     }
 
     private static async Task ProduceAsync(IReadOnlyList<ProjectFile> files, ChunkPipelineOptions options,
-        ChannelWriter<PackedChunk> ordered, ChannelWriter<PackedChunk> work, CancellationToken cancellationToken)
+        ChannelWriter<PackedChunk> ordered, BlockingCollection<PackedChunk> work, CancellationToken cancellationToken)
     {
         Exception? error = null;
         try
@@ -85,7 +89,7 @@ internal static class ChunkPipeline
                     var length = (int)Math.Min(options.ChunkSize, file.Length - offset);
                     var chunk = new PackedChunk(i, file, offset, length, isFirst: offset == 0, isLast: offset + length >= file.Length);
                     await ordered.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                    work.TryWrite(chunk);
+                    work.Add(chunk, cancellationToken);
                     offset += length;
                 }
                 while (offset < file.Length);
@@ -98,13 +102,13 @@ internal static class ChunkPipeline
         finally
         {
             ordered.TryComplete(error);
-            work.TryComplete();
+            work.CompleteAdding();
         }
     }
 
-    private static async Task WorkAsync(ChannelReader<PackedChunk> work, ChunkPipelineOptions options, CancellationToken cancellationToken)
+    private static void Work(BlockingCollection<PackedChunk> work, ChunkPipelineOptions options, CancellationToken cancellationToken)
     {
-        await foreach (var chunk in work.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var chunk in work.GetConsumingEnumerable(cancellationToken))
         {
             try
             {

@@ -43,7 +43,7 @@ public static class ProjectZip
         IProgress<ProjectZipProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        return ZipPacker.WriteAsync(ListFiles(projectDirectory), destination, progress, cancellationToken);
+        return WriteFilesAsync(ListFiles(projectDirectory), destination, progress, cancellationToken);
     }
 
     /// <summary>Writes the zip of files already selected (<see cref="ProjectFiles.Files"/>): the bytes a submission sends.</summary>

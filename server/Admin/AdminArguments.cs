@@ -1,3 +1,5 @@
+using Ci.CommandLine;
+
 namespace Ci.Admin;
 
 /// <summary>Command-line shapes the framework does not route by itself.</summary>
@@ -21,40 +23,22 @@ internal static class AdminArguments
     }
 }
 
-/// <summary>The command paths ci-admin has; Program registers exactly these (a test compares them with --help).</summary>
-internal static class AdminCommandNames
+/// <summary>
+/// The commands ci-admin has; <see cref="AdminApp"/> registers exactly these (a test compares them with --help),
+/// and the shared <see cref="CommandGuard"/> checks command lines against them before routing.
+/// </summary>
+internal static class AdminCommands
 {
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "user create", "user list", "user get", "user activate", "user deactivate",
-        "key create", "key list", "key revoke",
-    };
-
-    /// <summary>
-    /// The words that name no command, or null. The framework answers an unknown command with help and exit
-    /// code 0, which lets a typo in a script pass silently; we answer it with an error instead.
-    /// </summary>
-    public static string? FindUnknown(string[] args)
-    {
-        if (args.Length == 0 || args[0].StartsWith('-'))
-        {
-            return null;
-        }
-        if (!All.Any(c => c.StartsWith(args[0] + " ", StringComparison.Ordinal)))
-        {
-            return args[0];
-        }
-        if (args.Length == 1 || args[1].StartsWith('-'))
-        {
-            return null; // "ci-admin user" or "ci-admin user --help": the framework's help is right
-        }
-        var command = $"{args[0]} {args[1]}";
-        return All.Contains(command) ? null : command;
-    }
-}
-
-/// <summary>Hands the commands their <see cref="AdminConsole"/>; the only service ci-admin has.</summary>
-internal sealed class AdminServices(AdminConsole console) : IServiceProvider
-{
-    public object? GetService(Type serviceType) => serviceType == typeof(AdminConsole) ? console : null;
+    public static readonly IReadOnlyList<CommandPath> All =
+    [
+        new("user create"),
+        new("user list"),
+        new("user get"),
+        new("user activate", RequiredArgument: "user-id"),
+        new("user deactivate", RequiredArgument: "user-id"),
+        new("key create"),
+        new("key list"),
+        new("key revoke", RequiredArgument: "key-id"),
+        new("key rotate", RequiredArgument: "key-id"),
+    ];
 }

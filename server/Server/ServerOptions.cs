@@ -15,8 +15,12 @@ public sealed record ServerOptions
 
     public string Host { get; init; } = "127.0.0.1";
     public int Port { get; init; } = 8000;
-    /// <summary>The SQLite file; null means <c>CI_DB_PATH</c> or the store's default.</summary>
+    /// <summary>The SQLite file or PostgreSQL URI; null means <c>CI_DB_PATH</c> or the store's default.</summary>
     public string? DbPath { get; init; }
+    /// <summary>What this process does: serve the API, run jobs, or both.</summary>
+    public ServerRole Role { get; init; } = ServerRole.All;
+    /// <summary>How long a runner holds a claimed job without renewing its lease.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
     public long MaxUploadMb { get; init; } = 100;
     public long MaxExpandedMb { get; init; } = 1024;
     public int MaxEntries { get; init; } = 100_000;
@@ -59,12 +63,17 @@ public sealed record ServerOptions
     public const string Usage = """
         Usage: ci-server [options]
 
-        Serves the ci HTTP API and runs submitted jobs.
+        Serves the ci HTTP API and runs submitted jobs. With a PostgreSQL store, several API replicas
+        (--role api) and runners (--role runner) on different hosts can share one database.
 
         Options:
           --host HOST             address to listen on (default 127.0.0.1)
           --port PORT             port to listen on (default 8000)
-          --db PATH               SQLite database (default: $CI_DB_PATH, else the store's default path)
+          --db PATH|URI           SQLite file or postgresql://user@host:port/dbname (default: $CI_DB_PATH,
+                                  else the store's default path)
+          --role ROLE             all (API and runner), api or runner; api and runner need PostgreSQL (default all)
+          --lease-seconds N       a runner's hold on a claimed job, renewed by its heartbeat; a job whose
+                                  runner stops renewing is re-queued once (default 30)
           --max-upload-mb N       largest accepted upload in MB (default 100)
           --max-expanded-mb N     largest unpacked size of an upload in MB (default 1024)
           --max-entries N         most entries in an upload zip (default 100000)
@@ -120,6 +129,8 @@ public sealed record ServerOptions
                     "--host" => options with { Host = NonEmpty(value) },
                     "--port" => options with { Port = Int(value, 1, 65535) },
                     "--db" => options with { DbPath = NonEmpty(value) },
+                    "--role" => options with { Role = ParseRole(value) },
+                    "--lease-seconds" => options with { Lease = TimeSpan.FromSeconds(Int(value, 2, 3600)) },
                     "--max-upload-mb" => options with { MaxUploadMb = Int(value, 1, 1_000_000) },
                     "--max-expanded-mb" => options with { MaxExpandedMb = Int(value, 1, 1_000_000) },
                     "--max-entries" => options with { MaxEntries = Int(value, 1, 100_000_000) },
@@ -156,6 +167,14 @@ public sealed record ServerOptions
         return new CommandLine.Run(options);
     }
 
+    private static ServerRole ParseRole(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "all" => ServerRole.All,
+        "api" => ServerRole.Api,
+        "runner" => ServerRole.Runner,
+        _ => throw new FormatException($"'{value}' is not a role: use all, api or runner"),
+    };
+
     private static MetricsAccess MetricsMode(string value) => value switch
     {
         "off" => MetricsAccess.Off,
@@ -171,6 +190,19 @@ public sealed record ServerOptions
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? n
             : throw new FormatException($"'{value}' is not a whole number from {min} to {max}");
+}
+
+/// <summary>What a ci-server process does (<c>--role</c>).</summary>
+public enum ServerRole
+{
+    /// <summary>The API and a runner in one process (the single-host default).</summary>
+    All,
+
+    /// <summary>Only the API: jobs run on runners elsewhere. Holds no job state of its own.</summary>
+    Api,
+
+    /// <summary>Only a runner: claims jobs from the shared store; answers nothing but <c>GET /health</c>.</summary>
+    Runner,
 }
 
 /// <summary>What the command line asks for.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -95,23 +94,8 @@ public sealed partial class SqliteStore
     }
 
     /// <inheritdoc/>
-    public async Task<JobRecord?> ClaimNextQueuedJobAsync(CancellationToken cancellationToken)
-    {
-        await using var writer = await OpenWriterAsync(cancellationToken);
-        var connection = writer.Connection;
-        await using var command = connection.CreateCommand();
-        // A single statement is atomic: two runners can never claim the same job.
-        command.CommandText = $"""
-            UPDATE jobs SET status = $running, start_time = $now
-            WHERE id = (SELECT id FROM jobs WHERE status = $queued ORDER BY created_at, rowid LIMIT 1)
-              AND status = $queued
-            RETURNING {JobColumns};
-            """;
-        command.Parameters.AddWithValue("$running", JobStatus.Running.ToWire());
-        command.Parameters.AddWithValue("$queued", JobStatus.Queued.ToWire());
-        command.Parameters.AddWithValue("$now", FormatTime(Now()));
-        return await ReadSingleJobAsync(command, cancellationToken);
-    }
+    public Task<JobRecord?> ClaimNextQueuedJobAsync(CancellationToken cancellationToken) =>
+        ClaimAsync(runnerId: null, lease: null, cancellationToken);
 
     /// <inheritdoc/>
     public Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken)
@@ -259,21 +243,8 @@ public sealed partial class SqliteStore
                 ids.Add(ReadGuid(reader, 0));
             }
         }
-        await using (var append = connection.CreateCommand())
-        {
-            append.Transaction = transaction;
-            append.CommandText = """
-                INSERT INTO job_logs (job_id, seq, text)
-                VALUES ($job, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_logs WHERE job_id = $job), $text);
-                """;
-            var job = append.Parameters.Add("$job", SqliteType.Text);
-            append.Parameters.AddWithValue("$text", logLine);
-            foreach (var id in ids)
-            {
-                job.Value = Text(id);
-                await append.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
+        foreach (var id in ids)
+            await AppendInTransactionAsync(connection, transaction, id, logLine, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ids;
     }
@@ -303,26 +274,11 @@ public sealed partial class SqliteStore
             reader.IsDBNull(7) ? null : reader.GetString(7));
     }
 
-    static string EncodeCursor(string createdAt, long rowId) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
-            string.Create(CultureInfo.InvariantCulture, $"{createdAt}|{rowId}")));
+    static string EncodeCursor(string createdAt, long rowId) => JobCursor.Encode(ParseTime(createdAt), rowId);
 
     static (string CreatedAt, long RowId) DecodeCursor(string cursor)
     {
-        try
-        {
-            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            var bar = text.IndexOf('|');
-            if (bar > 0
-                && DateTime.TryParseExact(text[..bar], TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _)
-                && long.TryParse(text[(bar + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var rowId))
-            {
-                return (text[..bar], rowId);
-            }
-        }
-        catch (FormatException)
-        {
-        }
-        throw new InvalidCursorException();
+        var (createdAt, rowId) = JobCursor.Decode(cursor);
+        return (FormatTime(createdAt), rowId);
     }
 }

@@ -100,5 +100,5 @@ public sealed partial class SqliteStore : ISessionStore
         return new WebSession(new Caller(user, key), reader.GetString(0), ParseTime(reader.GetString(1)));
     }
 
-    static string NewSecret() => System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SessionSecretBytes));
+    internal static string NewSecret() => System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SessionSecretBytes));
 }

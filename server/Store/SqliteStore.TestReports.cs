@@ -135,7 +135,7 @@ public sealed partial class SqliteStore : ITestReportStore
         return counts;
     }
 
-    static string OutcomeName(TestOutcome outcome) => outcome switch
+    internal static string OutcomeName(TestOutcome outcome) => outcome switch
     {
         TestOutcome.Passed => "passed",
         TestOutcome.Failed => "failed",
@@ -143,7 +143,7 @@ public sealed partial class SqliteStore : ITestReportStore
         _ => "skipped",
     };
 
-    static TestOutcome ParseOutcome(string name) => name switch
+    internal static TestOutcome ParseOutcome(string name) => name switch
     {
         "passed" => TestOutcome.Passed,
         "failed" => TestOutcome.Failed,

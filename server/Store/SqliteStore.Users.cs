@@ -1,16 +1,9 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace Ci.Store;
 
 public sealed partial class SqliteStore
 {
-    /// <summary>What follows <c>ci_</c> in a key: the base64url alphabet, 6 bits a character, 40 of them = 240 bits.</summary>
-    const string KeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const string KeyPrefix = "ci_";
-    const int KeyRandomLength = 40;
-
     const string UserColumns = "id, name, email, created_at, is_active";
     const string KeyColumns = "id, user_id, name, created_at, last_used_at, is_active";
 
@@ -88,11 +81,18 @@ public sealed partial class SqliteStore
     /// <exception cref="UserNotFoundException">No user has <paramref name="userId"/>.</exception>
     public async Task<CreatedApiKey> CreateApiKeyAsync(Guid userId, string name, CancellationToken cancellationToken)
     {
-        var key = KeyPrefix + RandomNumberGenerator.GetString(KeyAlphabet, KeyRandomLength);
-        var info = new ApiKeyInfo(Guid.NewGuid(), userId, name, Now(), LastUsedAt: null, IsActive: true);
         await using var writer = await OpenWriterAsync(cancellationToken);
-        var connection = writer.Connection;
+        return await InsertApiKeyAsync(writer.Connection, transaction: null, userId, name, cancellationToken);
+    }
+
+    /// <summary>Creates a key (see <see cref="CreateApiKeyAsync"/>) on a writer's connection, inside a transaction if given.</summary>
+    async Task<CreatedApiKey> InsertApiKeyAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, Guid userId, string name, CancellationToken cancellationToken)
+    {
+        var key = ApiKeys.Generate();
+        var info = new ApiKeyInfo(Guid.NewGuid(), userId, name, Now(), LastUsedAt: null, IsActive: true);
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO api_keys (id, user_id, name, key_hash, created_at, last_used_at, is_active)
             VALUES ($id, $user, $name, $hash, $created, NULL, 1);
@@ -116,7 +116,9 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync(Guid? userId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
+        await RevokeExpiredKeysAsync(connection, cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {KeyColumns} FROM api_keys WHERE $user IS NULL OR user_id = $user ORDER BY created_at, rowid;";
         command.Parameters.AddWithValue("$user", DbValue(userId is { } id ? Text(id) : null));
@@ -144,13 +146,13 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<Caller?> AuthenticateAsync(string apiKey, CancellationToken cancellationToken)
     {
-        // Empty or absurdly long values are nobody's key; they need not cost a database round trip.
-        if (string.IsNullOrEmpty(apiKey) || apiKey.Length > 1024)
+        if (string.IsNullOrEmpty(apiKey) || apiKey.Length > ApiKeys.MaxLength)
         {
             return null;
         }
         await using var writer = await OpenWriterAsync(cancellationToken);
         var connection = writer.Connection;
+        await RevokeExpiredKeysAsync(connection, cancellationToken);
         await using var command = connection.CreateCommand();
         // Finds the active key and records its use in one statement; the user is read after.
         command.CommandText = $"UPDATE api_keys SET last_used_at = $now WHERE key_hash = $hash AND is_active = 1 RETURNING {KeyColumns};";
@@ -170,9 +172,7 @@ public sealed partial class SqliteStore
         return user is null ? null : new Caller(user, key);
     }
 
-    /// <summary>SHA-256 of the whole key, lower-case hex: what the database keeps instead of the key.</summary>
-    internal static string HashKey(string key) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    internal static string HashKey(string key) => ApiKeys.Hash(key);
 
     static async Task<User?> QuerySingleUserAsync(
         SqliteConnection connection, string sql, Action<SqliteParameterCollection> bind, CancellationToken cancellationToken)

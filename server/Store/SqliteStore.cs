@@ -8,15 +8,15 @@ namespace Ci.Store;
 /// Every operation opens its own pooled connection, so API requests and runner appends can run in parallel;
 /// writes that read-then-write run in <c>BEGIN IMMEDIATE</c> transactions or as single statements.
 /// </summary>
-public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposable, IDisposable
+public sealed partial class SqliteStore : ICiStore, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 6;
 
     const int BusyTimeoutMilliseconds = 10_000;
 
     // Sortable text with milliseconds: keyset paging compares it as text, and people can read it in the sqlite3 shell.
-    const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    const string TimeFormat = JobCursor.TimeFormat;
 
     readonly string connectionString;
     readonly TimeProvider timeProvider;
@@ -36,6 +36,27 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
 
     /// <summary>The full path of the database file.</summary>
     public string DbPath { get; }
+
+    /// <inheritdoc/>
+    public string Description => DbPath;
+
+    /// <inheritdoc/>
+    public bool IsShared => false;
+
+    /// <inheritdoc/>
+    public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancellationToken);
+            await ScalarAsync(connection, null, "SELECT 1;", cancellationToken);
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Where uploads are kept: <c>&lt;dbdir&gt;/&lt;dbname&gt;.uploads</c>.</summary>
     public string UploadsDirectory { get; }
@@ -183,7 +204,14 @@ public sealed partial class SqliteStore : IUserStore, IJobStore, IAsyncDisposabl
         """;
 
     /// <summary>The schema's history: (version, the SQL that reaches it from the version before).</summary>
-    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, SubmissionKeysSchema)];
+    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema), (5, KeyExpirySchema), (6, SubmissionKeysSchema)];
+
+    // 4: leases of runner processes (IJobLeases).
+    const string LeasesSchema = """
+        ALTER TABLE jobs ADD COLUMN runner_id TEXT;
+        ALTER TABLE jobs ADD COLUMN lease_expires_at TEXT;
+        ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        """;
 
     async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Ci.Cli.Commands;
+using System.Text.RegularExpressions;
 using Ci.Cli.Tests.Support;
 using Snapshooter;
 using Snapshooter.Xunit3;
@@ -19,6 +20,7 @@ public class HelpTests
     [InlineData("pack", new[] { "pack", "--help" })]
     [InlineData("config", new[] { "config", "--help" })]
     [InlineData("completion", new[] { "completion", "--help" })]
+    [InlineData("ui", new[] { "ui", "--help" })]
     public async Task Help_text_comes_from_the_commands_doc_comments(string name, string[] args)
     {
         using var ci = new CliRun();
@@ -48,12 +50,16 @@ public class HelpTests
     }
 
     [Fact]
-    public async Task Version_prints_the_product_version()
+    public async Task Version_prints_the_product_version_first_then_the_commit_and_build_date()
     {
         using var ci = new CliRun();
 
         var result = await ci.RunAsync("--version");
 
-        Assert.Equal((0, typeof(CiApp).Assembly.GetName().Version!.ToString(3) + "\n"), (result.ExitCode, result.Out));
+        Assert.Equal(0, result.ExitCode);
+        var version = typeof(CiApp).Assembly.GetName().Version!.ToString(3);
+        // The version alone is the first word, as before, so scripts that read it keep working.
+        Assert.Matches($@"^{Regex.Escape(version)} \(commit [0-9a-f]{{12}}, built \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\n$", result.Out);
+        Assert.Equal(version, result.Out.Split(' ')[0]);
     }
 }

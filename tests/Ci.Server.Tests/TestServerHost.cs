@@ -6,6 +6,7 @@ using Ci.Server.Jobs;
 using Ci.Server.Runner;
 using Ci.Server.Streaming;
 using Ci.Store;
+using Ci.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -34,7 +35,7 @@ public sealed class TestServerHost : IAsyncDisposable
     /// <summary>Debian's python3, which has pytest (the pyenv python3 on PATH does not).</summary>
     public const string RealPython = "/usr/bin/python3";
 
-    public SqliteStore Store => _app.Services.GetRequiredService<SqliteStore>();
+    public ICiStore Store => _app.Services.GetRequiredService<ICiStore>();
     public LogBroadcaster Broadcaster => _app.Services.GetRequiredService<LogBroadcaster>();
     public RecordingDispatcher Dispatcher { get; }
     public IServiceProvider Services => _app.Services;
@@ -43,14 +44,17 @@ public sealed class TestServerHost : IAsyncDisposable
     /// <summary>An HTTP transport into the test server, for a <see cref="Ci.Core.Client.CiClient"/>.</summary>
     public HttpMessageHandler Handler() => _app.GetTestServer().CreateHandler();
 
+    /// <summary>A server on a fresh SQLite file, or a fresh database in the test cluster for <see cref="StoreKind.Postgres"/>.</summary>
     public static async Task<TestServerHost> StartAsync(
-        Func<ServerOptions, ServerOptions>? configure = null, Action<IServiceCollection>? services = null, bool withRunner = false)
+        StoreKind kind = StoreKind.Sqlite, Func<ServerOptions, ServerOptions>? configure = null, Action<IServiceCollection>? services = null, bool withRunner = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "ci-server-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var options = new ServerOptions
         {
-            DbPath = Path.Combine(directory, "ci.db"),
+            DbPath = kind == StoreKind.Postgres
+                ? await (await PostgresCluster.GetAsync()).CreateDatabaseAsync("api")
+                : Path.Combine(directory, "ci.db"),
             SubmitRatePerMinute = 1000,
             KeepAliveInterval = TimeSpan.FromSeconds(30),
         };
@@ -60,7 +64,8 @@ public sealed class TestServerHost : IAsyncDisposable
         {
             Assert.SkipUnless(File.Exists(RealPython), $"{RealPython} (with python3-pytest) is needed to run real jobs.");
             Assert.True(RunnerOptions.TryCreate(RealPython, 1, "none", TimeSpan.FromSeconds(120), null, TimeSpan.FromSeconds(2),
-                Path.Combine(directory, "work"), options.DbPath, out runner, out var error), error);
+                Path.Combine(directory, "work"), null, out runner, out var error), error);
+            runner = runner with { HandBackOnShutdown = kind == StoreKind.Postgres };
         }
         var builder = await ServerApp.CreateBuilderAsync(options, runner, TestContext.Current.CancellationToken);
         builder.WebHost.UseTestServer();
@@ -142,7 +147,10 @@ public sealed class TestServerHost : IAsyncDisposable
     }
 }
 
-/// <summary>Remembers what the API told the runner.</summary>
+/// <summary>
+/// Remembers what the API told the runner, each job once: on PostgreSQL the store's notification of the same event
+/// comes back through the relay too.
+/// </summary>
 public sealed class RecordingDispatcher : IJobDispatcher
 {
     public List<Guid> Queued { get; } = [];
@@ -151,13 +159,13 @@ public sealed class RecordingDispatcher : IJobDispatcher
     public void JobQueued(Guid jobId)
     {
         lock (Queued)
-            Queued.Add(jobId);
+            if (!Queued.Contains(jobId)) Queued.Add(jobId);
     }
 
     public bool Cancel(Guid jobId)
     {
         lock (Cancelled)
-            Cancelled.Add(jobId);
+            if (!Cancelled.Contains(jobId)) Cancelled.Add(jobId);
         return true;
     }
 }

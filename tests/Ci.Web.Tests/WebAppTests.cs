@@ -62,18 +62,26 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
 
                 def test_add_zero():
                     assert add(0, 7) == 7
+
+                def test_add_strings():
+                    assert add("2", "3") == 5, "strings concatenate"
                 """));
         Assert.Equal($"{server.Url}/ui/jobs/{jobId}", response.Headers.GetValues("X-CI-Web-URL").Single());
 
         var row = page.Locator($"tr[data-job-id='{jobId}']");
         await Expect(row).ToBeVisibleAsync();
         await Expect(row.Locator(".status")).ToHaveTextAsync("completed", new() { Timeout = 90_000 });
-        await Expect(row.Locator("td").Nth(4)).ToHaveTextAsync("✓");
+        await Expect(row.Locator("td").Nth(4)).ToHaveTextAsync("✗");
 
         await row.GetByRole(AriaRole.Link).ClickAsync();
         Assert.EndsWith($"/ui/jobs/{jobId}", page.Url);
         await Expect(page.Locator("#job-status")).ToHaveTextAsync("completed");
-        await Expect(page.Locator("#log")).ToContainTextAsync("3 passed");
+        await Expect(page.Locator("#log")).ToContainTextAsync("1 failed, 3 passed");
+        // The test report: every test with its outcome and time, the failure first.
+        await Expect(page.Locator("#tests")).ToContainTextAsync("3 passed, 1 failed, 0 skipped");
+        await Expect(page.Locator("#tests tr")).ToHaveCountAsync(4);
+        await Expect(page.Locator("#tests tr").First).ToContainTextAsync("test_add_strings");
+        await Expect(page.Locator("#tests tr").First.Locator("td").First).ToHaveTextAsync("failed");
         await Expect(page.Locator("#log-status")).ToContainTextAsync("end of log");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeHiddenAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Screenshots, "job-page.png") });
@@ -116,10 +124,12 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
         await Expect(page.Locator("#log-status")).ToContainTextAsync("400 lines");
         await Expect(page.Locator("#L1")).ToBeInViewportAsync();
 
-        // Line numbers are links.
+        // Line numbers are links, followed in place: the page is not rebuilt (nor the log fetched again).
+        await page.Locator("#log").EvaluateAsync("e => e.dataset.marker = 'same page'");
         await page.Locator("#L2 a.ln").ClickAsync();
         Assert.EndsWith("#L2", page.Url);
         await Expect(page.Locator("#L2")).ToHaveClassAsync("log-line target");
+        Assert.Equal("same page", await page.Locator("#log").GetAttributeAsync("data-marker"));
         var linked = await page.Context.NewPageAsync();
         await linked.GotoAsync($"{server.Url}/ui/jobs/{job.Id}#L250");
         await Expect(linked.Locator("#L250")).ToBeInViewportAsync();

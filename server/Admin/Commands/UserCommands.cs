@@ -12,7 +12,7 @@ internal sealed class UserCommands(AdminConsole console)
     /// <param name="email">The user's email address (unique, case-insensitive).</param>
     /// <param name="cancellationToken">Ctrl+C.</param>
     public Task<int> Create(string name, string email, CancellationToken cancellationToken = default) =>
-        console.RunAsync(async store =>
+        console.UseStoreAsync(async store =>
         {
             if (string.IsNullOrWhiteSpace(name))
             {
@@ -31,7 +31,7 @@ internal sealed class UserCommands(AdminConsole console)
     /// <param name="json">Print a JSON array instead of a table.</param>
     /// <param name="cancellationToken">Ctrl+C.</param>
     public Task<int> List(bool json = false, CancellationToken cancellationToken = default) =>
-        console.RunAsync(async store =>
+        console.UseStoreAsync(async store =>
         {
             var users = await store.ListUsersAsync(cancellationToken);
             if (json)
@@ -56,7 +56,7 @@ internal sealed class UserCommands(AdminConsole console)
     /// <param name="email">The user's email address, instead of the id.</param>
     /// <param name="cancellationToken">Ctrl+C.</param>
     public Task<int> Get([Argument] string? userId = null, [HideDefaultValue] string? email = null, CancellationToken cancellationToken = default) =>
-        console.RunAsync(async store =>
+        console.UseStoreAsync(async store =>
         {
             var user = (userId, email) switch
             {
@@ -87,7 +87,7 @@ internal sealed class UserCommands(AdminConsole console)
         SetActiveAsync(userId, true, cancellationToken);
 
     Task<int> SetActiveAsync(string userId, bool isActive, CancellationToken cancellationToken) =>
-        console.RunAsync(async store =>
+        console.UseStoreAsync(async store =>
         {
             var user = await UserLookup.ByIdAsync(store, userId, cancellationToken);
             var changed = await store.SetUserActiveAsync(user.Id, isActive, cancellationToken)

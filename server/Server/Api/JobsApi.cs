@@ -16,7 +16,7 @@ public static class JobsApi
     public const string NextCursorHeader = "X-Next-Cursor";
 
     /// <summary>The log line a cancelled job's watchers see before its <c>complete</c>.</summary>
-    public const string CancelledLogLine = "Job cancelled.\n";
+    public const string CancelledLogLine = JobLifecycle.CancelledLogLine;
 
     private const int MaxLimit = 1000;
 
@@ -116,29 +116,16 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobSummary>, JsonHttpResult<ErrorResponse>>> CancelAsync(
-        string id, HttpContext context, IJobStore store, IJobLogSink sink, IJobDispatcher dispatcher,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        string id, HttpContext context, IJobStore store, JobLifecycle lifecycle, CancellationToken cancellationToken)
     {
         if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
             return ApiErrors.NotFound();
         if (job.Status.IsFinal())
             return AlreadyEnded(job.Status);
-
-        // The store decides races with the runner finishing at the same moment: only one end wins.
-        // Not the request's token: once the job is marked cancelled, its watchers must hear about it.
-        var ended = await store.FinishJobAsync(job.Id, JobStatus.Cancelled, false, "Cancelled by user", CancellationToken.None);
-        if (ended is null)
-        {
-            var now = await store.GetJobAsync(job.Id, CancellationToken.None);
-            return AlreadyEnded(now?.Status ?? JobStatus.Completed);
-        }
-        var chunk = await store.AppendLogAsync(job.Id, CancelledLogLine, CancellationToken.None);
-        sink.Publish(job.Id, chunk);
-        var wasRunning = dispatcher.Cancel(job.Id);
-        sink.Finish(ended);
-        loggers.CreateLogger("Ci.Server.Api.JobsApi").LogInformation(
-            "Job {JobId} cancelled by user {UserId} (was {Status}, process stopped: {WasRunning})", job.Id, job.UserId, job.Status.ToWire(), wasRunning);
-        return TypedResults.Ok(ended.ToSummary());
+        if (await lifecycle.CancelAsync(job, CancellationToken.None) is { } ended)
+            return TypedResults.Ok(ended.ToSummary());
+        var now = await store.GetJobAsync(job.Id, CancellationToken.None);
+        return AlreadyEnded(now?.Status ?? JobStatus.Completed);
     }
 
     /// <summary>The caller's job with this id; null when the id is malformed, unknown or someone else's.</summary>

@@ -41,7 +41,7 @@ public static class SubmitApi
         return routes;
     }
 
-    /// <summary>Receives, checks and stores the upload as a queued job; wakes the runner.</summary>
+    /// <summary>Receives, checks and stores the upload as a queued job (which wakes a runner).</summary>
     private static async Task<Guid> SubmitAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var services = context.RequestServices;
@@ -55,14 +55,14 @@ public static class SubmitApi
         var jobId = Guid.NewGuid();
         try
         {
+            var lifecycle = services.GetRequiredService<JobLifecycle>();
             if (idempotencyKey is null)
             {
-                await services.GetRequiredService<IJobStore>().CreateJobAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
+                await lifecycle.QueueAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
             }
             else
             {
-                var (job, created) = await services.GetRequiredService<ISubmissionKeyStore>()
-                    .CreateJobOnceAsync(jobId, caller.User.Id, idempotencyKey, uploadPath, cancellationToken);
+                var (job, created) = await lifecycle.QueueOnceAsync(jobId, caller.User.Id, idempotencyKey, uploadPath, cancellationToken);
                 if (!created)
                 {
                     context.Response.Headers[IdempotentReplayedHeader] = "true";
@@ -77,7 +77,6 @@ public static class SubmitApi
             File.Delete(uploadPath);
         }
         WebLinks.Announce(context, jobId);
-        services.GetRequiredService<IJobDispatcher>().JobQueued(jobId);
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Ci.Server.Api.SubmitApi")
             .LogInformation("Job {JobId} queued for user {UserId} (key {KeyId})", jobId, caller.User.Id, caller.Key.Id);
         return jobId;

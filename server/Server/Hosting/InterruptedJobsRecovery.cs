@@ -1,19 +1,20 @@
 using Ci.Server.Uploads;
-using Ci.Store;
+using Ci.Server.Jobs;
 
 namespace Ci.Server.Hosting;
 
 /// <summary>
 /// At start-up, before the runner takes jobs: a job still marked running was orphaned by a previous
-/// process that died, and nothing will ever end it. Registered before the runner so it runs first.
+/// process that died, and nothing will ever end it. Registered before the runner so it runs first. Only for a
+/// single-host store: on a shared one, runners recover jobs whose lease expired.
 /// </summary>
-public sealed class InterruptedJobsRecovery(IJobStore store, UploadValidator uploads, ILogger<InterruptedJobsRecovery> logger) : IHostedService
+public sealed class InterruptedJobsRecovery(JobLifecycle lifecycle, UploadValidator uploads, ILogger<InterruptedJobsRecovery> logger) : IHostedService
 {
     public const string Reason = "Server restarted while the job was running.";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var ended = await store.FailInterruptedJobsAsync(Reason, cancellationToken);
+        var ended = await lifecycle.FailInterruptedAsync(Reason, cancellationToken);
         if (ended.Count > 0)
             logger.LogWarning("Marked {Count} interrupted job(s) as failed: {JobIds}", ended.Count, string.Join(", ", ended));
         else

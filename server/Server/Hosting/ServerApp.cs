@@ -9,6 +9,7 @@ using Ci.Server.Runner;
 using Ci.Server.Streaming;
 using Ci.Server.Uploads;
 using Ci.Store;
+using Ci.Store.Postgres;
 
 namespace Ci.Server.Hosting;
 
@@ -25,7 +26,13 @@ public static class ServerApp
     /// </summary>
     public static async Task<WebApplicationBuilder> CreateBuilderAsync(ServerOptions options, RunnerOptions? runner, CancellationToken cancellationToken)
     {
-        var store = await SqliteStore.OpenAsync(StorePaths.Resolve(options.DbPath), cancellationToken);
+        var store = await StoreLocation.OpenAsync(options.DbPath, cancellationToken);
+        if (!store.IsShared && options.Role != ServerRole.All)
+        {
+            await store.DisposeAsync();
+            throw new StoreUnavailableException(
+                $"--role {options.Role.ToString().ToLowerInvariant()} needs a PostgreSQL store (--db postgresql://...): a SQLite file serves one ci-server process.");
+        }
 
         // Our own parser owns the command line; the host gets none of it.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -47,16 +54,21 @@ public static class ServerApp
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(_ => store); // A factory, so the container disposes it at shutdown.
+        if (store is SqliteStore sqlite)
+            services.AddSingleton(sqlite);
+        if (store is PostgresStore postgres)
+            services.AddSingleton(postgres);
         services.AddSingleton<IUserStore>(store);
         services.AddSingleton<IJobStore>(store);
-        services.AddSingleton<ISubmissionKeyStore>(store);
+        if (store is ISubmissionKeyStore submissionKeys)
+            services.AddSingleton(submissionKeys);
+        services.AddSingleton<IJobLeases>(store);
         services.AddSingleton<ITestReportStore>(store);
         services.AddSingleton<ISessionStore>(store);
         services.AddSingleton<IJobStatistics>(store);
-        // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
-        var incoming = options.UploadTempDirectory ?? Path.Combine(store.UploadsDirectory, "incoming");
+        var incoming = options.UploadTempDirectory ?? UploadTempDirectory(store, options);
         services.AddSingleton(new UploadValidator(options.UploadLimits, incoming));
-        services.AddBlobStore(options, store.UploadsDirectory, incoming);
+        services.AddBlobStore(options, store is SqliteStore s ? s.UploadsDirectory : Path.Combine(Path.GetTempPath(), $"ci-uploads-{options.Port}"), incoming);
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));
@@ -64,21 +76,38 @@ public static class ServerApp
         services.AddCiMetrics(options);
         services.AddCiOpenApi();
         services.AddSingleton(_ => EmbeddedAssets.Load(typeof(ServerApp).Assembly));
-        // Before the runner: it must not pick up a job a dead process left "running".
-        services.AddHostedService<InterruptedJobsRecovery>();
-        if (runner is not null)
+        services.AddSingleton<JobLifecycle>();
+        // Before the runner: it must not pick up a job a dead process left "running". A shared store has no such
+        // start-up step: runners on other hosts may be alive; expired leases tell which jobs lost their runner.
+        if (!store.IsShared)
+            services.AddHostedService<InterruptedJobsRecovery>();
+        if (store is IStoreNotifications notifications)
+        {
+            services.AddSingleton(notifications);
+            services.AddHostedService<StoreNotificationRelay>();
+        }
+        if (runner is not null && options.Role != ServerRole.Api)
             services.AddJobRunner(runner);
         else
             services.AddSingleton<IJobDispatcher, NoJobRunner>();
         return builder;
     }
 
-    /// <summary>The middleware and endpoints.</summary>
+    /// <summary>Where uploads wait while they are checked, before the store takes them.</summary>
+    private static string UploadTempDirectory(ICiStore store, ServerOptions options) => store is SqliteStore sqlite
+        // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
+        ? Path.Combine(sqlite.UploadsDirectory, "incoming")
+        // One folder per process (replicas may share a host and each deletes its leftovers at start).
+        : Path.Combine(Path.GetTempPath(), $"ci-incoming-{options.Port}");
+
+    /// <summary>The middleware and endpoints (a runner-only process answers just <c>GET /health</c>).</summary>
     public static WebApplication MapServerApi(this WebApplication app)
     {
         app.UseApiErrors();
         app.UseWebSecurityHeaders();
         app.MapHealth();
+        if (app.Services.GetRequiredService<ServerOptions>().Role == ServerRole.Runner)
+            return app;
         app.MapSubmit();
         app.MapBlobs();
         app.MapJobs();

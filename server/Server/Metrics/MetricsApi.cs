@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Ci.Server.Api;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Ci.Server.Metrics;
 
@@ -20,7 +21,9 @@ public static class MetricsApi
         services.AddSingleton<CiMetrics>();
         if (options.Metrics == MetricsAccess.Off)
             return services;
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("ci-server", serviceVersion: typeof(MetricsApi).Assembly.GetName().Version?.ToString(3)))
+            .WithMetrics(metrics => metrics
             .AddMeter(CiMetrics.MeterName)
             .AddView(CiMetrics.JobDurationName, new ExplicitBucketHistogramConfiguration { Boundaries = CiMetrics.JobDurationBuckets })
             // No cached answers: a scrape is rare, and it must show the job counts just refreshed.

@@ -1,6 +1,5 @@
 using System.Text;
 using Ci.Server.Jobs;
-using Ci.Store;
 
 namespace Ci.Server.Runner;
 
@@ -8,13 +7,13 @@ namespace Ci.Server.Runner;
 /// A job's log as the runner writes it: every piece goes to the store first (so it survives and can be replayed),
 /// then to live watchers. The job's own output is capped; the runner's status lines always get through.
 /// </summary>
-internal sealed class JobLog(IJobStore store, IJobLogSink sink, Guid jobId, long maxOutputBytes)
+internal sealed class JobLog(JobLifecycle lifecycle, Guid jobId, long maxOutputBytes)
 {
     private long _outputBytes;
     private bool _capReached;
     private volatile bool _closed;
 
-    /// <summary>Stops all further writes: a cancelled job's log belongs to whoever cancelled it.</summary>
+    /// <summary>Stops all further writes: a cancelled job's log belongs to whoever cancelled it, a lost one to its next runner.</summary>
     public void Close() => _closed = true;
 
     /// <summary>A line of the runner's own (step headers, why the job failed).</summary>
@@ -42,8 +41,7 @@ internal sealed class JobLog(IJobStore store, IJobLogSink sink, Guid jobId, long
     private async Task AppendAsync(string text, CancellationToken cancellationToken)
     {
         if (_closed || text.Length == 0) return;
-        var chunk = await store.AppendLogAsync(jobId, text, cancellationToken);
-        sink.Publish(jobId, chunk);
+        await lifecycle.AppendAsync(jobId, text, cancellationToken);
     }
 
     /// <summary>The longest prefix of whole characters whose UTF-8 form fits in <paramref name="budget"/> bytes.</summary>

@@ -42,6 +42,7 @@ internal sealed class JobNetwork : IDisposable
             _ when Tools.Ip is null => "the ip command is missing (install iproute2)",
             _ when Tools.Nsenter is null => "nsenter is missing (install util-linux)",
             JobNetworkMode.Outbound when Tools.Pasta is null => "pasta is missing (install passt)",
+            JobNetworkMode.Outbound when Tools.Env is null => "env is missing (install coreutils)",
             _ => s_probe.Value,
         };
         return problem is null;
@@ -71,7 +72,9 @@ internal sealed class JobNetwork : IDisposable
             {
                 // pasta forks into the background once the namespace is configured. As root it would switch to nobody
                 // before joining the namespace, which fails: it stays root, inside its own seccomp sandbox.
-                Check(RunTool(Tools.Pasta!,
+                // Through env: children of .NET inherit SIGPIPE ignored, which this pasta takes for a failure to
+                // install its own handlers.
+                Check(RunTool(Tools.Env!, "--default-signal=PIPE", Tools.Pasta!,
                     "--runas", "0", "--netns", network.Name, "--config-net", "--no-map-gw", "--quiet",
                     "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--pid", pidFile), "start pasta");
             }
@@ -162,6 +165,7 @@ internal sealed class JobNetwork : IDisposable
         public static readonly string? Ip = Find("ip", "/usr/sbin", "/sbin", "/usr/bin", "/bin");
         public static readonly string? Nsenter = Find("nsenter", "/usr/bin", "/bin", "/usr/sbin");
         public static readonly string? Pasta = Find("pasta", "/usr/bin", "/usr/sbin", "/bin");
+        public static readonly string? Env = Find("env", "/usr/bin", "/bin");
 
         private static string? Find(string name, params string[] folders) =>
             folders.Select(folder => Path.Combine(folder, name)).FirstOrDefault(File.Exists);

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Ci.Core.Protocol;
 using Ci.Server.Environments;
 using Ci.Server.Jobs;
@@ -10,17 +8,22 @@ namespace Ci.Server.Runner;
 
 /// <summary>
 /// Runs queued jobs, oldest first, at most <see cref="RunnerOptions.Concurrency"/> at a time. The store is the queue:
-/// a free slot claims the next queued job; <see cref="JobQueued"/> wakes an idle runner (no polling), and the first
-/// claim at start-up picks up jobs a previous server process left queued.
+/// a free slot claims the next queued job under a lease that the heartbeat renews; <see cref="RunningJobs.JobQueued"/>
+/// wakes an idle runner, and the first claim at start-up picks up jobs left queued. The heartbeat also recovers jobs
+/// of runners that died (their lease expired), here or on other hosts.
 /// </summary>
-public sealed partial class JobRunner(IJobStore store, ITestReportStore reports, IJobLogSink sink, RunnerOptions options, ILogger<JobRunner> logger)
-    : BackgroundService, IJobDispatcher
+public sealed partial class JobRunner(
+    JobLifecycle lifecycle, ITestReportStore reports, RunningJobs running, RunnerOptions options, ILogger<JobRunner> logger)
+    : BackgroundService
 {
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    // A missed wake-up (another process queued a job while our notification connection was down) costs at most this.
+    private static readonly TimeSpan s_pollInterval = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _slots = new(options.Concurrency, options.Concurrency);
-    private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
     // Cancelled only when the host stops waiting for us: store writes of running jobs stop too.
     private readonly CancellationTokenSource _abandon = new();
+    // The heartbeat outlives the claim loop: jobs still finishing during shutdown keep their leases.
+    private readonly CancellationTokenSource _heartbeatStop = new();
+    private Task _heartbeat = Task.CompletedTask;
     private static readonly JobUser? s_jobUser = JobUser.ForThisServer(out s_jobUserProblem);
     private static readonly string? s_jobUserProblem;
     private readonly Sandbox _sandbox = Sandbox.Create(options.Sandbox, s_jobUser);
@@ -32,14 +35,11 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
     private PythonInterpreter? _python;
     private string? _pythonError;
 
-    /// <inheritdoc />
-    public void JobQueued(Guid jobId) => _wake.Writer.TryWrite(true);
-
-    /// <inheritdoc />
-    public bool Cancel(Guid jobId) => _running.TryGetValue(jobId, out var job) && job.Stop(StopReason.Cancelled);
+    /// <summary>This runner's name on its leases: host, process and a random part (process ids repeat).</summary>
+    public string RunnerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Completes when the runner is done with the job; null when it is not running here.</summary>
-    internal Task? WhenDone(Guid jobId) => _running.TryGetValue(jobId, out var job) ? job.Done.Task : null;
+    internal Task? WhenDone(Guid jobId) => running.TryGet(jobId, out var job) ? job.Done.Task : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,13 +53,14 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
             }
             (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, stoppingToken);
             if (_python is null) LogPythonBroken(logger, _pythonError!);
-            else LogStarted(logger, options.Concurrency, options.Sandbox, _python.Executable, options.WorkRoot);
+            else LogStarted(logger, RunnerId, options.Concurrency, options.Sandbox, options.Network, _python.Executable, options.WorkRoot, options.Lease.TotalSeconds);
 
             JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
             JobWorkspace.DeleteLeftovers(options.WorkRoot);
             if (options.Network != JobNetworkMode.Host) JobNetwork.DeleteLeftovers();
             _environments?.Open();
             LogJobUser();
+            _heartbeat = Task.Run(() => HeartbeatLoopAsync(_heartbeatStop.Token), CancellationToken.None);
             await ClaimLoopAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -75,63 +76,112 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
             JobRecord? job;
             try
             {
-                job = await store.ClaimNextQueuedJobAsync(stoppingToken);
+                job = await lifecycle.ClaimAsync(RunnerId, options.Lease, stoppingToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 _slots.Release();
                 LogClaimFailed(logger, exception);
                 // A broken store must not spin; the next JobQueued or this pause retries.
-                await Task.WhenAny(_wake.Reader.WaitToReadAsync(stoppingToken).AsTask(), Task.Delay(TimeSpan.FromSeconds(5), stoppingToken));
+                await running.WaitForWorkAsync(s_pollInterval, stoppingToken);
                 continue;
             }
             if (job is null)
             {
                 _slots.Release();
-                await _wake.Reader.ReadAsync(stoppingToken);
+                await running.WaitForWorkAsync(s_pollInterval, stoppingToken);
                 continue;
             }
             Start(job);
         }
     }
 
+    /// <summary>
+    /// Renews the leases of the jobs running here (a third of the lease apart), stops the ones this runner no longer
+    /// holds, stops them all when the store has been unreachable for most of a lease (another runner will take them
+    /// after it expires: never two at once), and recovers jobs whose runner died.
+    /// </summary>
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        var period = TimeSpan.FromTicks(Math.Max(options.Lease.Ticks / 3, TimeSpan.FromMilliseconds(100).Ticks));
+        var lastRenewed = TimeProvider.System.GetTimestamp();
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var ids = running.Ids.ToArray();
+                    var started = TimeProvider.System.GetTimestamp();
+                    if (ids.Length > 0)
+                    {
+                        var held = (await lifecycle.RenewAsync(RunnerId, ids, options.Lease, cancellationToken)).ToHashSet();
+                        foreach (var id in ids.Where(id => !held.Contains(id)))
+                        {
+                            if (running.TryGet(id, out var job) && job.Stop(StopReason.LeaseLost)) LogLeaseLost(logger, id);
+                        }
+                    }
+                    lastRenewed = started;
+                    await lifecycle.RecoverExpiredAsync(cancellationToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    LogHeartbeatFailed(logger, exception);
+                    if (TimeProvider.System.GetElapsedTime(lastRenewed) > options.Lease * 0.75)
+                    {
+                        foreach (var job in running.Snapshot())
+                        {
+                            if (job.Stop(StopReason.LeaseLost)) LogLeaseLost(logger, job.Id);
+                        }
+                    }
+                }
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
     private void Start(JobRecord job)
     {
-        var running = new RunningJob(job.Id, options.JobTimeout);
-        _running[job.Id] = running;
+        var handle = new RunningJob(job.Id, options.JobTimeout);
+        running.Add(handle);
         _ = Task.Run(async () =>
         {
             try
             {
-                await RunJobAsync(job, running);
+                await RunJobAsync(job, handle);
             }
             catch (Exception exception)
             {
-                // Only reached when the host gave up waiting at shutdown; the next start-up ends the job.
+                // Only reached when the host gave up waiting at shutdown; the lease expires and the job is recovered.
                 LogJobCrashed(logger, exception, job.Id);
             }
             finally
             {
-                _running.TryRemove(job.Id, out _);
-                running.Dispose();
+                running.Remove(job.Id);
+                handle.Dispose();
                 _slots.Release();
-                running.Done.TrySetResult();
+                handle.Done.TrySetResult();
             }
         });
     }
 
-    private async Task RunJobAsync(JobRecord job, RunningJob running)
+    private async Task RunJobAsync(JobRecord job, RunningJob handle)
     {
         var cancellationToken = _abandon.Token;
-        var log = new JobLog(store, sink, job.Id, options.MaxLogBytes);
+        var log = new JobLog(lifecycle, job.Id, options.MaxLogBytes);
         JobWorkspace? workspace = null;
         JobOutcome outcome;
+        LogJobClaimed(logger, job.Id, RunnerId);
         try
         {
             // A cancel that reached the store between our claim and our registration found nothing to stop here.
-            if ((await store.GetJobAsync(job.Id, cancellationToken))?.Status == JobStatus.Cancelled) running.Stop(StopReason.Cancelled);
+            if ((await lifecycle.Store.GetJobAsync(job.Id, cancellationToken))?.Status == JobStatus.Cancelled) handle.Stop(StopReason.Cancelled);
             workspace = JobWorkspace.Create(options.WorkRoot, job.Id, WorkRootTraversable);
-            outcome = await PrepareAndRunAsync(job.Id, workspace, log, running, cancellationToken);
+            outcome = await PrepareAndRunAsync(job.Id, workspace, log, handle, cancellationToken);
         }
         catch (Exception exception) when (!_abandon.IsCancellationRequested)
         {
@@ -139,32 +189,44 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
             outcome = JobOutcome.Failed($"Runner error: {exception.Message}");
         }
 
-        outcome = running.Reason switch
+        var handBack = handle.Reason == StopReason.ShuttingDown && options.HandBackOnShutdown;
+        outcome = handle.Reason switch
         {
-            StopReason.TimedOut => JobOutcome.Failed($"Job timed out after {running.Timeout.TotalSeconds:0.###} seconds."),
-            StopReason.ShuttingDown => JobOutcome.Failed("Server shutting down: job stopped."),
+            StopReason.TimedOut => JobOutcome.Failed(JobLifecycle.TimedOutReason(handle.Timeout)),
+            StopReason.ShuttingDown => JobOutcome.Failed(JobLifecycle.ShutdownReason),
             StopReason.Cancelled => new JobOutcome(JobStatus.Cancelled, false, "Cancelled."),
             _ => outcome,
         };
         try
         {
-            if (running.Reason == StopReason.Cancelled) log.Close();
-            else if (outcome.Reason is { } reason) await log.WriteStatusAsync(reason + "\n", cancellationToken);
-
             if (workspace is not null && !workspace.TryDelete()) LogWorkspaceLeft(logger, workspace.Root);
-            await store.DeleteUploadAsync(job.Id, cancellationToken);
+            if (handle.Reason == StopReason.LeaseLost)
+            {
+                // Someone else owns the job now (or it was cancelled): not a word more from us, and its upload stays.
+                log.Close();
+                LogJobAbandoned(logger, job.Id);
+                return;
+            }
+            if (handBack)
+            {
+                log.Close();
+                if (await lifecycle.HandBackAsync(job.Id, RunnerId, cancellationToken)) LogHandedBack(logger, job.Id);
+                return;
+            }
+            if (handle.Reason == StopReason.Cancelled) log.Close();
+            else if (outcome.Reason is { } reason) await log.WriteStatusAsync(reason + "\n", cancellationToken);
 
             // Before the job ends: a client that sees it end may ask for its report at once.
             if (outcome.Report is { } report) await reports.SaveTestReportAsync(job.Id, report, cancellationToken);
 
             // Null: the job ended meanwhile (cancelled through the API, which told the watchers itself).
-            var ended = await store.FinishJobAsync(job.Id, outcome.Status, outcome.Success, outcome.Reason, cancellationToken);
-            if (ended is not null) sink.Finish(ended);
+            var ended = await lifecycle.FinishAsync(job.Id, RunnerId, outcome.Status, outcome.Success, outcome.Reason, cancellationToken);
+            if (ended is not null || handle.Reason == StopReason.Cancelled) await lifecycle.Store.DeleteUploadAsync(job.Id, cancellationToken);
             LogJobEnded(logger, job.Id, ended?.Status ?? JobStatus.Cancelled, outcome.Success);
         }
         catch (Exception exception) when (!_abandon.IsCancellationRequested)
         {
-            // The store is failing: the job stays running until the next start-up ends it as interrupted.
+            // The store is failing: the job's lease expires and the job is recovered (or the next start-up ends it).
             LogJobCrashed(logger, exception, job.Id);
         }
     }
@@ -172,7 +234,7 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
     private async Task<JobOutcome> PrepareAndRunAsync(Guid jobId, JobWorkspace workspace, JobLog log, RunningJob running, CancellationToken cancellationToken)
     {
         if (running.StopToken.IsCancellationRequested) return JobOutcome.Failed("stopped");
-        await using (var upload = await store.OpenUploadAsync(jobId, cancellationToken))
+        await using (var upload = await lifecycle.Store.OpenUploadAsync(jobId, cancellationToken))
         {
             if (upload is null) return JobOutcome.Failed("Bad upload: the uploaded project is missing.");
             try
@@ -223,29 +285,37 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        var jobs = _running.Values.ToArray();
-        if (jobs.Length == 0) return;
-        var allDone = Task.WhenAll(jobs.Select(job => job.Done.Task));
         try
         {
-            await allDone.WaitAsync(options.GracePeriod, cancellationToken);
-            return;
+            var jobs = running.Snapshot();
+            if (jobs.Length == 0) return;
+            var allDone = Task.WhenAll(jobs.Select(job => job.Done.Task));
+            try
+            {
+                await allDone.WaitAsync(options.GracePeriod, cancellationToken);
+                return;
+            }
+            catch (TimeoutException)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            LogStoppingJobs(logger, jobs.Length, options.HandBackOnShutdown ? "handing them back to the queue" : "failing them");
+            foreach (var job in jobs) job.Stop(StopReason.ShuttingDown);
+            try
+            {
+                await allDone.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                await _abandon.CancelAsync();
+            }
         }
-        catch (TimeoutException)
+        finally
         {
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        LogStoppingJobs(logger, jobs.Length);
-        foreach (var job in jobs) job.Stop(StopReason.ShuttingDown);
-        try
-        {
-            await allDone.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            await _abandon.CancelAsync();
+            await _heartbeatStop.CancelAsync();
+            await _heartbeat;
         }
     }
 
@@ -253,6 +323,7 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
     {
         base.Dispose();
         _abandon.Dispose();
+        _heartbeatStop.Dispose();
         _slots.Dispose();
     }
 
@@ -274,8 +345,23 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
     [LoggerMessage(LogLevel.Error, "Jobs will fail: {Reason}")]
     private static partial void LogPythonBroken(ILogger logger, string reason);
 
-    [LoggerMessage(LogLevel.Information, "Job runner started: {Concurrency} at a time, sandbox {Sandbox}, Python {Python}, work folder {WorkRoot}.")]
-    private static partial void LogStarted(ILogger logger, int concurrency, SandboxMode sandbox, string python, string workRoot);
+    [LoggerMessage(LogLevel.Information, "Job runner {RunnerId} started: {Concurrency} at a time, sandbox {Sandbox}, network {Network}, Python {Python}, work folder {WorkRoot}, lease {LeaseSeconds} s.")]
+    private static partial void LogStarted(ILogger logger, string runnerId, int concurrency, SandboxMode sandbox, JobNetworkMode network, string python, string workRoot, double leaseSeconds);
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} claimed by runner {RunnerId}.")]
+    private static partial void LogJobClaimed(ILogger logger, Guid jobId, string runnerId);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId}: this runner no longer holds its lease; stopping it here.")]
+    private static partial void LogLeaseLost(ILogger logger, Guid jobId);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} stopped without an end: its lease was lost.")]
+    private static partial void LogJobAbandoned(ILogger logger, Guid jobId);
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} handed back to the queue.")]
+    private static partial void LogHandedBack(ILogger logger, Guid jobId);
+
+    [LoggerMessage(LogLevel.Error, "Could not renew this runner's leases.")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Error, "Could not claim the next queued job.")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);
@@ -289,6 +375,6 @@ public sealed partial class JobRunner(IJobStore store, ITestReportStore reports,
     [LoggerMessage(LogLevel.Information, "Job {JobId} ended: {Status}, success {Success}.")]
     private static partial void LogJobEnded(ILogger logger, Guid jobId, JobStatus status, bool success);
 
-    [LoggerMessage(LogLevel.Warning, "Shutting down: stopping {Count} running job(s) after the grace period.")]
-    private static partial void LogStoppingJobs(ILogger logger, int count);
+    [LoggerMessage(LogLevel.Warning, "Shutting down: stopping {Count} running job(s) after the grace period, {Outcome}.")]
+    private static partial void LogStoppingJobs(ILogger logger, int count, string outcome);
 }

@@ -22,7 +22,7 @@ internal sealed class PythonRecipe(
     public const string MarkerVariable = "CI_JOB_ID";
 
     // Part of every cached environment's key: change it whenever the environment steps below build something else.
-    private const string EnvironmentRecipe = "python -m venv --system-site-packages --without-pip; pip install -r requirements.txt; v1";
+    private const string EnvironmentRecipe = "python -m venv --system-site-packages --without-pip; pytest commands; pip install -r requirements.txt; v2";
 
     public async Task<JobOutcome> RunAsync(Guid jobId, JobWorkspace workspace, JobLog log, RunningJob job, CancellationToken cancellationToken)
     {
@@ -60,6 +60,11 @@ internal sealed class PythonRecipe(
             var created = await run(python.Executable, ["-m", "venv", "--system-site-packages", "--without-pip", venv]);
             if (created is not { } createdCode) return Stopped();
             if (createdCode != 0) return JobOutcome.Failed($"Could not create the virtual environment (exit code {createdCode}).");
+            // A venv on the system's packages has no pytest command of its own: a project's `test = "pytest ..."` would
+            // start the system's, which does not see what was installed into the venv.
+            var shims = await run("/bin/sh", ["-c", PytestCommandsScript, "sh", venv]);
+            if (shims is not { } shimsCode) return Stopped();
+            if (shimsCode != 0) return JobOutcome.Failed($"Could not prepare the virtual environment (exit code {shimsCode}).");
 
             if (plan.Config.Install is { } commands)
             {
@@ -162,6 +167,12 @@ internal sealed class PythonRecipe(
         if (bootstrapped is not { } bootstrapCode) return Stopped();
         return bootstrapCode == 0 ? null : JobOutcome.Failed($"Could not install pip in the virtual environment (exit code {bootstrapCode}).");
     }
+
+    private const string PytestCommandsScript = """
+        for name in pytest py.test; do
+          [ -e "$1/bin/$name" ] || printf '#!/bin/sh\nexec "%s/bin/python" -m pytest "$@"\n' "$1" > "$1/bin/$name" && chmod +x "$1/bin/$name" || exit 1
+        done
+        """;
 
     // The runner turns the stop reason into the outcome; this value is never recorded.
     internal static JobOutcome Stopped() => JobOutcome.Failed("stopped");

@@ -40,6 +40,16 @@ public sealed record RunnerOptions(
     JobNetworkMode Network = JobNetworkMode.Host,
     long EnvironmentCacheBytes = 0)
 {
+    /// <summary>How long a claimed job stays this runner's without a heartbeat; renewed every third of it.</summary>
+    public TimeSpan Lease { get; init; } = DefaultLease;
+
+    /// <summary>
+    /// On shutdown, jobs still running after the grace period go back to the queue for another runner (shared store),
+    /// instead of failing (a single server, which nobody else would run them on while it is down).
+    /// </summary>
+    public bool HandBackOnShutdown { get; init; }
+
+    public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(30);
     public const string DefaultPython = "python3";
     public const long DefaultMaxLogBytes = 10 * 1024 * 1024;
     public static readonly TimeSpan DefaultJobTimeout = TimeSpan.FromSeconds(1800);
@@ -48,12 +58,21 @@ public sealed record RunnerOptions(
     /// <summary>The runner's part of ci-server's command line.</summary>
     public static bool TryCreate(ServerOptions server, out RunnerOptions options, out string error)
     {
+        var location = StorePaths.Resolve(server.DbPath);
+        var shared = StoreLocation.IsPostgres(location);
+        // Runners sharing a host each get their own work folder (each deletes its leftovers at start); the port tells
+        // them apart, as no two live processes listen on one.
+        var workRoot = server.WorkDirectory ?? (shared ? Path.Combine(Path.GetTempPath(), $"ci-work-{server.Port}") : null);
         var created = TryCreate(
             server.Python, server.Concurrency, server.Sandbox, server.JobTimeout, server.MaxLogMb * 1024 * 1024,
-            server.GracePeriod, server.WorkDirectory, StorePaths.Resolve(server.DbPath), out options, out error);
+            server.GracePeriod, workRoot, shared ? null : location, out options, out error);
         if (!created) return false;
         if (!TryParseNetwork(server.JobNetwork, out var network, out error)) return false;
-        options = options with { UploadLimits = server.UploadLimits, Network = network, EnvironmentCacheBytes = server.EnvCacheMb * 1024 * 1024 };
+        options = options with
+        {
+            UploadLimits = server.UploadLimits, Network = network, EnvironmentCacheBytes = server.EnvCacheMb * 1024 * 1024,
+            Lease = server.Lease, HandBackOnShutdown = shared,
+        };
         return true;
     }
 

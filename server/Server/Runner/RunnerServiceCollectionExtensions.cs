@@ -5,14 +5,15 @@ namespace Ci.Server.Runner;
 public static class RunnerServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the job runner as the <see cref="IJobDispatcher"/> and as a hosted service. Needs an
-    /// <see cref="Ci.Store.IJobStore"/> and an <see cref="IJobLogSink"/>.
+    /// Adds the job runner (a hosted service) and its <see cref="RunningJobs"/> as the <see cref="IJobDispatcher"/>.
+    /// Needs a <see cref="JobLifecycle"/>.
     /// </summary>
     public static IServiceCollection AddJobRunner(this IServiceCollection services, RunnerOptions options)
     {
         services.AddSingleton(options);
+        services.AddSingleton<RunningJobs>();
+        services.AddSingleton<IJobDispatcher>(provider => provider.GetRequiredService<RunningJobs>());
         services.AddSingleton<JobRunner>();
-        services.AddSingleton<IJobDispatcher>(provider => provider.GetRequiredService<JobRunner>());
         services.AddHostedService(provider => provider.GetRequiredService<JobRunner>());
         return services;
     }

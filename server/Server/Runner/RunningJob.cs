@@ -7,6 +7,8 @@ internal enum StopReason
     Cancelled,
     TimedOut,
     ShuttingDown,
+    /// <summary>The runner lost the job's lease (the job was recovered elsewhere, or the store was unreachable).</summary>
+    LeaseLost,
 }
 
 /// <summary>A job this runner is executing: the handle the API's cancel, the timeout and shutdown pull on.</summary>

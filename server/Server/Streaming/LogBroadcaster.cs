@@ -42,6 +42,14 @@ public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
     /// <inheritdoc />
     public void Finish(JobRecord job) => Signal(job.Id, new LiveSignal.Finished(job));
 
+    /// <summary>Every watcher goes back to the store (live signals may have been lost, e.g. a reconnect).</summary>
+    public void Resync()
+    {
+        foreach (var list in _watchers.Values)
+            foreach (var subscription in list)
+                subscription.CutLoose();
+    }
+
     private void Signal(Guid jobId, LiveSignal signal)
     {
         if (!_watchers.TryGetValue(jobId, out var list))
@@ -95,6 +103,11 @@ public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
         {
             if (_channel.Writer.TryWrite(signal))
                 return;
+            CutLoose();
+        }
+
+        internal void CutLoose()
+        {
             Overflowed = true;
             _channel.Writer.TryComplete();
         }

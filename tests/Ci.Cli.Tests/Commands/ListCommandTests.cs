@@ -60,6 +60,37 @@ public class ListCommandTests
         Snapshot.Match(result.Out);
     }
 
+    // The extension: jobs with a test report carry their counts after the five original keys.
+    private const string WithCounts = """
+        [
+         {"job_id":"550e8400-e29b-41d4-a716-446655440000","status":"completed","success":true,"start_time":"2025-10-13T10:30:00Z","end_time":"2025-10-13T10:30:15Z","tests_passed":12,"tests_failed":0,"tests_skipped":2},
+         {"job_id":"0b6f1d2e-8c3a-4f5b-9d7e-1a2b3c4d5e6f","status":"completed","success":false,"start_time":"2025-10-13T10:28:00Z","end_time":"2025-10-13T10:28:09Z","tests_passed":11,"tests_failed":1,"tests_skipped":2},
+         {"job_id":"e1d2c3b4-a596-4877-8899-aabbccddeeff","status":"queued","success":null,"start_time":null,"end_time":null}
+        ]
+        """;
+
+    [Fact]
+    public async Task List_shows_test_counts_when_the_server_reports_them()
+    {
+        using var ci = Serving(WithCounts);
+
+        var result = await ci.RunAsync("list");
+
+        Assert.Equal(0, result.ExitCode);
+        Snapshot.Match(result.Out);
+    }
+
+    [Fact]
+    public async Task List_json_keeps_the_counts_after_the_five_keys()
+    {
+        using var ci = Serving(WithCounts);
+
+        var result = await ci.RunAsync("list", "--json");
+
+        Assert.Contains("\"end_time\": \"2025-10-13T10:30:15Z\",\n    \"tests_passed\": 12,\n    \"tests_failed\": 0,\n    \"tests_skipped\": 2\n  }", result.Out);
+        Snapshot.Match(result.Out);
+    }
+
     [Fact]
     public async Task List_with_no_jobs_says_so()
     {

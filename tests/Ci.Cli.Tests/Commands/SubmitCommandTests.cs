@@ -33,7 +33,7 @@ public class SubmitCommandTests
         var result = await ci.RunAsync("submit", "test");
 
         Assert.Equal((exitCode, string.Concat(log), Banner), (result.ExitCode, result.Out, result.Err));
-        Assert.Equal("/submit-stream", ci.Server.Requests.Single().Uri.AbsolutePath);
+        Assert.Equal("/submit-stream", ci.Server.Requests[0].Uri.AbsolutePath);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public class SubmitCommandTests
         var result = await ci.RunAsync("submit", "test", "--async");
 
         Assert.Equal((0, $"Job submitted: {JobId}\n", ""), (result.ExitCode, result.Out, result.Err));
-        Assert.Equal("/submit-async", ci.Server.Requests.Single().Uri.AbsolutePath);
+        Assert.Equal("/submit-async", ci.Server.Requests[0].Uri.AbsolutePath);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public class SubmitCommandTests
 
         await ci.RunAsync("submit", "test", "--api-key", "ci_from_flag");
 
-        Assert.Equal("Bearer ci_from_flag", ci.Server.Requests.Single().Headers["Authorization"]);
+        Assert.Equal("Bearer ci_from_flag", ci.Server.Requests[0].Headers["Authorization"]);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class SubmitCommandTests
         await File.WriteAllTextAsync(Path.Combine(ci.Home, ".ci", "config"), "# mine\napi_key=ci_from_file\n", TestContext.Current.CancellationToken);
 
         Assert.Equal(0, (await ci.RunAsync("submit", "test")).ExitCode);
-        Assert.Equal("Bearer ci_from_file", ci.Server.Requests.Single().Headers["Authorization"]);
+        Assert.Equal("Bearer ci_from_file", ci.Server.Requests[0].Headers["Authorization"]);
     }
 
     [Theory]

@@ -20,7 +20,7 @@ public class WaitCommandTests
         var result = await ci.RunAsync(args);
 
         Assert.Equal((exitCode, "Job already completed.\n", ""), (result.ExitCode, result.Out, result.Err));
-        Assert.Equal($"/jobs/{JobId}/stream?from_beginning={fromBeginning}", ci.Server.Requests.Single().Uri.PathAndQuery);
+        Assert.Equal($"/jobs/{JobId}/stream?from_beginning={fromBeginning}", ci.Server.Requests[0].Uri.PathAndQuery);
     }
 
     [Fact]

@@ -48,6 +48,15 @@ public sealed class CliRun : IDisposable
         return path;
     }
 
+    /// <summary>The scripted server answers <c>GET /jobs/{id}/tests</c> itself (test reports are scripted).</summary>
+    public bool TestReports { get; private set; }
+
+    public CliRun WithTestReports()
+    {
+        TestReports = true;
+        return this;
+    }
+
     public CliRun WithEnvironment(string name, string? value)
     {
         _environment[name] = value;
@@ -63,7 +72,7 @@ public sealed class CliRun : IDisposable
         var streams = new IOStreams(output, error, isOutputTerminal: Terminal, isErrorTerminal: Terminal, colorAllowed: Terminal, width: 80);
         var options = new CiClientOptions { ReconnectDelays = [TimeSpan.Zero], RetryDelays = [TimeSpan.Zero] };
         var services = new CliServices(streams, name => _environment.GetValueOrDefault(name), _home.Path, Project.Path,
-            settings => new CiClient(settings, options, new WithoutOptionalExtensions(Server)));
+            settings => new CiClient(settings, options, new WithoutOptionalExtensions(Server, TestReports)));
         var exitCode = await CiApp.RunAsync(args, services, cancellationToken);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
@@ -81,14 +90,14 @@ public sealed class CliRun : IDisposable
 /// reports an error, so no summary is printed), without taking a scripted answer or showing up in
 /// <see cref="FakeHttpHandler.Requests"/>.
 /// </summary>
-internal sealed class WithoutOptionalExtensions(HttpMessageHandler server) : DelegatingHandler(server)
+internal sealed class WithoutOptionalExtensions(HttpMessageHandler server, bool testReports = false) : DelegatingHandler(server)
 {
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var path = request.RequestUri!.AbsolutePath;
         if (path == "/manifests")
             return Task.FromResult(FakeHttpHandler.Json("""{"detail":"Not Found"}""", System.Net.HttpStatusCode.NotFound));
-        if (path.StartsWith("/jobs/", StringComparison.Ordinal) && path.EndsWith("/tests", StringComparison.Ordinal))
+        if (!testReports && path.StartsWith("/jobs/", StringComparison.Ordinal) && path.EndsWith("/tests", StringComparison.Ordinal))
             return Task.FromResult(FakeHttpHandler.Json("""{"detail":"Not Implemented"}""", System.Net.HttpStatusCode.NotImplemented));
         return base.SendAsync(request, cancellationToken);
     }

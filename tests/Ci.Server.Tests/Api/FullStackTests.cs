@@ -1,3 +1,4 @@
+using Ci.Tests.Shared;
 using System.Net;
 using Ci.Core.Protocol;
 
@@ -8,10 +9,10 @@ public sealed class FullStackTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Submit_stream_runs_the_tests_and_ends_with_their_result()
+    [Theory, Stores]
+    public async Task Submit_stream_runs_the_tests_and_ends_with_their_result(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(withRunner: true);
+        await using var server = await TestServerHost.StartAsync(kind, withRunner: true);
         var (_, key) = await server.CreateUserAsync();
         var project = Zips.Build(("test_math.py", "def test_adds():\n    assert 1 + 1 == 2\n"));
         var request = new HttpRequestMessage(HttpMethod.Post, "/submit-stream") { Content = Zips.Upload(project) };
@@ -25,16 +26,16 @@ public sealed class FullStackTests
         Assert.EndsWith("data: {\"type\": \"complete\", \"success\": true}\nid: " + CountEvents(text) + "\n\n", text);
     }
 
-    [Fact]
-    public async Task Cancelling_a_running_job_stops_it_and_ends_its_stream_with_failure()
+    [Theory, Stores]
+    public async Task Cancelling_a_running_job_stops_it_and_ends_its_stream_with_failure(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(withRunner: true);
+        await using var server = await TestServerHost.StartAsync(kind, withRunner: true);
         var (_, key) = await server.CreateUserAsync();
         var project = Zips.Build(("test_slow.py", "import time\n\ndef test_slow():\n    print('started', flush=True)\n    time.sleep(120)\n"));
         var client = server.Client(key);
         var request = new HttpRequestMessage(HttpMethod.Post, "/submit-stream") { Content = Zips.Upload(project) };
         await using var stream = await SseCapture.OpenAsync(client, request);
-        var jobId = JobEventJson.Parse((await stream.ReadUntilContainsAsync("\n\n"))["data: ".Length..].Trim()) as JobIdEvent;
+        var jobId = JobEventJson.Parse((await stream.ReadUntilContainsAsync("\n\n")).Split("\n\n")[0]["data: ".Length..].Trim()) as JobIdEvent;
         await stream.ReadUntilAsync(t => SseCapture.LogText(t).Contains("test_slow.py::test_slow", StringComparison.Ordinal), timeoutSeconds: 120);
 
         var cancel = await client.PostAsync($"/jobs/{jobId!.JobId}/cancel", null, Token);

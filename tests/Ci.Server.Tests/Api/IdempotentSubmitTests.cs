@@ -5,6 +5,7 @@ using Ci.Server.Api;
 using Ci.Server.Auth;
 using Ci.Server.Tests.Auth;
 using Ci.Server.Tests.Streaming;
+using Ci.Store;
 
 namespace Ci.Server.Tests.Api;
 
@@ -41,7 +42,7 @@ public sealed class IdempotentSubmitTests
         Assert.Equal((HttpStatusCode.OK, first.JobId, true), repeat);
         Assert.Equal([Guid.Parse(first.JobId!)], server.Dispatcher.Queued);
         Assert.Single((await server.Store.ListJobsAsync(new(user.Id), Token)).Jobs);
-        Assert.Single(Directory.EnumerateFiles(server.Store.UploadsDirectory, "*", SearchOption.AllDirectories));
+        Assert.Single(Directory.EnumerateFiles(((SqliteStore)server.Store).UploadsDirectory, "*", SearchOption.AllDirectories));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Ci.Tests.Shared;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -11,10 +12,10 @@ public sealed class JobsApiTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Health_answers_ok_without_a_key()
+    [Theory, Stores]
+    public async Task Health_answers_ok_without_a_key(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
 
         var response = await server.Client().GetAsync("/health", Token);
 
@@ -22,10 +23,10 @@ public sealed class JobsApiTests
         Assert.Equal("""{"status":"ok"}""", await response.Content.ReadAsStringAsync(Token));
     }
 
-    [Fact]
-    public async Task A_job_summary_has_the_five_fields_in_wire_order()
+    [Theory, Stores]
+    public async Task A_job_summary_has_the_five_fields_in_wire_order(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
 
@@ -35,12 +36,12 @@ public sealed class JobsApiTests
     }
 
     [Theory]
-    [InlineData("/jobs/{0}")]
-    [InlineData("/jobs/{0}/stream")]
-    [InlineData("/jobs/{0}/stream?from_beginning=true")]
-    public async Task Another_users_job_is_not_found(string pathFormat)
+    [Stores("/jobs/{0}")]
+    [Stores("/jobs/{0}/stream")]
+    [Stores("/jobs/{0}/stream?from_beginning=true")]
+    public async Task Another_users_job_is_not_found(StoreKind kind, string pathFormat)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (owner, _) = await server.CreateUserAsync();
         var (_, otherKey) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(owner.Id);
@@ -51,14 +52,14 @@ public sealed class JobsApiTests
     }
 
     [Theory]
-    [InlineData("not-a-guid")]
-    [InlineData("123")]
-    [InlineData("00000000-0000-0000-0000-000000000000")]
-    [InlineData("%E2%9C%93")]
-    [InlineData("550e8400-e29b-41d4-a716-446655440000")]
-    public async Task A_malformed_or_unknown_job_id_is_not_found(string id)
+    [Stores("not-a-guid")]
+    [Stores("123")]
+    [Stores("00000000-0000-0000-0000-000000000000")]
+    [Stores("%E2%9C%93")]
+    [Stores("550e8400-e29b-41d4-a716-446655440000")]
+    public async Task A_malformed_or_unknown_job_id_is_not_found(StoreKind kind, string id)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var client = server.Client(key);
 
@@ -67,10 +68,10 @@ public sealed class JobsApiTests
         await AssertJobNotFoundAsync(await client.PostAsync($"/jobs/{id}/cancel", null, Token));
     }
 
-    [Fact]
-    public async Task Cancel_of_another_users_job_is_not_found_and_leaves_it_alone()
+    [Theory, Stores]
+    public async Task Cancel_of_another_users_job_is_not_found_and_leaves_it_alone(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (owner, _) = await server.CreateUserAsync();
         var (_, otherKey) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(owner.Id);
@@ -81,10 +82,10 @@ public sealed class JobsApiTests
         Assert.Empty(server.Dispatcher.Cancelled);
     }
 
-    [Fact]
-    public async Task Cancel_ends_a_running_job_then_a_second_cancel_is_409()
+    [Theory, Stores]
+    public async Task Cancel_ends_a_running_job_then_a_second_cancel_is_409(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.StartJobAsync(job.Id);
@@ -111,10 +112,10 @@ public sealed class JobsApiTests
             "data: {\"type\": \"complete\", \"success\": false}\nid: 3\n\n", text);
     }
 
-    [Fact]
-    public async Task Cancel_of_a_queued_job_works_and_an_ended_job_is_409()
+    [Theory, Stores]
+    public async Task Cancel_of_a_queued_job_works_and_an_ended_job_is_409(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var queued = await server.CreateJobAsync(user.Id);
         var ended = await server.CreateJobAsync(user.Id);
@@ -130,10 +131,10 @@ public sealed class JobsApiTests
         Assert.Contains("completed", await ApiKeyAuthenticationTests.DetailAsync(cancelEnded));
     }
 
-    [Fact]
-    public async Task Listing_without_parameters_returns_all_the_callers_jobs_newest_first()
+    [Theory, Stores]
+    public async Task Listing_without_parameters_returns_all_the_callers_jobs_newest_first(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var (other, _) = await server.CreateUserAsync();
         var ids = new List<Guid>();
@@ -151,19 +152,19 @@ public sealed class JobsApiTests
         Assert.False(response.Headers.Contains(JobsApi.NextCursorHeader));
     }
 
-    [Fact]
-    public async Task Listing_an_empty_history_is_an_empty_array()
+    [Theory, Stores]
+    public async Task Listing_an_empty_history_is_an_empty_array(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
 
         Assert.Equal("[]", await server.Client(key).GetStringAsync("/jobs", Token));
     }
 
-    [Fact]
-    public async Task Listing_pages_with_limit_and_the_next_cursor_header()
+    [Theory, Stores]
+    public async Task Listing_pages_with_limit_and_the_next_cursor_header(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
@@ -193,10 +194,10 @@ public sealed class JobsApiTests
         Assert.Equal(3, pages);
     }
 
-    [Fact]
-    public async Task Listing_filters_by_status()
+    [Theory, Stores]
+    public async Task Listing_filters_by_status(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var done = await server.CreateJobAsync(user.Id);
         await server.StartJobAsync(done.Id);
@@ -211,15 +212,15 @@ public sealed class JobsApiTests
     }
 
     [Theory]
-    [InlineData("status=done", "status")]
-    [InlineData("limit=0", "limit")]
-    [InlineData("limit=-1", "limit")]
-    [InlineData("limit=abc", "limit")]
-    [InlineData("limit=100000", "limit")]
-    [InlineData("cursor=garbage", "cursor")]
-    public async Task Listing_with_bad_parameters_is_400_naming_the_parameter(string query, string named)
+    [Stores("status=done", "status")]
+    [Stores("limit=0", "limit")]
+    [Stores("limit=-1", "limit")]
+    [Stores("limit=abc", "limit")]
+    [Stores("limit=100000", "limit")]
+    [Stores("cursor=garbage", "cursor")]
+    public async Task Listing_with_bad_parameters_is_400_naming_the_parameter(StoreKind kind, string query, string named)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
 
         var response = await server.Client(key).GetAsync("/jobs?" + query, Token);
@@ -228,10 +229,10 @@ public sealed class JobsApiTests
         Assert.Contains(named, await ApiKeyAuthenticationTests.DetailAsync(response));
     }
 
-    [Fact]
-    public async Task An_unknown_route_is_404_with_a_detail_body()
+    [Theory, Stores]
+    public async Task An_unknown_route_is_404_with_a_detail_body(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
 
         var response = await server.Client().GetAsync("/nowhere", Token);
 

@@ -15,7 +15,7 @@ public class OpenApiTests
     [Fact]
     public async Task The_document_describes_every_mapped_endpoint_and_nothing_else()
     {
-        await using var host = await TestServerHost.StartAsync(o => o with { Metrics = MetricsAccess.Open });
+        await using var host = await TestServerHost.StartAsync(configure: o => o with { Metrics = MetricsAccess.Open });
         using var response = await host.Client().GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));

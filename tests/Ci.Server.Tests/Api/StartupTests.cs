@@ -27,7 +27,7 @@ public sealed class StartupTests
         }
         SqliteConnection.ClearAllPools();
 
-        await using (var server = await TestServerHost.StartAsync(o => o with { DbPath = db }))
+        await using (var server = await TestServerHost.StartAsync(configure: o => o with { DbPath = db }))
         {
             var interrupted = await server.Store.GetJobAsync(runningId, TestContext.Current.CancellationToken);
             Assert.Equal(JobStatus.Failed, interrupted!.Status);
@@ -35,7 +35,7 @@ public sealed class StartupTests
             var log = await server.Store.ReadLogAsync(runningId, 0, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
             Assert.Contains(InterruptedJobsRecovery.Reason, string.Concat(log.Select(c => c.Text)));
             Assert.Equal(JobStatus.Queued, (await server.Store.GetJobAsync(queuedId, TestContext.Current.CancellationToken))!.Status);
-            Assert.Empty(Directory.GetFiles(Path.Combine(server.Store.UploadsDirectory, "incoming")));
+            Assert.Empty(Directory.GetFiles(Path.Combine(((SqliteStore)server.Store).UploadsDirectory, "incoming")));
         }
         Directory.Delete(directory, recursive: true);
     }

@@ -1,3 +1,4 @@
+using Ci.Tests.Shared;
 using System.Net;
 using System.Text.Json;
 
@@ -41,13 +42,13 @@ public sealed class ApiKeyAuthenticationTests
     }
 
     [Theory]
-    [InlineData("Bearer")]
-    [InlineData("bearer")]
-    [InlineData("BEARER")]
-    [InlineData("bEaReR")]
-    public async Task The_bearer_scheme_is_case_insensitive(string scheme)
+    [Stores("Bearer")]
+    [Stores("bearer")]
+    [Stores("BEARER")]
+    [Stores("bEaReR")]
+    public async Task The_bearer_scheme_is_case_insensitive(StoreKind kind, string scheme)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var request = new HttpRequestMessage(HttpMethod.Get, "/jobs");
         request.Headers.TryAddWithoutValidation("Authorization", $"{scheme} {key}");
@@ -57,10 +58,10 @@ public sealed class ApiKeyAuthenticationTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    [Fact]
-    public async Task A_revoked_key_is_401()
+    [Theory, Stores]
+    public async Task A_revoked_key_is_401(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var info = Assert.Single(await server.Store.ListApiKeysAsync(user.Id, CancellationToken.None));
         await server.Store.RevokeApiKeyAsync(info.Id, CancellationToken.None);
@@ -71,10 +72,10 @@ public sealed class ApiKeyAuthenticationTests
         Assert.Contains("revoked", await DetailAsync(response));
     }
 
-    [Fact]
-    public async Task A_key_of_an_inactive_user_is_403()
+    [Theory, Stores]
+    public async Task A_key_of_an_inactive_user_is_403(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         await server.Store.SetUserActiveAsync(user.Id, false, CancellationToken.None);
 
@@ -85,16 +86,16 @@ public sealed class ApiKeyAuthenticationTests
     }
 
     [Theory]
-    [InlineData("GET", "/jobs")]
-    [InlineData("GET", "/jobs/00000000-0000-0000-0000-000000000001")]
-    [InlineData("GET", "/jobs/00000000-0000-0000-0000-000000000001/stream")]
-    [InlineData("POST", "/jobs/00000000-0000-0000-0000-000000000001/cancel")]
-    [InlineData("POST", "/submit")]
-    [InlineData("POST", "/submit-stream")]
-    [InlineData("POST", "/submit-async")]
-    public async Task Every_endpoint_but_health_needs_a_key(string method, string path)
+    [Stores("GET", "/jobs")]
+    [Stores("GET", "/jobs/00000000-0000-0000-0000-000000000001")]
+    [Stores("GET", "/jobs/00000000-0000-0000-0000-000000000001/stream")]
+    [Stores("POST", "/jobs/00000000-0000-0000-0000-000000000001/cancel")]
+    [Stores("POST", "/submit")]
+    [Stores("POST", "/submit-stream")]
+    [Stores("POST", "/submit-async")]
+    public async Task Every_endpoint_but_health_needs_a_key(StoreKind kind, string method, string path)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
 
         var response = await server.Client().SendAsync(new HttpRequestMessage(new HttpMethod(method), path), TestContext.Current.CancellationToken);
 

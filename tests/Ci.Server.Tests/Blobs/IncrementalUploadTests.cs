@@ -116,7 +116,7 @@ public sealed class IncrementalUploadTests : IDisposable
     [Fact]
     public async Task A_server_without_incremental_uploads_gets_a_plain_zip()
     {
-        await using var server = await TestServerHost.StartAsync(o => o with { BlobStoreMb = 0 });
+        await using var server = await TestServerHost.StartAsync(configure: o => o with { BlobStoreMb = 0 });
         var (_, key) = await server.CreateUserAsync();
         var counting = new CountingHandler(server.Handler());
         using var client = Client(server, key, counting);
@@ -158,6 +158,8 @@ public sealed class IncrementalUploadTests : IDisposable
         await using var events = client.SubmitStreamingAsync(_project, cancellationToken: Token).GetAsyncEnumerator(Token);
         Assert.True(await events.MoveNextAsync());
         var jobId = Assert.IsType<JobIdEvent>(events.Current).JobId;
+        Assert.True(await events.MoveNextAsync());
+        Assert.EndsWith($"/ui/jobs/{jobId}", Assert.IsType<JobPageEvent>(events.Current).Url);
         Assert.Equal([Guid.Parse(jobId)], server.Dispatcher.Queued);
         await server.StartJobAsync(Guid.Parse(jobId));
         await server.FinishAsync(Guid.Parse(jobId), success: true);

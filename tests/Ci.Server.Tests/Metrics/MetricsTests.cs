@@ -50,7 +50,7 @@ public partial class MetricsTests
     [Fact]
     public async Task A_bearer_token_protects_them_when_asked()
     {
-        await using var host = await TestServerHost.StartAsync(o => o with { Metrics = MetricsAccess.Bearer, MetricsToken = "scrape-secret" });
+        await using var host = await TestServerHost.StartAsync(configure: o => o with { Metrics = MetricsAccess.Bearer, MetricsToken = "scrape-secret" });
 
         using var none = await host.Client().GetAsync("/metrics", TestContext.Current.CancellationToken);
         using var wrong = await host.Client("wrong").GetAsync("/metrics", TestContext.Current.CancellationToken);
@@ -63,7 +63,7 @@ public partial class MetricsTests
     [Fact]
     public async Task Jobs_queue_durations_streams_and_uploads_are_measured()
     {
-        await using var host = await TestServerHost.StartAsync(o => o with { Metrics = MetricsAccess.Open });
+        await using var host = await TestServerHost.StartAsync(configure: o => o with { Metrics = MetricsAccess.Open });
         var (user, key) = await host.CreateUserAsync();
         var client = host.Client(key);
         var ct = TestContext.Current.CancellationToken;

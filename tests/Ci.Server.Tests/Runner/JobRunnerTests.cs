@@ -160,7 +160,7 @@ public class JobRunnerTests
         await JobStopTests.WaitForAsync(() => harness.Sink.PublishedText(jobId).Contains("early bird"), "the early output is published", seconds: 60);
 
         Assert.DoesNotContain(harness.Sink.Events, e => e.JobId == jobId && e.Finished is not null);
-        Assert.True(harness.Runner.Cancel(jobId));
+        Assert.True(harness.Jobs.Cancel(jobId));
         await harness.Runner.WhenDone(jobId)!.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
     }
 

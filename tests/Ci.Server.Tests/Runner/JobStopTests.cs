@@ -43,7 +43,7 @@ public class JobStopTests(ITestOutputHelper output)
         var cancelled = await harness.Store.FinishJobAsync(jobId, JobStatus.Cancelled, false, "Cancelled by user", TestContext.Current.CancellationToken);
         Assert.NotNull(cancelled);
         var clock = Stopwatch.StartNew();
-        Assert.True(harness.Runner.Cancel(jobId));
+        Assert.True(harness.Jobs.Cancel(jobId));
         await harness.Runner.WhenDone(jobId)!.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         output.WriteLine($"{name}: job tree killed and cleaned up {clock.ElapsedMilliseconds} ms after Cancel");
 
@@ -51,7 +51,7 @@ public class JobStopTests(ITestOutputHelper output)
         var job = await harness.Store.GetJobAsync(jobId, TestContext.Current.CancellationToken);
         Assert.Equal(cancelled, job);
         Assert.DoesNotContain(harness.Sink.Events, e => e.Finished is not null);
-        Assert.False(harness.Runner.Cancel(jobId), "a job no longer running cannot be cancelled here");
+        Assert.False(harness.Jobs.Cancel(jobId), "a job no longer running cannot be cancelled here");
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public class PrivilegeDropTests(ITestOutputHelper output)
 
         var clock = Stopwatch.StartNew();
         await harness.Store.FinishJobAsync(jobId, JobStatus.Cancelled, false, "Cancelled by user", Token);
-        Assert.True(harness.Runner.Cancel(jobId));
+        Assert.True(harness.Jobs.Cancel(jobId));
         await harness.Runner.WhenDone(jobId)!.WaitAsync(TimeSpan.FromSeconds(10), Token);
         output.WriteLine($"{name}: unprivileged job tree killed {clock.ElapsedMilliseconds} ms after Cancel");
 

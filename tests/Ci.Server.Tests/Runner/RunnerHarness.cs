@@ -23,7 +23,7 @@ sealed class RunnerHarness : IAsyncDisposable
         Store = store;
         User = user;
         Options = options;
-        Runner = new JobRunner(store, store, Sink, options, NullLogger<JobRunner>.Instance);
+        Runner = new JobRunner(new JobLifecycle(store, Sink, Jobs, NullLogger<JobLifecycle>.Instance), store, Jobs, options, NullLogger<JobRunner>.Instance);
     }
 
     public string Directory { get; }
@@ -32,12 +32,13 @@ sealed class RunnerHarness : IAsyncDisposable
     public RunnerOptions Options { get; }
     public RecordingLogSink Sink { get; } = new();
     public JobRunner Runner { get; }
+    public RunningJobs Jobs { get; } = new();
     public string DbPath => Store.DbPath;
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
     public static async Task<RunnerHarness> CreateAsync(
         SandboxMode sandbox = SandboxMode.None, int concurrency = 2, TimeSpan? timeout = null, long maxLogBytes = RunnerOptions.DefaultMaxLogBytes,
-        TimeSpan? grace = null, long environmentCacheBytes = 0)
+        TimeSpan? grace = null, long environmentCacheBytes = 0, JobNetworkMode network = JobNetworkMode.Host)
     {
         if (sandbox == SandboxMode.Bwrap) Assert.SkipUnless(RunnerOptions.BwrapWorks(), "bwrap is missing or cannot create namespaces here (apt-get install bubblewrap).");
         Assert.SkipUnless(File.Exists(TestPython), $"{TestPython} (with python3-pytest) is needed to run jobs.");
@@ -47,7 +48,7 @@ sealed class RunnerHarness : IAsyncDisposable
         var user = await store.CreateUserAsync("Runner Test", $"{Guid.NewGuid():N}@example.com", Token);
         var options = new RunnerOptions(
             concurrency, TestPython, sandbox, timeout ?? TimeSpan.FromSeconds(60), maxLogBytes, grace ?? TimeSpan.FromSeconds(5),
-            Path.Combine(directory, "work"), EnvironmentCacheBytes: environmentCacheBytes);
+            Path.Combine(directory, "work"), EnvironmentCacheBytes: environmentCacheBytes, Network: network);
         return new RunnerHarness(directory, store, user, options);
     }
 
@@ -82,7 +83,7 @@ sealed class RunnerHarness : IAsyncDisposable
     {
         var jobId = Guid.NewGuid();
         await Store.CreateJobAsync(jobId, User.Id, uploadPath, Token);
-        if (notify) Runner.JobQueued(jobId);
+        if (notify) Jobs.JobQueued(jobId);
         return jobId;
     }
 

@@ -1,3 +1,4 @@
+using Ci.Tests.Shared;
 using System.Net;
 using System.Text.RegularExpressions;
 using Ci.Core.Protocol;
@@ -15,10 +16,10 @@ public sealed partial class JobStreamTests
     private static string Complete(bool success, long id) =>
         $"data: {{\"type\": \"complete\", \"success\": {(success ? "true" : "false")}}}\nid: {id}\n\n";
 
-    [Fact]
-    public async Task A_stream_is_text_event_stream_and_not_cached()
+    [Theory, Stores]
+    public async Task A_stream_is_text_event_stream_and_not_cached(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.StartJobAsync(job.Id);
@@ -33,10 +34,10 @@ public sealed partial class JobStreamTests
         Assert.True(stream.Response.Headers.CacheControl?.NoCache);
     }
 
-    [Fact]
-    public async Task Forward_only_on_an_ended_job_says_already_completed_then_complete()
+    [Theory, Stores]
+    public async Task Forward_only_on_an_ended_job_says_already_completed_then_complete(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.StartJobAsync(job.Id);
@@ -51,10 +52,10 @@ public sealed partial class JobStreamTests
             await stream.ReadToEndAsync());
     }
 
-    [Fact]
-    public async Task From_beginning_on_an_ended_job_replays_the_whole_log_then_complete()
+    [Theory, Stores]
+    public async Task From_beginning_on_an_ended_job_replays_the_whole_log_then_complete(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.StartJobAsync(job.Id);
@@ -69,10 +70,10 @@ public sealed partial class JobStreamTests
             await stream.ReadToEndAsync());
     }
 
-    [Fact]
-    public async Task Forward_only_on_a_running_job_starts_at_the_current_end()
+    [Theory, Stores]
+    public async Task Forward_only_on_a_running_job_starts_at_the_current_end(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.StartJobAsync(job.Id);
@@ -87,10 +88,10 @@ public sealed partial class JobStreamTests
         Assert.Equal(Log("after\n", 2) + Complete(true, 3), await stream.ReadToEndAsync());
     }
 
-    [Fact]
-    public async Task A_queued_jobs_stream_waits_for_it_and_sends_everything()
+    [Theory, Stores]
+    public async Task A_queued_jobs_stream_waits_for_it_and_sends_everything(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
 
@@ -104,10 +105,10 @@ public sealed partial class JobStreamTests
         Assert.Equal(Log("a\n", 1) + Log("b\n", 2) + Complete(true, 3), await stream.ReadToEndAsync());
     }
 
-    [Fact]
-    public async Task Last_event_id_resumes_exactly_after_that_event_and_beats_from_beginning()
+    [Theory, Stores]
+    public async Task Last_event_id_resumes_exactly_after_that_event_and_beats_from_beginning(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.StartJobAsync(job.Id);
@@ -120,10 +121,10 @@ public sealed partial class JobStreamTests
         Assert.Equal(Log("line 4\n", 4) + Log("line 5\n", 5) + Complete(true, 6), await stream.ReadToEndAsync());
     }
 
-    [Fact]
-    public async Task A_stream_cut_mid_job_and_resumed_with_last_event_id_loses_and_repeats_nothing()
+    [Theory, Stores]
+    public async Task A_stream_cut_mid_job_and_resumed_with_last_event_id_loses_and_repeats_nothing(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.StartJobAsync(job.Id);
@@ -152,10 +153,10 @@ public sealed partial class JobStreamTests
         Assert.EndsWith(Complete(true, 41), rest);
     }
 
-    [Fact]
-    public async Task Idle_streams_get_keepalive_comments()
+    [Theory, Stores]
+    public async Task Idle_streams_get_keepalive_comments(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(o => o with { KeepAliveInterval = TimeSpan.FromMilliseconds(100) });
+        await using var server = await TestServerHost.StartAsync(kind, o => o with { KeepAliveInterval = TimeSpan.FromMilliseconds(100) });
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
 
@@ -165,10 +166,10 @@ public sealed partial class JobStreamTests
         Assert.StartsWith(": keepalive\n\n: keepalive\n\n", text);
     }
 
-    [Fact]
-    public async Task A_watcher_that_disconnects_is_unsubscribed()
+    [Theory, Stores]
+    public async Task A_watcher_that_disconnects_is_unsubscribed(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         var stream = await SseCapture.GetAsync(server.Client(key), $"/jobs/{job.Id}/stream");
@@ -180,10 +181,10 @@ public sealed partial class JobStreamTests
         Assert.Equal(0, server.Broadcaster.WatchedJobCount);
     }
 
-    [Fact]
-    public async Task Every_watcher_of_a_job_gets_the_same_events_and_one_complete()
+    [Theory, Stores]
+    public async Task Every_watcher_of_a_job_gets_the_same_events_and_one_complete(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.StartJobAsync(job.Id);

@@ -1,3 +1,4 @@
+using Ci.Tests.Shared;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
@@ -13,10 +14,10 @@ public sealed class SubmitApiTests
 
     private static byte[] Project => Zips.Build(("test_ok.py", "def test_ok():\n    assert True\n"), ("requirements.txt", ""));
 
-    [Fact]
-    public async Task Submit_async_stores_a_queued_job_and_wakes_the_runner()
+    [Theory, Stores]
+    public async Task Submit_async_stores_a_queued_job_and_wakes_the_runner(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
 
         var response = await server.Client(key).PostAsync("/submit-async", Zips.Upload(Project), Token);
@@ -34,10 +35,10 @@ public sealed class SubmitApiTests
         Assert.Equal(Project.Length, upload.Length);
     }
 
-    [Fact]
-    public async Task Submit_stream_sends_the_job_id_event_first_then_the_log_from_the_beginning()
+    [Theory, Stores]
+    public async Task Submit_stream_sends_the_job_id_event_first_then_the_log_from_the_beginning(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var request = new HttpRequestMessage(HttpMethod.Post, "/submit-stream") { Content = Zips.Upload(Project) };
 
@@ -59,10 +60,10 @@ public sealed class SubmitApiTests
             await stream.ReadToEndAsync());
     }
 
-    [Fact]
-    public async Task Legacy_submit_streams_without_the_job_id_event()
+    [Theory, Stores]
+    public async Task Legacy_submit_streams_without_the_job_id_event(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var request = new HttpRequestMessage(HttpMethod.Post, "/submit") { Content = Zips.Upload(Project) };
 
@@ -96,7 +97,7 @@ public sealed class SubmitApiTests
     [MemberData(nameof(HostileZips))]
     public async Task A_hostile_zip_is_refused_with_400_naming_the_problem_and_no_job_is_stored(string why, byte[] zip, string detailFragment)
     {
-        await using var server = await TestServerHost.StartAsync(o => o with { MaxEntries = 10, MaxExpandedMb = 2 });
+        await using var server = await TestServerHost.StartAsync(configure: o => o with { MaxEntries = 10, MaxExpandedMb = 2 });
         var (user, key) = await server.CreateUserAsync();
 
         var response = await server.Client(key).PostAsync("/submit-async", Zips.Upload(zip), Token);
@@ -132,10 +133,10 @@ public sealed class SubmitApiTests
         Assert.True(why.Length > 0);
     }
 
-    [Fact]
-    public async Task An_upload_over_the_size_limit_is_413_and_leaves_no_temp_file()
+    [Theory, Stores]
+    public async Task An_upload_over_the_size_limit_is_413_and_leaves_no_temp_file(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(o => o with { MaxUploadMb = 1 });
+        await using var server = await TestServerHost.StartAsync(kind, o => o with { MaxUploadMb = 1 });
         var (_, key) = await server.CreateUserAsync();
         var big = Zips.Build(a => Filler(a, "random.bin", 2 * 1024 * 1024, seed: 42, random: true));
 
@@ -147,10 +148,10 @@ public sealed class SubmitApiTests
         Assert.Empty(Directory.Exists(incoming) ? Directory.GetFiles(incoming) : []);
     }
 
-    [Fact]
-    public async Task Submissions_over_the_per_key_rate_are_429_with_retry_after()
+    [Theory, Stores]
+    public async Task Submissions_over_the_per_key_rate_are_429_with_retry_after(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(o => o with { SubmitRatePerMinute = 2 });
+        await using var server = await TestServerHost.StartAsync(kind, o => o with { SubmitRatePerMinute = 2 });
         var (_, key) = await server.CreateUserAsync();
         var (_, otherKey) = await server.CreateUserAsync();
         var client = server.Client(key);

@@ -69,7 +69,7 @@ public class WebSessionTests
         Assert.Contains(user.Email, body);
 
         var sessionId = cookie[(cookie.IndexOf('=') + 1)..cookie.IndexOf(';')];
-        await using var db = new SqliteConnection($"Data Source={host.Store.DbPath}");
+        await using var db = new SqliteConnection($"Data Source={((Ci.Store.SqliteStore)host.Store).DbPath}");
         await db.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = db.CreateCommand();
         command.CommandText = "SELECT id_hash FROM web_sessions;";

@@ -1,4 +1,5 @@
 using Ci.Admin;
+using Ci.CommandLine;
 
 namespace Ci.Store.Tests.Admin;
 
@@ -18,13 +19,16 @@ public class AdminArgumentsTests
     [Theory]
     [InlineData("", null)]
     [InlineData("--help", null)]
-    [InlineData("user", null)]
     [InlineData("user --help", null)]
     [InlineData("key revoke abc", null)]
-    [InlineData("users list", "users")]
-    [InlineData("user remove x", "user remove")]
-    public void Unknown_commands_are_found_before_routing(string given, string? unknown)
+    [InlineData("key rotate abc --grace-hours 2", null)]
+    [InlineData("user", "Incomplete command: user (did you mean 'user create'?)")]
+    [InlineData("users list", "Unknown command: users")]
+    [InlineData("user remove x", "Unknown command: user remove")]
+    [InlineData("key rotate", "Required argument 'key-id' was not specified.")]
+    [InlineData("--bogus", "Unknown option: --bogus")]
+    public void Mistakes_are_found_before_routing_by_the_guard_ci_shares(string given, string? mistake)
     {
-        Assert.Equal(unknown, AdminCommandNames.FindUnknown(given.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal(mistake, CommandGuard.FindMistake(AdminCommands.All, given.Split(' ', StringSplitOptions.RemoveEmptyEntries), out _));
     }
 }

@@ -1,5 +1,4 @@
 using Ci.Admin;
-using Ci.Admin.Commands;
 
 namespace Ci.Store.Tests.Admin;
 
@@ -9,38 +8,53 @@ sealed record AdminResult(int ExitCode, string Out, string Error)
     public string[] OutLines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
 }
 
-/// <summary>Runs ci-admin's commands in-process against a real SQLite file in a temp folder.</summary>
+/// <summary>
+/// Runs the real ci-admin command line in-process (guard, routing, error filter, commands) against a real SQLite
+/// file in a temp folder, with string writers for stdout and stderr.
+/// </summary>
 sealed class AdminHarness : IAsyncDisposable
 {
-    readonly StringWriter output = new();
-    readonly StringWriter error = new();
+    // ConsoleAppFramework keeps its service provider, log sinks and exit code in statics: one command line at a time.
+    static readonly SemaphoreSlim OneAtATime = new(1, 1);
+
     readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("ci-admin-tests");
 
     public AdminHarness()
     {
         DbPath = Path.Combine(directory.FullName, "ci.db");
-        var console = new AdminConsole(output, error, async ct => await SqliteStore.OpenAsync(DbPath, ct));
-        Users = new UserCommands(console);
-        Keys = new KeyCommands(console);
     }
 
     public string DbPath { get; }
-    public UserCommands Users { get; }
-    public KeyCommands Keys { get; }
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async Task<AdminResult> RunAsync(Func<Task<int>> command)
+    /// <summary>Runs <c>ci-admin ARGS</c> on this harness's database (<c>--db</c> is added unless given).</summary>
+    public async Task<AdminResult> RunAsync(params string[] args)
     {
-        output.GetStringBuilder().Clear();
-        error.GetStringBuilder().Clear();
-        var exitCode = await command();
-        return new AdminResult(exitCode, output.ToString(), error.ToString());
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var console = new AdminConsole(output, error, async (dbPath, ct) => await SqliteStore.OpenAsync(dbPath ?? DbPath, ct));
+        await OneAtATime.WaitAsync(Ct);
+        try
+        {
+            var exitCode = await AdminApp.RunAsync(args, console, Ct);
+            return new AdminResult(exitCode, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            OneAtATime.Release();
+        }
     }
+
+    /// <summary>The words of an optional argument: none when it is null.</summary>
+    public static string[] Words(string? value) => value is null ? [] : [value];
+
+    /// <summary>The words of an optional option: none when its value is null.</summary>
+    public static string[] Option(string name, string? value) => value is null ? [] : [name, value];
 
     /// <summary>Creates a user through the command and returns its id as printed.</summary>
     public async Task<Guid> CreateUserAsync(string name, string email)
     {
-        var result = await RunAsync(() => Users.Create(name, email, Ct));
+        var result = await RunAsync("user", "create", "--name", name, "--email", email);
         Assert.Equal(0, result.ExitCode);
         return Guid.Parse(Field(result, "ID:"));
     }

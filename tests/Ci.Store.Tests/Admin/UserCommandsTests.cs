@@ -11,7 +11,7 @@ public class UserCommandsTests
     {
         await using var admin = new AdminHarness();
 
-        var result = await admin.RunAsync(() => admin.Users.Create("Ada Lovelace", "ada@example.com", Ct));
+        var result = await admin.RunAsync("user", "create", "--name", "Ada Lovelace", "--email", "ada@example.com");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Error);
@@ -33,7 +33,7 @@ public class UserCommandsTests
     {
         await using var admin = new AdminHarness();
 
-        var result = await admin.RunAsync(() => admin.Users.Create("Ada", email, Ct));
+        var result = await admin.RunAsync("user", "create", "--name", "Ada", "--email", email);
 
         Assert.Equal((1, "", $"Error: Invalid email format: {email}"), (result.ExitCode, result.Out, result.Error.TrimEnd()));
     }
@@ -44,7 +44,7 @@ public class UserCommandsTests
         await using var admin = new AdminHarness();
         await admin.CreateUserAsync("Ada", "ada@example.com");
 
-        var result = await admin.RunAsync(() => admin.Users.Create("Imposter", "ADA@example.com", Ct));
+        var result = await admin.RunAsync("user", "create", "--name", "Imposter", "--email", "ADA@example.com");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("", result.Out);
@@ -56,7 +56,7 @@ public class UserCommandsTests
     {
         await using var admin = new AdminHarness();
 
-        var result = await admin.RunAsync(() => admin.Users.Create("  ", "ada@example.com", Ct));
+        var result = await admin.RunAsync("user", "create", "--name", "  ", "--email", "ada@example.com");
 
         Assert.Equal((1, "Error: Name must not be empty"), (result.ExitCode, result.Error.TrimEnd()));
     }
@@ -66,7 +66,7 @@ public class UserCommandsTests
     {
         await using var admin = new AdminHarness();
 
-        var result = await admin.RunAsync(() => admin.Users.List(cancellationToken: Ct));
+        var result = await admin.RunAsync("user", "list");
 
         Assert.Equal(new AdminResult(0, "No users found." + Environment.NewLine, ""), result);
     }
@@ -76,7 +76,7 @@ public class UserCommandsTests
     {
         await using var admin = new AdminHarness();
 
-        var result = await admin.RunAsync(() => admin.Users.List(json: true, Ct));
+        var result = await admin.RunAsync("user", "list", "--json");
 
         Assert.Equal("[]", result.Out.Trim());
     }
@@ -87,9 +87,9 @@ public class UserCommandsTests
         await using var admin = new AdminHarness();
         var ada = await admin.CreateUserAsync("Ada", "ada@example.com");
         var bob = await admin.CreateUserAsync("Bob", "bob@example.com");
-        await admin.RunAsync(() => admin.Users.Deactivate(bob.ToString(), Ct));
+        await admin.RunAsync("user", "deactivate", bob.ToString());
 
-        var result = await admin.RunAsync(() => admin.Users.List(cancellationToken: Ct));
+        var result = await admin.RunAsync("user", "list");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(["ID", "Name", "Email", "Status"], result.OutLines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
@@ -103,11 +103,11 @@ public class UserCommandsTests
     {
         await using var admin = new AdminHarness();
         var ada = await admin.CreateUserAsync("Zoë", "zoe@example.com");
-        await admin.RunAsync(() => admin.Users.Deactivate(ada.ToString(), Ct));
+        await admin.RunAsync("user", "deactivate", ada.ToString());
         await using var store = await admin.OpenStoreAsync();
         var stored = await store.GetUserAsync(ada, Ct);
 
-        var result = await admin.RunAsync(() => admin.Users.List(json: true, Ct));
+        var result = await admin.RunAsync("user", "list", "--json");
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("[" + Environment.NewLine + "  {" + Environment.NewLine + "    \"id\": ", result.Out);
@@ -129,8 +129,8 @@ public class UserCommandsTests
         await using var admin = new AdminHarness();
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
 
-        var byId = await admin.RunAsync(() => admin.Users.Get(id.ToString(), cancellationToken: Ct));
-        var byEmail = await admin.RunAsync(() => admin.Users.Get(email: "ADA@example.com", cancellationToken: Ct));
+        var byId = await admin.RunAsync("user", "get", id.ToString());
+        var byEmail = await admin.RunAsync("user", "get", "--email", "ADA@example.com");
 
         Assert.Equal(byId, byEmail);
         Assert.Equal(0, byId.ExitCode);
@@ -147,9 +147,9 @@ public class UserCommandsTests
     {
         await using var admin = new AdminHarness();
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
-        await admin.RunAsync(() => admin.Users.Deactivate(id.ToString(), Ct));
+        await admin.RunAsync("user", "deactivate", id.ToString());
 
-        var result = await admin.RunAsync(() => admin.Users.Get(id.ToString(), cancellationToken: Ct));
+        var result = await admin.RunAsync("user", "get", id.ToString());
 
         Assert.Equal("Inactive", AdminHarness.Field(result, "Status:"));
     }
@@ -163,7 +163,7 @@ public class UserCommandsTests
         await using var admin = new AdminHarness();
         await admin.CreateUserAsync("Ada", "ada@example.com");
 
-        var result = await admin.RunAsync(() => admin.Users.Get(id, email, Ct));
+        var result = await admin.RunAsync(["user", "get", .. AdminHarness.Words(id), .. AdminHarness.Option("--email", email)]);
 
         Assert.Equal((1, "", expected), (result.ExitCode, result.Out, result.Error.TrimEnd()));
     }
@@ -176,9 +176,9 @@ public class UserCommandsTests
         await using var admin = new AdminHarness();
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
 
-        var result = await admin.RunAsync(() => both
-            ? admin.Users.Get(id.ToString(), "ada@example.com", Ct)
-            : admin.Users.Get(cancellationToken: Ct));
+        var result = await (both
+            ? admin.RunAsync("user", "get", id.ToString(), "--email", "ada@example.com")
+            : admin.RunAsync("user", "get"));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("", result.Out);
@@ -195,11 +195,11 @@ public class UserCommandsTests
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
         await using var store = await admin.OpenStoreAsync();
 
-        var deactivated = await admin.RunAsync(() => admin.Users.Deactivate(id.ToString(), Ct));
+        var deactivated = await admin.RunAsync("user", "deactivate", id.ToString());
         Assert.Equal(new AdminResult(0, "✓ User deactivated: ada@example.com" + Environment.NewLine, ""), deactivated);
         Assert.False((await store.GetUserAsync(id, Ct))!.IsActive);
 
-        var activated = await admin.RunAsync(() => admin.Users.Activate(id.ToString(), Ct));
+        var activated = await admin.RunAsync("user", "activate", id.ToString());
         Assert.Equal(new AdminResult(0, "✓ User activated: ada@example.com" + Environment.NewLine, ""), activated);
         Assert.True((await store.GetUserAsync(id, Ct))!.IsActive);
     }
@@ -212,7 +212,7 @@ public class UserCommandsTests
         await using var admin = new AdminHarness();
         var id = Guid.NewGuid().ToString();
 
-        var result = await admin.RunAsync(() => activate ? admin.Users.Activate(id, Ct) : admin.Users.Deactivate(id, Ct));
+        var result = await admin.RunAsync("user", activate ? "activate" : "deactivate", id);
 
         Assert.Equal((1, "", $"Error: User not found: {id}"), (result.ExitCode, result.Out, result.Error.TrimEnd()));
     }
@@ -223,7 +223,7 @@ public class UserCommandsTests
         await using var admin = new AdminHarness();
         await File.WriteAllTextAsync(admin.DbPath, new string('x', 5000), Ct);
 
-        var result = await admin.RunAsync(() => admin.Users.List(cancellationToken: Ct));
+        var result = await admin.RunAsync("user", "list");
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith($"Error: Cannot open database {admin.DbPath}", result.Error);

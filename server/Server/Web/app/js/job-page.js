@@ -33,6 +33,7 @@ export class JobPage {
     this.build();
     this.show(job);
     this.openStream();
+    if (isFinal(job.status)) this.loadTests();
     this.onHash = () => this.followHash();
     window.addEventListener('hashchange', this.onHash);
     this.followHash();

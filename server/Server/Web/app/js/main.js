@@ -9,6 +9,7 @@ const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
 let page = null;
+let routed = null;
 
 function show(next) {
   if (page) page.dispose();
@@ -16,6 +17,7 @@ function show(next) {
 }
 
 function route() {
+  routed = location.pathname + location.search;
   document.title = 'ci';
   const match = /^\/ui\/jobs\/([^/]+)\/?$/.exec(location.pathname);
   show(match ? new JobPage(main, decodeURIComponent(match[1])) : new JobsPage(main));
@@ -55,7 +57,10 @@ document.addEventListener('click', (event) => {
   history.pushState(null, '', url.pathname + url.search + url.hash);
   route();
 });
-window.addEventListener('popstate', route);
+// A line link (#L120) changes only the hash: the page handles that itself, without rebuilding (and refetching) it.
+window.addEventListener('popstate', () => {
+  if (location.pathname + location.search !== routed) route();
+});
 
 async function start() {
   try {

@@ -1,37 +1,39 @@
-// The test report of GET /jobs/{id}/tests: each test with its outcome and time, failures first. Reads the common
-// shapes (a list, or an object with `tests` or `cases`; `name`/`nodeid`, `outcome`/`status`/`result`,
-// `duration_seconds`/`duration`/`time`) so that it does not depend on one server version's field names.
+// The test report of GET /jobs/{id}/tests ({passed, failed, skipped, duration, truncated, tests: [{name, outcome,
+// time, message}]}): the counts, then each test with its outcome and time, failures and errors first.
 
 import { el } from './format.js';
 
-const FAILED = new Set(['failed', 'failure', 'error', 'errored']);
+const FAILED = new Set(['failed', 'error']);
 
 function normalise(report) {
-  const list = Array.isArray(report) ? report : report.tests || report.cases || report.test_cases || [];
+  const list = Array.isArray(report) ? report : report.tests || [];
   return list.map((t) => ({
-    name: t.name || t.nodeid || t.id || [t.classname, t.test].filter(Boolean).join('::') || '?',
-    outcome: String(t.outcome || t.status || t.result || 'unknown').toLowerCase(),
-    seconds: t.duration_seconds ?? t.duration ?? t.time ?? t.seconds ?? null,
+    name: t.name || '?',
+    outcome: String(t.outcome || 'unknown').toLowerCase(),
+    seconds: typeof t.time === 'number' ? t.time : null,
+    message: t.message || '',
   }));
 }
 
 export function renderTestReport(section, report) {
   const tests = normalise(report);
-  if (tests.length === 0) {
+  if (tests.length === 0 && !report.passed && !report.failed && !report.skipped) {
     section.classList.add('hidden');
     return;
   }
-  const failed = tests.filter((t) => FAILED.has(t.outcome));
-  const ordered = [...failed, ...tests.filter((t) => !FAILED.has(t.outcome))];
-  const counts = {};
-  for (const t of tests) counts[t.outcome] = (counts[t.outcome] || 0) + 1;
+  const ordered = [...tests.filter((t) => FAILED.has(t.outcome)), ...tests.filter((t) => !FAILED.has(t.outcome))];
   const title = el('h2', null, 'Tests');
-  const summary = el('p', 'muted', Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', '));
+  const counts = [`${report.passed ?? 0} passed`, `${report.failed ?? 0} failed`, `${report.skipped ?? 0} skipped`];
+  if (typeof report.duration === 'number') counts.push(`in ${report.duration.toFixed(1)}s`);
+  const summary = el('p', 'muted', counts.join(', ') + (report.truncated ? ' (only the first tests are listed)' : ''));
   const table = el('table');
   for (const t of ordered) {
     const row = el('tr');
-    row.append(el('td', `outcome-${FAILED.has(t.outcome) ? 'failed' : t.outcome}`, t.outcome), el('td', null, t.name),
-      el('td', 'muted', typeof t.seconds === 'number' ? `${t.seconds.toFixed(3)} s` : ''));
+    row.className = `test-${t.outcome}`;
+    const name = el('td', null, t.name);
+    if (t.message) name.appendChild(el('div', 'test-message', t.message));
+    row.append(el('td', `outcome-${t.outcome}`, t.outcome), name,
+      el('td', 'muted', t.seconds === null ? '' : `${t.seconds.toFixed(3)} s`));
     table.appendChild(row);
   }
   section.replaceChildren(title, summary, table);

@@ -1,22 +1,23 @@
+using Ci.Tests.Shared;
 using Ci.Core.Protocol;
 
 namespace Ci.Store.Tests;
 
-public class SqliteJobStoreTests
+public class JobStoreTests
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static async Task<(TempStore Temp, User User)> StoreWithUserAsync()
+    static async Task<(TempStore Temp, User User)> StoreWithUserAsync(StoreKind kind)
     {
-        var temp = await TempStore.CreateAsync();
+        var temp = await TempStore.CreateAsync(kind);
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
         return (temp, user);
     }
 
-    [Fact]
-    public async Task A_created_job_is_queued_and_its_upload_moves_into_the_store()
+    [Theory, Stores]
+    public async Task A_created_job_is_queued_and_its_upload_moves_into_the_store(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var upload = temp.WriteUpload("zip bytes");
         var id = Guid.NewGuid();
@@ -26,7 +27,8 @@ public class SqliteJobStoreTests
         Assert.Equal(new JobRecord(id, user.Id, JobStatus.Queued, null, temp.Clock.GetUtcNow().UtcDateTime, null, null, null), job);
         Assert.Equal(DateTimeKind.Utc, job.CreatedAt.Kind);
         Assert.False(File.Exists(upload));
-        Assert.True(File.Exists(Path.Combine(temp.DbPath + ".uploads", id + ".zip")));
+        if (kind == StoreKind.Sqlite)
+            Assert.True(File.Exists(Path.Combine(temp.DbPath + ".uploads", id + ".zip")));
         await using (var stream = await temp.Store.OpenUploadAsync(id, Ct))
         {
             Assert.NotNull(stream);
@@ -35,10 +37,10 @@ public class SqliteJobStoreTests
         Assert.Equal(job, await temp.Store.GetJobAsync(id, Ct));
     }
 
-    [Fact]
-    public async Task A_deleted_upload_opens_as_null_and_deleting_twice_is_fine()
+    [Theory, Stores]
+    public async Task A_deleted_upload_opens_as_null_and_deleting_twice_is_fine(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
 
@@ -49,10 +51,10 @@ public class SqliteJobStoreTests
         Assert.NotNull(await temp.Store.GetJobAsync(job.Id, Ct));
     }
 
-    [Fact]
-    public async Task A_job_for_an_unknown_user_is_refused_and_the_upload_stays_with_the_caller()
+    [Theory, Stores]
+    public async Task A_job_for_an_unknown_user_is_refused_and_the_upload_stays_with_the_caller(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var upload = temp.WriteUpload();
 
         await Assert.ThrowsAnyAsync<Exception>(() => temp.Store.CreateJobAsync(Guid.NewGuid(), Guid.NewGuid(), upload, Ct));
@@ -60,20 +62,20 @@ public class SqliteJobStoreTests
         Assert.True(File.Exists(upload));
     }
 
-    [Fact]
-    public async Task Unknown_job_reads_as_null()
+    [Theory, Stores]
+    public async Task Unknown_job_reads_as_null(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
 
         Assert.Null(await temp.Store.GetJobAsync(Guid.NewGuid(), Ct));
         Assert.Null(await temp.Store.FinishJobAsync(Guid.NewGuid(), JobStatus.Cancelled, false, "x", Ct));
         Assert.Equal(0, await temp.Store.GetLastSequenceAsync(Guid.NewGuid(), Ct));
     }
 
-    [Fact]
-    public async Task Times_round_trip_to_the_millisecond_as_utc()
+    [Theory, Stores]
+    public async Task Times_round_trip_to_the_millisecond_as_utc(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         temp.Clock.Set(new DateTimeOffset(2025, 1, 2, 3, 4, 5, 678, TimeSpan.Zero).AddTicks(9999));
         var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
@@ -92,10 +94,10 @@ public class SqliteJobStoreTests
         Assert.All([read.CreatedAt, read.StartTime!.Value, read.EndTime!.Value], t => Assert.Equal(DateTimeKind.Utc, t.Kind));
     }
 
-    [Fact]
-    public async Task Claim_takes_queued_jobs_oldest_first_and_then_none()
+    [Theory, Stores]
+    public async Task Claim_takes_queued_jobs_oldest_first_and_then_none(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var first = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         // Same millisecond: insertion order breaks the tie.
@@ -115,10 +117,10 @@ public class SqliteJobStoreTests
         Assert.Null(claims[3]);
     }
 
-    [Fact]
-    public async Task Parallel_claims_never_hand_out_a_job_twice()
+    [Theory, Stores]
+    public async Task Parallel_claims_never_hand_out_a_job_twice(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var created = new List<Guid>();
         for (var i = 0; i < 20; i++)
@@ -127,7 +129,7 @@ public class SqliteJobStoreTests
         }
 
         // Two stores on one file: each queues its own writers, so only SQLite's locking keeps them apart.
-        await using var second = await SqliteStore.OpenAsync(temp.DbPath, Ct);
+        await using var second = await temp.OpenAnotherAsync();
         IJobStore[] stores = [temp.Store, second];
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(() => stores[i % 2].ClaimNextQueuedJobAsync(Ct), Ct)));
@@ -137,17 +139,17 @@ public class SqliteJobStoreTests
         Assert.Equal(created.Order(), claimed.Order());
     }
 
-    [Fact]
-    public async Task Parallel_appends_to_one_job_get_sequences_one_to_n_without_gaps()
+    [Theory, Stores]
+    public async Task Parallel_appends_to_one_job_get_sequences_one_to_n_without_gaps(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         var other = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         const int count = 200;
 
         // Two stores on one file, as when a separate runner process appends: SQLite alone must keep the order.
-        await using var second = await SqliteStore.OpenAsync(temp.DbPath, Ct);
+        await using var second = await temp.OpenAnotherAsync();
         IJobStore[] stores = [temp.Store, second];
 
         var chunks = await Task.WhenAll(Enumerable.Range(0, count).Select(i => Task.Run(
@@ -164,10 +166,10 @@ public class SqliteJobStoreTests
         Assert.Equal(150, await temp.Store.GetLastSequenceAsync(job.Id, Ct));
     }
 
-    [Fact]
-    public async Task Reading_a_log_after_a_sequence_gives_the_rest_in_order()
+    [Theory, Stores]
+    public async Task Reading_a_log_after_a_sequence_gives_the_rest_in_order(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         foreach (var text in new[] { "a\n", "b", "c\r\n", "" })
@@ -180,13 +182,13 @@ public class SqliteJobStoreTests
     }
 
     [Theory]
-    [InlineData(511)]
-    [InlineData(512)]
-    [InlineData(513)]
-    [InlineData(1500)]
-    public async Task A_long_log_reads_back_whole_across_page_boundaries(int count)
+    [Stores(511)]
+    [Stores(512)]
+    [Stores(513)]
+    [Stores(1500)]
+    public async Task A_long_log_reads_back_whole_across_page_boundaries(StoreKind kind, int count)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         for (var i = 1; i <= count; i++)
@@ -201,10 +203,10 @@ public class SqliteJobStoreTests
         Assert.Equal(all.Skip(10), tail);
     }
 
-    [Fact]
-    public async Task Finish_sets_the_result_once_and_a_second_finish_gets_null()
+    [Theory, Stores]
+    public async Task Finish_sets_the_result_once_and_a_second_finish_gets_null(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         await temp.Store.ClaimNextQueuedJobAsync(Ct);
@@ -221,10 +223,10 @@ public class SqliteJobStoreTests
         Assert.Equal(cancelled, await temp.Store.GetJobAsync(job.Id, Ct));
     }
 
-    [Fact]
-    public async Task A_queued_job_can_be_finished_without_ever_starting()
+    [Theory, Stores]
+    public async Task A_queued_job_can_be_finished_without_ever_starting(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
 
@@ -235,10 +237,10 @@ public class SqliteJobStoreTests
         Assert.Null(await temp.Store.ClaimNextQueuedJobAsync(Ct));
     }
 
-    [Fact]
-    public async Task Success_is_stored_as_given()
+    [Theory, Stores]
+    public async Task Success_is_stored_as_given(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var passed = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         var failed = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
@@ -251,19 +253,19 @@ public class SqliteJobStoreTests
     }
 
     [Theory]
-    [InlineData(JobStatus.Queued)]
-    [InlineData(JobStatus.Running)]
-    public async Task Finishing_with_a_status_that_is_not_final_is_a_programming_error(JobStatus status)
+    [Stores(JobStatus.Queued)]
+    [Stores(JobStatus.Running)]
+    public async Task Finishing_with_a_status_that_is_not_final_is_a_programming_error(StoreKind kind, JobStatus status)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => temp.Store.FinishJobAsync(Guid.NewGuid(), status, false, null, Ct));
     }
 
-    [Fact]
-    public async Task Interrupted_running_jobs_fail_with_the_reason_in_their_log()
+    [Theory, Stores]
+    public async Task Interrupted_running_jobs_fail_with_the_reason_in_their_log(StoreKind kind)
     {
-        var (temp, user) = await StoreWithUserAsync();
+        var (temp, user) = await StoreWithUserAsync(kind);
         await using var _ = temp;
         var running = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
         var queued = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);

@@ -1,15 +1,16 @@
+using Ci.Tests.Shared;
 using Ci.Core.Protocol;
 
 namespace Ci.Store.Tests;
 
-public class SqliteJobListTests
+public class JobListTests
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Seven jobs a second apart (two of them in the same millisecond), one other user's job.</summary>
-    static async Task<(TempStore Temp, User User, List<JobRecord> OldestFirst)> SeedAsync()
+    static async Task<(TempStore Temp, User User, List<JobRecord> OldestFirst)> SeedAsync(StoreKind kind)
     {
-        var temp = await TempStore.CreateAsync();
+        var temp = await TempStore.CreateAsync(kind);
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
         var other = await temp.Store.CreateUserAsync("Bob", "bob@example.com", Ct);
         var jobs = new List<JobRecord>();
@@ -32,10 +33,10 @@ public class SqliteJobListTests
         return (temp, user, jobs);
     }
 
-    [Fact]
-    public async Task Without_parameters_all_of_the_callers_jobs_come_newest_first()
+    [Theory, Stores]
+    public async Task Without_parameters_all_of_the_callers_jobs_come_newest_first(StoreKind kind)
     {
-        var (temp, user, jobs) = await SeedAsync();
+        var (temp, user, jobs) = await SeedAsync(kind);
         await using var _ = temp;
 
         var page = await temp.Store.ListJobsAsync(new JobQuery(user.Id), Ct);
@@ -44,10 +45,10 @@ public class SqliteJobListTests
         Assert.Null(page.NextCursor);
     }
 
-    [Fact]
-    public async Task Status_filter_keeps_only_that_status()
+    [Theory, Stores]
+    public async Task Status_filter_keeps_only_that_status(StoreKind kind)
     {
-        var (temp, user, jobs) = await SeedAsync();
+        var (temp, user, jobs) = await SeedAsync(kind);
         await using var _ = temp;
 
         var page = await temp.Store.ListJobsAsync(new JobQuery(user.Id, JobStatus.Completed), Ct);
@@ -56,14 +57,14 @@ public class SqliteJobListTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(7)]
-    [InlineData(100)]
-    public async Task Paging_with_the_cursor_walks_every_job_once_newest_first(int limit)
+    [Stores(1)]
+    [Stores(2)]
+    [Stores(3)]
+    [Stores(7)]
+    [Stores(100)]
+    public async Task Paging_with_the_cursor_walks_every_job_once_newest_first(StoreKind kind, int limit)
     {
-        var (temp, user, jobs) = await SeedAsync();
+        var (temp, user, jobs) = await SeedAsync(kind);
         await using var _ = temp;
 
         var seen = new List<JobRecord>();
@@ -85,10 +86,10 @@ public class SqliteJobListTests
         Assert.Equal((jobs.Count + limit - 1) / limit, pages);
     }
 
-    [Fact]
-    public async Task Paging_combines_with_the_status_filter()
+    [Theory, Stores]
+    public async Task Paging_combines_with_the_status_filter(StoreKind kind)
     {
-        var (temp, user, jobs) = await SeedAsync();
+        var (temp, user, jobs) = await SeedAsync(kind);
         await using var _ = temp;
 
         var first = await temp.Store.ListJobsAsync(new JobQuery(user.Id, JobStatus.Queued, Limit: 2), Ct);
@@ -99,10 +100,10 @@ public class SqliteJobListTests
         Assert.Null(second.NextCursor);
     }
 
-    [Fact]
-    public async Task A_user_without_jobs_gets_an_empty_last_page()
+    [Theory, Stores]
+    public async Task A_user_without_jobs_gets_an_empty_last_page(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
 
         var page = await temp.Store.ListJobsAsync(new JobQuery(Guid.NewGuid(), Limit: 5), Ct);
 
@@ -111,23 +112,23 @@ public class SqliteJobListTests
     }
 
     [Theory]
-    [InlineData("garbage!")]
-    [InlineData("")]
-    [InlineData("MjAyNQ")] // base64url of "2025": no separator
-    public async Task A_cursor_the_store_did_not_make_is_refused(string cursor)
+    [Stores("garbage!")]
+    [Stores("")]
+    [Stores("MjAyNQ")] // base64url of "2025": no separator
+    public async Task A_cursor_the_store_did_not_make_is_refused(StoreKind kind, string cursor)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
 
         await Assert.ThrowsAsync<InvalidCursorException>(
             () => temp.Store.ListJobsAsync(new JobQuery(Guid.NewGuid(), Cursor: cursor), Ct));
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(-1)]
-    public async Task A_limit_below_one_is_refused(int limit)
+    [Stores(0)]
+    [Stores(-1)]
+    public async Task A_limit_below_one_is_refused(StoreKind kind, int limit)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(
             () => temp.Store.ListJobsAsync(new JobQuery(Guid.NewGuid(), Limit: limit), Ct));

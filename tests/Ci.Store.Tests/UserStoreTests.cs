@@ -1,15 +1,16 @@
+using Ci.Tests.Shared;
 using System.Text;
 
 namespace Ci.Store.Tests;
 
-public class SqliteUserStoreTests
+public class UserStoreTests
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task A_created_user_is_active_and_found_by_id_and_by_email_in_any_case()
+    [Theory, Stores]
+    public async Task A_created_user_is_active_and_found_by_id_and_by_email_in_any_case(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
 
         var user = await temp.Store.CreateUserAsync("Ada Lovelace", "Ada@Example.com", Ct);
 
@@ -22,10 +23,10 @@ public class SqliteUserStoreTests
         Assert.Null(await temp.Store.GetUserAsync(Guid.NewGuid(), Ct));
     }
 
-    [Fact]
-    public async Task The_same_email_in_another_case_is_a_duplicate()
+    [Theory, Stores]
+    public async Task The_same_email_in_another_case_is_a_duplicate(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
 
         var error = await Assert.ThrowsAsync<DuplicateEmailException>(() => temp.Store.CreateUserAsync("Other", "ADA@example.com", Ct));
@@ -35,10 +36,10 @@ public class SqliteUserStoreTests
         Assert.Single(await temp.Store.ListUsersAsync(Ct));
     }
 
-    [Fact]
-    public async Task Users_are_listed_in_creation_order()
+    [Theory, Stores]
+    public async Task Users_are_listed_in_creation_order(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var b = await temp.Store.CreateUserAsync("B", "b@example.com", Ct);
         temp.Clock.Advance(TimeSpan.FromSeconds(1));
         var a = await temp.Store.CreateUserAsync("A", "a@example.com", Ct);
@@ -46,10 +47,10 @@ public class SqliteUserStoreTests
         Assert.Equal([b, a], await temp.Store.ListUsersAsync(Ct));
     }
 
-    [Fact]
-    public async Task Deactivating_and_activating_a_user_returns_the_new_state()
+    [Theory, Stores]
+    public async Task Deactivating_and_activating_a_user_returns_the_new_state(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
 
         var inactive = await temp.Store.SetUserActiveAsync(user.Id, false, Ct);
@@ -60,10 +61,10 @@ public class SqliteUserStoreTests
         Assert.Null(await temp.Store.SetUserActiveAsync(Guid.NewGuid(), false, Ct));
     }
 
-    [Fact]
-    public async Task A_key_is_ci_and_40_url_safe_characters_and_differs_every_time()
+    [Theory, Stores]
+    public async Task A_key_is_ci_and_40_url_safe_characters_and_differs_every_time(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
 
         var keys = new List<string>();
@@ -79,7 +80,7 @@ public class SqliteUserStoreTests
     [Fact]
     public async Task The_database_holds_the_keys_hash_and_never_the_key()
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(StoreKind.Sqlite);
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
         var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
         await temp.Store.AuthenticateAsync(created.Key, Ct);
@@ -97,10 +98,10 @@ public class SqliteUserStoreTests
             SqliteStore.HashKey(created.Key));
     }
 
-    [Fact]
-    public async Task Authenticating_a_key_returns_its_user_and_records_the_use()
+    [Theory, Stores]
+    public async Task Authenticating_a_key_returns_its_user_and_records_the_use(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
         var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
         Assert.Null(created.Info.LastUsedAt);
@@ -114,22 +115,22 @@ public class SqliteUserStoreTests
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("ci_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
-    [InlineData("not a key")]
-    public async Task An_unknown_key_authenticates_as_nobody(string key)
+    [Stores("")]
+    [Stores("ci_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [Stores("not a key")]
+    public async Task An_unknown_key_authenticates_as_nobody(StoreKind kind, string key)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
         await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
 
         Assert.Null(await temp.Store.AuthenticateAsync(key, Ct));
     }
 
-    [Fact]
-    public async Task A_revoked_key_authenticates_as_nobody_but_stays_listed()
+    [Theory, Stores]
+    public async Task A_revoked_key_authenticates_as_nobody_but_stays_listed(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
         var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
 
@@ -141,10 +142,10 @@ public class SqliteUserStoreTests
         Assert.Null(await temp.Store.RevokeApiKeyAsync(Guid.NewGuid(), Ct));
     }
 
-    [Fact]
-    public async Task The_key_of_an_inactive_user_still_authenticates_so_the_api_can_answer_403()
+    [Theory, Stores]
+    public async Task The_key_of_an_inactive_user_still_authenticates_so_the_api_can_answer_403(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
         var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
         await temp.Store.SetUserActiveAsync(user.Id, false, Ct);
@@ -154,10 +155,10 @@ public class SqliteUserStoreTests
         Assert.False(caller!.User.IsActive);
     }
 
-    [Fact]
-    public async Task Keys_list_for_everyone_or_for_one_user()
+    [Theory, Stores]
+    public async Task Keys_list_for_everyone_or_for_one_user(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var ada = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
         var bob = await temp.Store.CreateUserAsync("Bob", "bob@example.com", Ct);
         var k1 = await temp.Store.CreateApiKeyAsync(ada.Id, "one", Ct);
@@ -169,10 +170,10 @@ public class SqliteUserStoreTests
         Assert.Empty(await temp.Store.ListApiKeysAsync(Guid.NewGuid(), Ct));
     }
 
-    [Fact]
-    public async Task A_key_for_an_unknown_user_is_refused()
+    [Theory, Stores]
+    public async Task A_key_for_an_unknown_user_is_refused(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var id = Guid.NewGuid();
 
         var error = await Assert.ThrowsAsync<UserNotFoundException>(() => temp.Store.CreateApiKeyAsync(id, "x", Ct));

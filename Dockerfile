@@ -1,0 +1,32 @@
+# ci-server (with ci-admin) in a container: Native AOT binaries on a small Debian, with bubblewrap for the job
+# sandbox and Python for the jobs.
+#   docker build -t ci-server .
+#   docker run -p 8000:8000 -v ci-data:/var/lib/ci ci-server
+#   docker exec <container> ci-admin user create --name "Ada" --email ada@example.com
+# bubblewrap needs user namespaces, which Docker's default seccomp profile refuses: either run with
+# --security-opt seccomp=unconfined --security-opt apparmor=unconfined, or pass --sandbox none
+# (the container is then the only isolation between jobs and the server).
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev git && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+ARG TARGETARCH
+ARG VERSION
+ARG BUILD_DATE
+RUN rid="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" && \
+    stamp="${VERSION:+-p:Version=$VERSION} ${BUILD_DATE:+-p:BuildDate=$BUILD_DATE}" && \
+    for project in server/Server/Ci.Server.csproj server/Admin/Ci.Admin.csproj; do \
+      dotnet publish "$project" -c Release -r "$rid" -p:PublishAot=true $stamp --nologo -o /out || exit 1; \
+    done && rm -f /out/*.dbg /out/*.pdb
+
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0 AS runtime
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap python3 python3-venv python3-pytest \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/ /opt/ci/
+ENV PATH=/opt/ci:$PATH \
+    CI_DB_PATH=/var/lib/ci/ci.db \
+    CI_PYTHON=/usr/bin/python3
+VOLUME /var/lib/ci
+EXPOSE 8000
+ENTRYPOINT ["ci-server", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,46 @@
+using Ci.Admin.Commands;
+using Ci.CommandLine;
+using ConsoleAppFramework;
+
+namespace Ci.Admin;
+
+/// <summary>
+/// The <c>ci-admin</c> command line, built like <c>ci</c>'s (<c>CiApp</c>): the shared guard before routing, the
+/// framework's commands, and one error filter. <c>--db PATH</c> (else <c>CI_DB_PATH</c>, else the default
+/// path) may come before the command or after it.
+/// </summary>
+internal static class AdminApp
+{
+    /// <summary>
+    /// Runs one command line and returns its exit code. The framework keeps its service provider, log sinks and
+    /// the exit code in statics, so calls must not overlap.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, AdminConsole console, CancellationToken cancellationToken = default)
+    {
+        args = AdminArguments.Normalize(args);
+        if (CommandGuard.FindMistake(AdminCommands.All, args, out var command) is { } mistake)
+        {
+            return await CommandErrorFilter.WriteAsync(console.Error, "Error:", new CommandError(mistake, CommandGuard.HelpHint("ci-admin", command)));
+        }
+        ConsoleApp.ServiceProvider = console;
+        ConsoleAppOutput.Configure("ci-admin", console.Out, console.Error);
+        Environment.ExitCode = AdminConsole.Success;
+
+        var app = ConsoleApp.Create();
+        app.ConfigureGlobalOptions((ref builder) =>
+        {
+            console.DbPath = builder.AddGlobalOption<string?>("--db",
+                "SQLite database file or postgresql://user@host:port/dbname URI (default: $CI_DB_PATH, else ~/.local/share/ci/ci.db)");
+            return console.DbPath ?? "";
+        });
+        app.UseFilter<AdminErrorFilter>();
+        // Exactly the paths of AdminCommands.All.
+        app.Add<UserCommands>("user");
+        app.Add<KeyCommands>("key");
+        await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);
+
+        var exitCode = Environment.ExitCode;
+        Environment.ExitCode = AdminConsole.Success;
+        return exitCode;
+    }
+}

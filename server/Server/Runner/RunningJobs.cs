@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Ci.Server.Jobs;
+
+namespace Ci.Server.Runner;
+
+/// <summary>
+/// The jobs this process's runner is executing, and its wake-up call: the <see cref="IJobDispatcher"/> through which
+/// the lifecycle (and, on a shared store, other processes' notifications) reach the runner.
+/// </summary>
+public sealed class RunningJobs : IJobDispatcher
+{
+    private readonly ConcurrentDictionary<Guid, RunningJob> _jobs = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <inheritdoc />
+    public void JobQueued(Guid jobId) => _wake.Writer.TryWrite(true);
+
+    /// <inheritdoc />
+    public bool Cancel(Guid jobId) => _jobs.TryGetValue(jobId, out var job) && job.Stop(StopReason.Cancelled);
+
+    /// <summary>Waits until a job may be queued (or <paramref name="timeout"/> passes).</summary>
+    internal async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await _wake.Reader.ReadAsync(timer.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal void Add(RunningJob job) => _jobs[job.Id] = job;
+
+    internal void Remove(Guid jobId) => _jobs.TryRemove(jobId, out _);
+
+    internal bool TryGet(Guid jobId, out RunningJob job) => _jobs.TryGetValue(jobId, out job!);
+
+    internal ICollection<Guid> Ids => _jobs.Keys;
+
+    internal RunningJob[] Snapshot() => _jobs.Values.ToArray();
+}

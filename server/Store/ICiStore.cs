@@ -1,0 +1,14 @@
+namespace Ci.Store;
+
+/// <summary>A whole store, SQLite or PostgreSQL: what ci-server and ci-admin open with <see cref="StoreLocation"/>.</summary>
+public interface ICiStore : IUserStore, IJobStore, IJobLeases, ITestReportStore, ISessionStore, IJobStatistics, IAsyncDisposable
+{
+    /// <summary>Where the store is, for logs and errors (never a password).</summary>
+    string Description { get; }
+
+    /// <summary>True when several processes (API replicas, runners on other hosts) can share this store.</summary>
+    bool IsShared { get; }
+
+    /// <summary>Whether the store answers a trivial query now (for <c>GET /health</c>).</summary>
+    Task<bool> IsReachableAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,1 @@
+[assembly: AssemblyFixture(typeof(Ci.Tests.Shared.PostgresClusterFixture))]
