@@ -13,10 +13,11 @@ namespace Ci.Cli;
 internal sealed class CliServices : IServiceProvider
 {
     private readonly Lazy<IOStreams> _streams;
-    private readonly Func<string, string?> _getEnvironmentVariable;
     private readonly Lazy<string?> _homeDirectory;
     private readonly Lazy<string> _workingDirectory;
     private readonly Func<ClientSettings, CiClient> _createClient;
+    private readonly List<(CiClient Client, ClientSettings Settings)> _clients = [];
+    private bool _warnedAboutConfigFile;
 
     public CliServices(IOStreams streams, Func<string, string?> getEnvironmentVariable, string? homeDirectory, string workingDirectory,
         Func<ClientSettings, CiClient> createClient)
@@ -28,7 +29,7 @@ internal sealed class CliServices : IServiceProvider
         Func<string> workingDirectory, Func<ClientSettings, CiClient> createClient)
     {
         _streams = new Lazy<IOStreams>(streams, LazyThreadSafetyMode.ExecutionAndPublication);
-        _getEnvironmentVariable = getEnvironmentVariable;
+        GetEnvironmentVariable = getEnvironmentVariable;
         _homeDirectory = new Lazy<string?>(homeDirectory, LazyThreadSafetyMode.ExecutionAndPublication);
         _workingDirectory = new Lazy<string>(workingDirectory, LazyThreadSafetyMode.ExecutionAndPublication);
         _createClient = createClient;
@@ -38,6 +39,16 @@ internal sealed class CliServices : IServiceProvider
 
     public string WorkingDirectory => _workingDirectory.Value;
 
+    public string? HomeDirectory => _homeDirectory.Value;
+
+    public Func<string, string?> GetEnvironmentVariable { get; }
+
+    /// <summary>The global <c>--profile</c> value, if given.</summary>
+    public string? ProfileOption { get; set; }
+
+    /// <summary>The clients this run made, with their settings (the key-age check reads them afterwards).</summary>
+    public IReadOnlyList<(CiClient Client, ClientSettings Settings)> Clients => _clients;
+
     /// <summary>The real process: console, environment, home and current directory, a pooled HTTP client.</summary>
     public static CliServices FromProcess() => new(
         () => IOStreams.FromConsole(Environment.GetEnvironmentVariable),
@@ -46,9 +57,29 @@ internal sealed class CliServices : IServiceProvider
         () => Environment.CurrentDirectory,
         settings => new CiClient(settings));
 
-    /// <summary>A client for the resolved settings (<c>--api-key</c> &gt; <c>CI_API_KEY</c> &gt; <c>~/.ci/config</c>).</summary>
-    public CiClient CreateClient(string? apiKeyOption) =>
-        _createClient(ClientSettings.Resolve(apiKeyOption, _getEnvironmentVariable, _homeDirectory.Value));
+    /// <summary>
+    /// The resolved settings (profile: <c>--profile</c> &gt; <c>CI_PROFILE</c>; key: <c>--api-key</c> &gt;
+    /// <c>CI_API_KEY</c> &gt; profile &gt; <c>~/.ci/config</c>), warning once if the config file is readable by others.
+    /// </summary>
+    public ClientSettings ResolveSettings(string? apiKeyOption)
+    {
+        var settings = ClientSettings.Resolve(apiKeyOption, ProfileOption, GetEnvironmentVariable, HomeDirectory);
+        if (settings.ConfigFileReadableByOthers && !_warnedAboutConfigFile)
+        {
+            _warnedAboutConfigFile = true;
+            Streams.Warn($"{settings.ConfigPath} is readable by other users and may hold API keys; run: chmod 600 {settings.ConfigPath}");
+        }
+        return settings;
+    }
+
+    /// <summary>A client for the resolved settings.</summary>
+    public CiClient CreateClient(string? apiKeyOption)
+    {
+        var settings = ResolveSettings(apiKeyOption);
+        var client = _createClient(settings);
+        _clients.Add((client, settings));
+        return client;
+    }
 
     public object? GetService(Type serviceType) => serviceType == typeof(CliServices) ? this : null;
 }

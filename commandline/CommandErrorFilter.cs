@@ -32,12 +32,15 @@ internal abstract class CommandErrorFilter(ConsoleAppFilter next) : ConsoleAppFi
         catch (Exception e)
         {
             var error = Describe(e, context.CommandName) ?? Unexpected(e);
-            Environment.ExitCode = await WriteAsync(Error, Label("Error:"), error);
+            Environment.ExitCode = await WriteAsync(Error, Label("Error:"), error, ExitCodeFor(e));
         }
     }
 
     /// <summary>The user's sentence for a failure they can act on, or null when the failure is unexpected.</summary>
     protected abstract CommandError? Describe(Exception error, string commandName);
+
+    /// <summary>The exit code for a failure (<see cref="Failure"/> unless a program tells usage mistakes apart).</summary>
+    protected virtual int ExitCodeFor(Exception error) => Failure;
 
     /// <summary>Paints the <c>Error:</c> label (a program with colour overrides this).</summary>
     protected virtual string Label(string label) => label;
@@ -46,14 +49,14 @@ internal abstract class CommandErrorFilter(ConsoleAppFilter next) : ConsoleAppFi
     /// Prints <c>Error: message</c> (one line; <paramref name="label"/> is <c>Error:</c>, painted or not) and the hint,
     /// if any; returns the failure exit code. Also what a program prints for a mistake found before routing.
     /// </summary>
-    public static async Task<int> WriteAsync(TextWriter output, string label, CommandError error)
+    public static async Task<int> WriteAsync(TextWriter output, string label, CommandError error, int exitCode = Failure)
     {
         await output.WriteLineAsync(label + " " + error.Message.ReplaceLineEndings(" ").Trim());
         if (error.Hint is not null)
         {
             await output.WriteLineAsync(error.Hint);
         }
-        return Failure;
+        return exitCode;
     }
 
     /// <summary>A failure no command expected: said so, with its type, so it reads as a bug to report.</summary>

@@ -7,7 +7,7 @@ internal sealed class CancelCommand(CliServices services)
 {
     /// <summary>Stop a queued or running job; its status becomes cancelled.</summary>
     /// <param name="jobId">The job's id, as printed by submit or list.</param>
-    /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
+    /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop the request.</param>
     [Command("cancel")]
     public async Task<int> Cancel([Argument] string jobId, [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)

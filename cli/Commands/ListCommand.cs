@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
+using Ci.Cli.Output;
 using Ci.Cli.Terminal;
 using Ci.Core.Client;
 using Ci.Core.Protocol;
@@ -23,19 +21,11 @@ internal sealed class ListCommand(CliServices services)
     private const int SuccessWidth = 9;
     private const string TestsHeader = "TESTS P/F/S";
 
-    private static readonly JsonTypeInfo<List<JobSummary>> IndentedJson = (JsonTypeInfo<List<JobSummary>>)new JsonSerializerOptions(CiJsonContext.Default.Options)
-    {
-        WriteIndented = true,
-        IndentSize = 2,
-        NewLine = "\n",
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    }.GetTypeInfo(typeof(List<JobSummary>));
-
     /// <summary>List your jobs, newest first.</summary>
     /// <param name="json">Print a JSON array instead of a table.</param>
     /// <param name="status">Only jobs with this status: queued, running, completed, failed or cancelled.</param>
     /// <param name="limit">At most this many jobs.</param>
-    /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
+    /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop the request.</param>
     [Command("list")]
     public async Task<int> List(bool json = false, [HideDefaultValue] string? status = null, [HideDefaultValue] int? limit = null, [HideDefaultValue] string? apiKey = null,
@@ -50,8 +40,7 @@ internal sealed class ListCommand(CliServices services)
     }
 
     /// <summary>The JSON array, two-space indented, five keys per job in wire order (then the test counts, when the job has a report), with a final newline.</summary>
-    internal static string RenderJson(IReadOnlyList<JobSummary> jobs) =>
-        JsonSerializer.Serialize(jobs as List<JobSummary> ?? [.. jobs], IndentedJson) + "\n";
+    internal static string RenderJson(IReadOnlyList<JobSummary> jobs) => CliJson.Serialize(jobs as List<JobSummary> ?? [.. jobs]);
 
     /// <summary>The original client's table, or <c>No jobs found.</c>.</summary>
     internal static string RenderTable(IReadOnlyList<JobSummary> jobs, IOStreams streams)

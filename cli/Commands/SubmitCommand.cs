@@ -1,33 +1,48 @@
+using System.Text;
+using Ci.Cli.Output;
 using Ci.Cli.Terminal;
+using Ci.Core.Client;
+using Ci.Core.Protocol;
+using Ci.Core.Zip;
 using ConsoleAppFramework;
 
 namespace Ci.Cli.Commands;
 
-/// <summary><c>ci submit test [--async]</c>: zip the current directory and run its tests on the server.</summary>
+/// <summary><c>ci submit test [--async] [--dry-run]</c>: zip the current directory and run its tests on the server.</summary>
 internal sealed class SubmitCommand(CliServices services)
 {
     /// <summary>Run the current directory's tests on the CI server and stream the log; exit 0 if they pass, 1 if not.</summary>
     /// <param name="async">Submit and print the job id without waiting for the result.</param>
-    /// <param name="dryRun">Upload nothing: show the recipe the server would run for this folder (as ci config does).</param>
-    /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
+    /// <param name="dryRun">List the files that would be uploaded and their total size, then the recipe the server would run (as ci config does); send nothing.</param>
+    /// <param name="json">With --async or --dry-run: print JSON instead of text.</param>
+    /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop streaming; the job keeps running on the server.</param>
     [Command("test")]
-    public async Task<int> Test(bool async = false, bool dryRun = false, [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)
+    public async Task<int> Test(bool async = false, bool dryRun = false, bool json = false, [HideDefaultValue] string? apiKey = null,
+        CancellationToken cancellationToken = default)
     {
         var streams = services.Streams;
         if (dryRun)
         {
-            await streams.Out.WriteAsync("Recipe:\n" + ConfigCommand.RenderRecipe(services.WorkingDirectory));
+            var selection = ProjectFiles.Select(services.WorkingDirectory);
+            if (selection.Files.Count == 0)
+                throw new CiNothingToUploadException(selection);
+            await streams.Out.WriteAsync(json
+                ? CliJson.Serialize(DryRun(selection))
+                : RenderDryRun(selection) + "\nRecipe:\n" + string.Concat(ConfigCommand.Recipe(services.WorkingDirectory).Select(line => "  " + line + "\n")));
             return ExitCodes.Success;
         }
+        if (json && !async)
+            throw new ArgumentParseFailedException("--json needs --async or --dry-run: a streamed log is text (for events as JSON use 'ci logs --follow --json').");
+
         using var client = services.CreateClient(apiKey);
-        using var progress = ZipProgress.For(streams);
+        using var progress = TransferProgress.For(streams, "Uploading");
         try
         {
             if (async)
             {
                 var jobId = await client.SubmitAsync(services.WorkingDirectory, progress, cancellationToken);
-                await streams.Out.WriteLineAsync($"Job submitted: {jobId}");
+                await streams.Out.WriteAsync(json ? CliJson.Serialize(new SubmitAsyncResponse(jobId)) : $"Job submitted: {jobId}\n");
                 return ExitCodes.Success;
             }
             return await JobLogPrinter.PrintAsync(
@@ -38,5 +53,19 @@ internal sealed class SubmitCommand(CliServices services)
             await streams.Err.WriteLineAsync("Job cancelled by user.");
             return ExitCodes.Interrupted;
         }
+    }
+
+    internal static DryRunReport DryRun(ProjectFiles selection) => new(selection.Root, selection.IgnoreFileName,
+        selection.Files.Count, selection.TotalBytes, [.. selection.Files.Select(f => new FileReport(f.EntryName, f.Length))]);
+
+    /// <summary>One line per file (size, then path), then the count and total.</summary>
+    internal static string RenderDryRun(ProjectFiles selection)
+    {
+        var text = new StringBuilder();
+        foreach (var file in selection.Files)
+            text.Append(TransferProgress.Size(file.Length).PadLeft(10)).Append("  ").Append(file.EntryName).Append('\n');
+        var rules = selection.IgnoreFileName is { } name ? $", {name} applied" : "";
+        text.Append($"{selection.Files.Count} file{(selection.Files.Count == 1 ? "" : "s")}, {TransferProgress.Size(selection.TotalBytes)} would be uploaded{rules}; nothing was sent.\n");
+        return text.ToString();
     }
 }

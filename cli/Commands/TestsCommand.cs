@@ -25,7 +25,7 @@ internal sealed class TestsCommand(CliServices services)
     /// <param name="jobId">The job's id, as printed by submit or list.</param>
     /// <param name="failed">Only failed tests (and errors).</param>
     /// <param name="json">Print the report as JSON.</param>
-    /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
+    /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop the request.</param>
     [Command("tests")]
     public async Task<int> Tests([Argument] string jobId, bool failed = false, bool json = false, [HideDefaultValue] string? apiKey = null,

@@ -1,4 +1,5 @@
 using System.Net;
+using Ci.Cli.Commands;
 using Ci.Cli.Terminal;
 using Ci.CommandLine;
 using Ci.Core.Client;
@@ -8,7 +9,7 @@ namespace Ci.Cli.Errors;
 
 /// <summary>
 /// ci's half of the shared <see cref="CommandErrorFilter"/>: which failures are the user's and what to tell them.
-/// One <c>Error: ...</c> line on stderr (plus a hint where one helps), exit code 1, never a stack trace.
+/// One <c>Error: ...</c> line on stderr (plus a hint where one helps), exit code 1 (2 for a usage mistake), never a stack trace.
 /// </summary>
 internal sealed class ErrorFilter(ConsoleAppFilter next, CliServices services) : CommandErrorFilter(next)
 {
@@ -19,10 +20,12 @@ internal sealed class ErrorFilter(ConsoleAppFilter next, CliServices services) :
 
     protected override string Label(string label) => services.Streams.ColorErr(label, AnsiColor.Red);
 
+    /// <summary>A command line the framework could not bind (a flag without its value, a word for a number) is a usage mistake: exit 2.</summary>
+    protected override int ExitCodeFor(Exception error) => IsArgumentError(error) ? ExitCodes.Usage : ExitCodes.Failure;
 
-    /// <summary>Prints <c>Error: message</c> and the hint, if any, on stderr; returns the exit code for an error.</summary>
-    internal static Task<int> WriteAsync(IOStreams streams, string message, string? hint) =>
-        WriteAsync(streams.Err, streams.ColorErr("Error:", AnsiColor.Red), new CommandError(message, hint));
+    /// <summary>Prints <c>Error: message</c> and the hint, if any, on stderr; returns <paramref name="exitCode"/>.</summary>
+    internal static Task<int> WriteAsync(IOStreams streams, string message, string? hint, int exitCode = ExitCodes.Failure) =>
+        WriteAsync(streams.Err, streams.ColorErr("Error:", AnsiColor.Red), new CommandError(message, hint), exitCode);
 
     /// <summary>The user's message (after <c>Error: </c>) and hint for a failure of a command; null when unexpected.</summary>
     protected override CommandError? Describe(Exception error, string commandName) => error switch

@@ -8,12 +8,13 @@ internal enum AnsiColor
     Red = 31,
     Green = 32,
     Yellow = 33,
+    Cyan = 36,
     Grey = 90,
 }
 
 /// <summary>
 /// The process's standard streams and what they are connected to, decided once: whether stdout and stderr
-/// are terminals, whether colour is on (only on a terminal, never with <c>NO_COLOR</c> or <c>TERM=dumb</c>),
+/// are terminals, whether colour is on (only on a terminal, never with <c>NO_COLOR</c>, <c>TERM=dumb</c> or <c>--no-color</c>),
 /// and the terminal's width. Commands write only through this, so tests hand them string writers.
 /// </summary>
 internal sealed class IOStreams(TextWriter output, TextWriter error, bool isOutputTerminal, bool isErrorTerminal, bool colorAllowed, int width)
@@ -33,12 +34,17 @@ internal sealed class IOStreams(TextWriter output, TextWriter error, bool isOutp
     /// <summary>The terminal's columns (80 when unknown).</summary>
     public int Width { get; } = width;
 
-    private bool OutputColor => colorAllowed && IsOutputTerminal;
+    private bool _colorAllowed = colorAllowed;
+
+    private bool OutputColor => _colorAllowed && IsOutputTerminal;
+
+    private bool ErrorColor => _colorAllowed && IsErrorTerminal;
+
+    /// <summary><c>--no-color</c>: nothing is painted from now on.</summary>
+    public void DisableColor() => _colorAllowed = false;
 
     /// <summary>True when stdout gets colour (a terminal, and the user did not opt out).</summary>
     public bool IsOutputColored => OutputColor;
-
-    private bool ErrorColor => colorAllowed && IsErrorTerminal;
 
     /// <summary>The real console. Both writers are UTF-8 without BOM and flush on every write, so a log line appears as it arrives.</summary>
     /// <param name="getEnvironmentVariable">Reads <c>NO_COLOR</c> and <c>TERM</c>.</param>
@@ -62,6 +68,9 @@ internal sealed class IOStreams(TextWriter output, TextWriter error, bool isOutp
 
     /// <summary>Paints text for stderr when colour is on there.</summary>
     public string ColorErr(string text, AnsiColor color) => ErrorColor ? Paint(text, color) : text;
+
+    /// <summary>Writes <c>Warning: message</c> on stderr, the word painted when colour is on there.</summary>
+    public void Warn(string message) => Err.WriteLine(ColorErr("Warning:", AnsiColor.Yellow) + " " + message);
 
     private static string Paint(string text, AnsiColor color) => $"\e[{(int)color}m{text}\e[0m";
 

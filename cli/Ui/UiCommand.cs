@@ -9,7 +9,7 @@ internal sealed class UiCommand(CliServices services)
 {
     /// <summary>Browse your jobs full-screen: ↑/↓ select, Enter shows the log live, c cancels (asks first), / filters by status, q quits.</summary>
     /// <param name="refresh">Seconds between refreshes of the job list.</param>
-    /// <param name="apiKey">API key (default: CI_API_KEY, then api_key= in ~/.ci/config).</param>
+    /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: leave the board.</param>
     [Command("ui")]
     public async Task<int> Ui(double refresh = 2, [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)

@@ -60,15 +60,28 @@ public sealed partial class CiClient : IDisposable
     /// <summary>The server this client talks to.</summary>
     public Uri ServerUrl { get; }
 
+    /// <summary>The response header in which the server tells the API key's age in whole days.</summary>
+    public const string KeyAgeHeader = "Ci-Key-Age-Days";
+
+    /// <summary>The request header that makes a submission idempotent (an old server ignores it).</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>The API key's age in days, as the server last told it; null until a server that tells it answered.</summary>
+    public int? KeyAgeDays { get; private set; }
+
+    /// <summary>Called before each attempt to resume a broken event stream, with the error that broke it.</summary>
+    public Action<Exception?>? Reconnecting { get; set; }
+
     /// <summary>
     /// Zips <paramref name="projectDirectory"/>, uploads it to <c>POST /submit-stream</c> and yields the job's
     /// events as they come: <see cref="JobIdEvent"/> first, then <see cref="LogEvent"/>s, then one
     /// <see cref="CompleteEvent"/>. A broken connection is resumed from the job's stream when the server
     /// numbers its events.
     /// </summary>
-    /// <param name="projectDirectory">The project root (see <see cref="ProjectZip"/> for what is left out).</param>
+    /// <param name="projectDirectory">The project root (see <see cref="ProjectFiles"/> for what is left out).</param>
     /// <param name="zipProgress">Told as files are packed, if given.</param>
     /// <param name="cancellationToken">Stops the upload or the streaming; the job keeps running on the server.</param>
+    /// <exception cref="CiNothingToUploadException">No file of the folder would be uploaded.</exception>
     public async IAsyncEnumerable<JobEvent> SubmitStreamingAsync(string projectDirectory,
         IProgress<ProjectZipProgress>? zipProgress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -82,6 +95,7 @@ public sealed partial class CiClient : IDisposable
     /// <param name="projectDirectory">The project root.</param>
     /// <param name="zipProgress">Told as files are packed, if given.</param>
     /// <param name="cancellationToken">Stops packing or uploading.</param>
+    /// <exception cref="CiNothingToUploadException">No file of the folder would be uploaded.</exception>
     public async Task<string> SubmitAsync(string projectDirectory, IProgress<ProjectZipProgress>? zipProgress = null,
         CancellationToken cancellationToken = default)
     {
@@ -134,6 +148,33 @@ public sealed partial class CiClient : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         RequireKey();
         return GetJsonAsync(JobPath(jobId), jobId, CiJsonContext.Default.JobSummary, cancellationToken);
+    }
+
+    /// <summary>
+    /// The job's log so far as text, at once, without waiting for the job to end (<c>GET /jobs/{id}/log</c>,
+    /// an extension); null when the server lacks it (an original server), and the caller falls back to the stream.
+    /// </summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="CiJobNotFoundException">No such job for this user.</exception>
+    public async Task<string?> GetJobLogAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        RequireKey();
+        using var timeout = StartRequestTimeout(cancellationToken);
+        try
+        {
+            // No job id for the error mapping: a 404 may mean "no such endpoint" as well as "no such job".
+            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, JobPath(jobId) + "/log"),
+                RetryKind.Idempotent, HttpCompletionOption.ResponseContentRead, jobId: null, timeout.Token, cancellationToken).ConfigureAwait(false);
+            return await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (CiApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        {
+            // Throws CiJobNotFoundException when it is the job that is missing.
+            await GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
     }
 
     /// <summary>
@@ -242,7 +283,10 @@ public sealed partial class CiClient : IDisposable
         /// <summary>Repeated only when the connection failed before the request was sent.</summary>
         UnsentOnly,
 
-        /// <summary>As <see cref="UnsentOnly"/>, and once more after a 429 (the server rejected it unread).</summary>
+        /// <summary>
+        /// A submission with an <c>Idempotency-Key</c>: repeated like <see cref="Idempotent"/>, and once more after a
+        /// 429 (the server rejected it unread).
+        /// </summary>
         Submission,
     }
 
@@ -277,7 +321,9 @@ public sealed partial class CiClient : IDisposable
                 var repeatable = retry switch
                 {
                     RetryKind.Idempotent => e is not OperationCanceledException || IsConnectTimeout(e),
-                    RetryKind.UnsentOnly or RetryKind.Submission => IsConnectFailure(e) && (uploadStarted is null || !uploadStarted()),
+                    RetryKind.UnsentOnly => IsConnectFailure(e) && (uploadStarted is null || !uploadStarted()),
+                    // Carries an Idempotency-Key: a repeat that reaches the server is answered with the first job.
+                    RetryKind.Submission => e is not OperationCanceledException || IsConnectTimeout(e),
                     _ => false,
                 };
                 if (repeatable && retries < _options.RetryDelays.Count)
@@ -288,11 +334,13 @@ public sealed partial class CiClient : IDisposable
                 throw e is OperationCanceledException && !IsConnectTimeout(e) ? TimedOut(e) : Unreachable(e);
             }
 
+            if (response.Headers.TryGetValues(KeyAgeHeader, out var ages) && int.TryParse(ages.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var days))
+                KeyAgeDays = days;
             if (response.IsSuccessStatusCode)
                 return response;
 
             TimeSpan? pause = null;
-            if (retry == RetryKind.Idempotent && response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
+            if (retry is RetryKind.Idempotent or RetryKind.Submission && response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
                 && retries < _options.RetryDelays.Count)
             {
                 pause = RetryAfter(response) ?? Jittered(_options.RetryDelays[retries]);
@@ -421,9 +469,13 @@ public sealed partial class CiClient : IDisposable
         {
             if (response is null)
             {
-                // Only a numbered stream can be resumed exactly; anything else would lose or repeat output.
+                // Only a numbered stream can be resumed exactly; anything else would lose or repeat output. A replay
+                // that broke before its first numbered event resumes after event 0, which is the same replay.
+                if (lastSequence is null && fromBeginning)
+                    lastSequence = 0;
                 if (jobId is null || lastSequence is null || attempts >= _options.ReconnectDelays.Count)
                     throw ConnectionLost(jobId, lastError);
+                Reconnecting?.Invoke(lastError);
                 await Task.Delay(_options.ReconnectDelays[attempts++], cancellationToken).ConfigureAwait(false);
                 try
                 {
@@ -518,25 +570,31 @@ public sealed partial class CiClient : IDisposable
     private async Task<HttpResponseMessage> SubmitProjectAsync(string path, string projectDirectory, IProgress<ProjectZipProgress>? progress,
         bool streaming, CancellationToken cancellationToken)
     {
-        var files = ProjectZip.ListFiles(projectDirectory);
+        var selection = ProjectFiles.Select(projectDirectory);
+        if (selection.Files.Count == 0)
+            throw new CiNothingToUploadException(selection);
+        var files = selection.Files;
+        // One key per submission, the same for each of its retries and for both ways of sending it.
+        var idempotencyKey = Guid.NewGuid().ToString("D");
         if (_options.IncrementalUploads
-            && await TrySubmitIncrementalAsync(path, files, progress, streaming, cancellationToken).ConfigureAwait(false) is { } response)
+            && await TrySubmitIncrementalAsync(path, files, progress, streaming, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } response)
             return response;
         StreamedContent? zip = null;
         return await SendAsync(() =>
             {
                 zip = new StreamedContent((stream, token) => ZipPacker.WriteAsync(files, stream, progress, token));
-                return SubmitRequest(path, UploadContent(zip), streaming);
+                return SubmitRequest(path, UploadContent(zip), streaming, idempotencyKey);
             },
             RetryKind.Submission, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead,
             jobId: null, cancellationToken, cancellationToken, () => zip?.Started == true).ConfigureAwait(false);
     }
 
-    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, bool streaming)
+    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, bool streaming, string idempotencyKey)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         if (streaming)
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
+        request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
         return request;
     }
 

@@ -14,16 +14,22 @@ public sealed record CiClientOptions
 
     /// <summary>
     /// The pauses before each attempt to resume a broken event stream with <c>Last-Event-ID</c>; their count
-    /// is the number of attempts. A resumed stream that delivers an event resets the count.
+    /// is the number of attempts. A resumed stream that delivers an event resets the count. The default waits
+    /// out a server restart of about half a minute.
     /// </summary>
     public IReadOnlyList<TimeSpan> ReconnectDelays { get; init; } =
-        [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
+    [
+        TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2),
+        TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5),
+        TimeSpan.FromSeconds(5),
+    ];
 
     /// <summary>
     /// The pauses (each with ±25 % jitter) before retrying a request that failed in a way that is safe to repeat:
     /// a list, a job lookup or opening a log stream that could not connect or got 502/503/504, and a submission
-    /// or cancel whose connection was refused before anything was sent. Their count is the number of retries;
-    /// empty turns retrying off. A submission that may have reached the server is never repeated, nor is a 4xx.
+    /// whose connection failed (it carries an <c>Idempotency-Key</c>, so a server that got the first answers a
+    /// repeat with the same job), and a cancel whose connection was refused before anything was sent. Their count
+    /// is the number of retries; empty turns retrying off. A 4xx is never repeated.
     /// </summary>
     public IReadOnlyList<TimeSpan> RetryDelays { get; init; } =
         [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];

@@ -15,9 +15,9 @@ public sealed record ProjectFile(string EntryName, string FullPath, long Length)
 
 /// <summary>
 /// Packs a project directory the way the original client did (<c>create_project_zip</c>): files only
-/// (directories are not stored, so empty ones vanish), names relative with forward slashes, and nothing
+/// (directories are not stored, so empty ones vanish), names relative with forward slashes, the files <see cref="ProjectFiles"/> selects: nothing
 /// under a path segment that starts with <c>.</c> (hidden files, <c>.git</c>, <c>.venv</c>) or is
-/// <c>__pycache__</c>. Symbolic links are skipped, files and directories alike, so the zip never holds
+/// <c>__pycache__</c>, nothing a <c>.ciignore</c> or <c>.gitignore</c> excludes. Symbolic links are skipped, files and directories alike, so the zip never holds
 /// anything from outside the tree and never loops. Empty files are stored without being opened, so a FIFO,
 /// socket or device in the tree (which .NET cannot tell from an empty file) becomes an empty entry instead
 /// of blocking or failing the upload. Entries are in ordinal order of their names, so the
@@ -25,22 +25,10 @@ public sealed record ProjectFile(string EntryName, string FullPath, long Length)
 /// </summary>
 public static class ProjectZip
 {
-    private const string PythonCacheDirectory = "__pycache__";
-
-    /// <summary>Lists the files that go into the zip, in entry order.</summary>
+    /// <summary>Lists the files that go into the zip, in entry order (see <see cref="ProjectFiles"/>).</summary>
     /// <param name="projectDirectory">The project root.</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
-    public static IReadOnlyList<ProjectFile> ListFiles(string projectDirectory)
-    {
-        var root = new DirectoryInfo(Path.GetFullPath(projectDirectory));
-        if (!root.Exists)
-            throw new DirectoryNotFoundException($"Project directory not found: {root.FullName}");
-
-        var files = new List<ProjectFile>();
-        Collect(root, "", files);
-        files.Sort(static (a, b) => string.CompareOrdinal(a.EntryName, b.EntryName));
-        return files;
-    }
+    public static IReadOnlyList<ProjectFile> ListFiles(string projectDirectory) => ProjectFiles.Select(projectDirectory).Files;
 
     /// <summary>
     /// Writes the project's zip to <paramref name="destination"/> as it reads the files, deflating them on
@@ -58,7 +46,7 @@ public static class ProjectZip
         return WriteFilesAsync(ListFiles(projectDirectory), destination, progress, cancellationToken);
     }
 
-    /// <summary>Writes the zip of files already selected (<see cref="ListFiles"/>), as <see cref="CreateAsync"/> does.</summary>
+    /// <summary>Writes the zip of files already selected (<see cref="ProjectFiles.Files"/>): the bytes a submission sends.</summary>
     /// <param name="files">The files, in entry order.</param>
     /// <param name="destination">Receives the zip; left open.</param>
     /// <param name="progress">Told after each file, if given.</param>
@@ -83,19 +71,5 @@ public static class ProjectZip
 
     /// <summary>True when a file or directory name keeps it (and everything under it) out of the zip.</summary>
     /// <param name="name">One path segment.</param>
-    public static bool IsExcluded(string name) => name.StartsWith('.') || name == PythonCacheDirectory;
-
-    private static void Collect(DirectoryInfo directory, string prefix, List<ProjectFile> files)
-    {
-        foreach (var item in directory.EnumerateFileSystemInfos())
-        {
-            if (IsExcluded(item.Name) || item.LinkTarget is not null)
-                continue;
-            var entryName = prefix + item.Name;
-            if (item is DirectoryInfo subdirectory)
-                Collect(subdirectory, entryName + "/", files);
-            else if (item is FileInfo file)
-                files.Add(new ProjectFile(entryName, file.FullName, file.Length));
-        }
-    }
+    public static bool IsExcluded(string name) => ProjectFiles.IsHiddenOrCache(name);
 }

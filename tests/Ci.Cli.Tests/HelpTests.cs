@@ -1,3 +1,4 @@
+using Ci.Cli.Commands;
 using System.Text.RegularExpressions;
 using Ci.Cli.Tests.Support;
 using Snapshooter;
@@ -13,6 +14,12 @@ public class HelpTests
     [InlineData("wait", new[] { "wait", "--help" })]
     [InlineData("list", new[] { "list", "--help" })]
     [InlineData("cancel", new[] { "cancel", "-h" })]
+    [InlineData("status", new[] { "status", "--help" })]
+    [InlineData("logs", new[] { "logs", "--help" })]
+    [InlineData("watch", new[] { "watch", "--help" })]
+    [InlineData("pack", new[] { "pack", "--help" })]
+    [InlineData("config", new[] { "config", "--help" })]
+    [InlineData("completion", new[] { "completion", "--help" })]
     [InlineData("ui", new[] { "ui", "--help" })]
     public async Task Help_text_comes_from_the_commands_doc_comments(string name, string[] args)
     {
@@ -23,6 +30,23 @@ public class HelpTests
         Assert.Equal(0, result.ExitCode);
         Assert.Empty(ci.Server.Requests);
         Snapshot.Match(result.Out, SnapshotNameExtension.Create(name));
+    }
+
+    [Fact]
+    public async Task Every_commands_help_has_a_summary_every_flag_and_an_example()
+    {
+        using var ci = new CliRun();
+
+        foreach (var command in CiCommands.All)
+        {
+            var help = (await ci.RunAsync([.. command.Path.Split(' '), "--help"])).Out;
+
+            var summary = help.Split('\n')[2];
+            Assert.True(summary.Length > 10 && !summary.StartsWith(' '), $"{command.Path}: no one-line summary");
+            foreach (var flag in command.Flags.Concat(CiCommands.GlobalFlags.Where(f => f.Name.StartsWith("--", StringComparison.Ordinal) && f.Name != "--help")))
+                Assert.Contains($"  {flag.Name}", help, StringComparison.Ordinal);
+            Assert.Contains($"Example:\n  {command.Example}\n", help, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

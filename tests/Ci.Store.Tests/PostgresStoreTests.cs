@@ -49,6 +49,31 @@ public class PostgresStoreTests
     }
 
     [Fact]
+    public async Task A_submission_key_creates_one_job_even_when_repeated_concurrently()
+    {
+        await using var temp = await TempStore.CreateAsync(StoreKind.Postgres);
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var keys = (ISubmissionKeyStore)temp.Store;
+
+        async Task<(JobRecord Job, bool Created, string Upload)> SubmitAsync(int n)
+        {
+            var upload = Path.Combine(temp.Directory, $"upload-{n}.zip");
+            await File.WriteAllBytesAsync(upload, [1, 2, 3], Ct);
+            var (job, created) = await keys.CreateJobOnceAsync(Guid.NewGuid(), user.Id, "retry-1", upload, Ct);
+            return (job, created, upload);
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(SubmitAsync));
+
+        var first = Assert.Single(results, r => r.Created);
+        Assert.All(results, r => Assert.Equal(first.Job.Id, r.Job.Id));
+        Assert.All(results, r => Assert.Equal(!r.Created, File.Exists(r.Upload))); // a repeat leaves its upload to the caller
+        Assert.Single((await temp.Store.ListJobsAsync(new(user.Id), Ct)).Jobs);
+        var other = await keys.CreateJobOnceAsync(Guid.NewGuid(), user.Id, "retry-2", (await SubmitAsync(9)).Upload, Ct);
+        Assert.True(other.Created);
+    }
+
+    [Fact]
     public async Task An_upload_larger_than_a_part_comes_back_byte_for_byte_and_the_file_is_taken()
     {
         await using var temp = await TempStore.CreateAsync(StoreKind.Postgres);

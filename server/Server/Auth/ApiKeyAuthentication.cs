@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ci.Core.Protocol;
 using Ci.Server.Api;
 using Ci.Store;
@@ -17,6 +18,13 @@ public static class ApiKeyAuthentication
     private const string Scheme = "Bearer";
     private static readonly object CallerKey = new();
 
+    /// <summary>The response header telling the client how many whole days ago its API key was created.</summary>
+    public const string KeyAgeHeader = "Ci-Key-Age-Days";
+
+    /// <summary>Whole days since the key was created (0 for a key from the future: clocks differ).</summary>
+    public static long KeyAgeDays(ApiKeyInfo key, TimeProvider time) =>
+        Math.Max(0, (long)(time.GetUtcNow().UtcDateTime - key.CreatedAt).TotalDays);
+
     /// <summary>Requires a valid API key (or web session) of an active user for every endpoint in the group.</summary>
     public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
@@ -31,6 +39,8 @@ public static class ApiKeyAuthentication
             {
                 case Outcome.Authenticated ok:
                     http.Items[CallerKey] = ok.Caller;
+                    // Key hygiene: clients warn their user when the key they use gets old.
+                    http.Response.Headers[KeyAgeHeader] = KeyAgeDays(ok.Caller.Key, TimeProvider.System).ToString(CultureInfo.InvariantCulture);
                     return await next(context);
                 case Outcome.Forbidden forbidden:
                     return ApiErrors.Detail(StatusCodes.Status403Forbidden, forbidden.Detail);

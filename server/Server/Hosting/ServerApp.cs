@@ -60,6 +60,8 @@ public static class ServerApp
             services.AddSingleton(postgres);
         services.AddSingleton<IUserStore>(store);
         services.AddSingleton<IJobStore>(store);
+        if (store is ISubmissionKeyStore submissionKeys)
+            services.AddSingleton(submissionKeys);
         services.AddSingleton<IJobLeases>(store);
         services.AddSingleton<ITestReportStore>(store);
         services.AddSingleton<ISessionStore>(store);
@@ -109,6 +111,7 @@ public static class ServerApp
         app.MapSubmit();
         app.MapBlobs();
         app.MapJobs();
+        app.MapJobLog();
         app.MapSessions();
         app.MapWebApp();
         app.MapMetrics();

@@ -38,6 +38,21 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
         return job;
     }
 
+    /// <summary>
+    /// Queues like <see cref="QueueAsync"/> unless this user already submitted with <paramref name="idempotencyKey"/>
+    /// (<see cref="ISubmissionKeyStore"/>): then nothing is queued and the earlier job comes back with <c>Created</c>
+    /// false. A store without submission keys queues every time (the key is ignored).
+    /// </summary>
+    public async Task<(JobRecord Job, bool Created)> QueueOnceAsync(Guid jobId, Guid userId, string idempotencyKey, string uploadPath,
+        CancellationToken cancellationToken)
+    {
+        if (store is not ISubmissionKeyStore keys)
+            return (await QueueAsync(jobId, userId, uploadPath, cancellationToken), true);
+        var (job, created) = await keys.CreateJobOnceAsync(jobId, userId, idempotencyKey, uploadPath, cancellationToken);
+        if (created) dispatcher.JobQueued(jobId);
+        return (job, created);
+    }
+
     /// <summary>The oldest queued job, now running and held by <paramref name="runnerId"/>; null when none.</summary>
     public Task<JobRecord?> ClaimAsync(string runnerId, TimeSpan lease, CancellationToken cancellationToken) =>
         store.ClaimNextQueuedJobAsync(runnerId, lease, cancellationToken);

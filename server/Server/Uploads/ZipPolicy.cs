@@ -51,6 +51,8 @@ internal static class ZipPolicy
         {
             throw UploadRejectedException.BadRequest("The uploaded file is not a valid zip archive (its directory is corrupt).");
         }
+        if (entries.Count == 0)
+            throw UploadRejectedException.BadRequest("The zip has no entries: there is nothing to test.");
         if (entries.Count > limits.MaxEntries)
             throw UploadRejectedException.BadRequest($"The zip has {entries.Count} entries; the limit is {limits.MaxEntries}.");
 

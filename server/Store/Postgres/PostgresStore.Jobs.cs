@@ -19,45 +19,98 @@ public sealed partial class PostgresStore
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            await using (var insert = new NpgsqlCommand(
-                "INSERT INTO jobs (id, user_id, status, created_at) VALUES (@id, @user, @status, @created);", connection, transaction))
-            {
-                Add(insert, "id", NpgsqlDbType.Uuid, jobId);
-                Add(insert, "user", NpgsqlDbType.Uuid, userId);
-                Add(insert, "status", NpgsqlDbType.Text, JobStatus.Queued.ToWire());
-                Add(insert, "created", NpgsqlDbType.TimestampTz, job.CreatedAt);
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-            // The upload lives in the database, so a runner on any host can read it (never from this host's disk).
-            await using (var file = new FileStream(uploadPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
-            await using (var part = new NpgsqlCommand("INSERT INTO job_uploads (job_id, part, data) VALUES (@job, @part, @data);", connection, transaction))
-            {
-                Add(part, "job", NpgsqlDbType.Uuid, jobId);
-                var number = new NpgsqlParameter<int>("part", NpgsqlDbType.Integer);
-                var data = new NpgsqlParameter<byte[]>("data", NpgsqlDbType.Bytea);
-                part.Parameters.Add(number);
-                part.Parameters.Add(data);
-                var buffer = new byte[UploadPartBytes];
-                for (var index = 0; ; index++)
-                {
-                    var length = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
-                    if (length == 0 && index > 0) break;
-                    number.TypedValue = index;
-                    data.TypedValue = buffer[..length];
-                    await part.ExecuteNonQueryAsync(cancellationToken);
-                    if (length < buffer.Length) break;
-                }
-            }
-            await using (var notify = new NpgsqlCommand("SELECT pg_notify('ci_queued', @id::text);", connection, transaction))
-            {
-                Add(notify, "id", NpgsqlDbType.Uuid, jobId);
-                await notify.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await InsertJobAsync(connection, transaction, job, uploadPath, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         // In custody now: the file's bytes are in the database.
         File.Delete(uploadPath);
         return job;
+    }
+
+    /// <inheritdoc/>
+    public async Task<(JobRecord Job, bool Created)> CreateJobOnceAsync(Guid jobId, Guid userId, string idempotencyKey, string uploadPath,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        var job = new JobRecord(jobId, userId, JobStatus.Queued, Success: null, Now(), StartTime: null, EndTime: null, Reason: null);
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            // Submissions with one (user, key) queue on this lock until the first commits, on every host.
+            await using (var lockKey = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended(@user::text || '/' || @key, 0));", connection, transaction))
+            {
+                Add(lockKey, "user", NpgsqlDbType.Uuid, userId);
+                Add(lockKey, "key", NpgsqlDbType.Text, idempotencyKey);
+                await lockKey.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using (var find = new NpgsqlCommand(
+                $"SELECT {JobColumns} FROM jobs WHERE id = (SELECT job_id FROM submission_keys WHERE user_id = @user AND key = @key AND created_at > @since);",
+                connection, transaction))
+            {
+                Add(find, "user", NpgsqlDbType.Uuid, userId);
+                Add(find, "key", NpgsqlDbType.Text, idempotencyKey);
+                Add(find, "since", NpgsqlDbType.TimestampTz, job.CreatedAt - ISubmissionKeyStore.KeyLifetime);
+                if (await ReadSingleJobAsync(find, cancellationToken) is { } existing)
+                    return (existing, false);
+            }
+            await InsertJobAsync(connection, transaction, job, uploadPath, cancellationToken);
+            await using (var remember = new NpgsqlCommand(
+                """
+                INSERT INTO submission_keys (user_id, key, job_id, created_at) VALUES (@user, @key, @job, @created)
+                ON CONFLICT (user_id, key) DO UPDATE SET job_id = EXCLUDED.job_id, created_at = EXCLUDED.created_at;
+                """, connection, transaction))
+            {
+                Add(remember, "user", NpgsqlDbType.Uuid, userId);
+                Add(remember, "key", NpgsqlDbType.Text, idempotencyKey);
+                Add(remember, "job", NpgsqlDbType.Uuid, jobId);
+                Add(remember, "created", NpgsqlDbType.TimestampTz, job.CreatedAt);
+                await remember.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+        }
+        File.Delete(uploadPath);
+        return (job, true);
+    }
+
+    /// <summary>Inserts a queued job and its upload, and notifies the queue, in <paramref name="transaction"/>.</summary>
+    async Task InsertJobAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, JobRecord job, string uploadPath, CancellationToken cancellationToken)
+    {
+        var jobId = job.Id;
+        var userId = job.UserId;
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO jobs (id, user_id, status, created_at) VALUES (@id, @user, @status, @created);", connection, transaction))
+        {
+            Add(insert, "id", NpgsqlDbType.Uuid, jobId);
+            Add(insert, "user", NpgsqlDbType.Uuid, userId);
+            Add(insert, "status", NpgsqlDbType.Text, JobStatus.Queued.ToWire());
+            Add(insert, "created", NpgsqlDbType.TimestampTz, job.CreatedAt);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // The upload lives in the database, so a runner on any host can read it (never from this host's disk).
+        await using (var file = new FileStream(uploadPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+        await using (var part = new NpgsqlCommand("INSERT INTO job_uploads (job_id, part, data) VALUES (@job, @part, @data);", connection, transaction))
+        {
+            Add(part, "job", NpgsqlDbType.Uuid, jobId);
+            var number = new NpgsqlParameter<int>("part", NpgsqlDbType.Integer);
+            var data = new NpgsqlParameter<byte[]>("data", NpgsqlDbType.Bytea);
+            part.Parameters.Add(number);
+            part.Parameters.Add(data);
+            var buffer = new byte[UploadPartBytes];
+            for (var index = 0; ; index++)
+            {
+                var length = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+                if (length == 0 && index > 0) break;
+                number.TypedValue = index;
+                data.TypedValue = buffer[..length];
+                await part.ExecuteNonQueryAsync(cancellationToken);
+                if (length < buffer.Length) break;
+            }
+        }
+        await using (var notify = new NpgsqlCommand("SELECT pg_notify('ci_queued', @id::text);", connection, transaction))
+        {
+            Add(notify, "id", NpgsqlDbType.Uuid, jobId);
+            await notify.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     /// <inheritdoc/>

@@ -9,7 +9,7 @@ namespace Ci.Store.Postgres;
 /// and ended jobs are announced with <c>NOTIFY</c> in the same statement (delivered on commit), see
 /// <see cref="ListenAsync"/>. Npgsql is set up the Native-AOT way (<see cref="NpgsqlSlimDataSourceBuilder"/>).
 /// </summary>
-public sealed partial class PostgresStore : ICiStore, IStoreNotifications
+public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubmissionKeyStore
 {
     /// <summary>The newest schema version this code knows (rows of <c>schema_migrations</c>).</summary>
     public static int SchemaVersion => Migrations.Length;
@@ -177,6 +177,16 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications
             expires_at  timestamptz NOT NULL
         );
         CREATE INDEX web_sessions_key ON web_sessions (key_id);
+        """,
+        // 4: idempotency keys of submissions (ISubmissionKeyStore). A job's keys go with it.
+        """
+        CREATE TABLE submission_keys (
+            user_id     uuid NOT NULL REFERENCES users (id),
+            key         text NOT NULL,
+            job_id      uuid NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            created_at  timestamptz NOT NULL,
+            PRIMARY KEY (user_id, key)
+        );
         """,
     ];
 

@@ -122,14 +122,15 @@ public class ListCommandTests
     [Theory]
     [InlineData(new[] { "list", "--status", "done" }, "Error: Unknown status 'done': use queued, running, completed, failed or cancelled.\n")]
     [InlineData(new[] { "list", "--limit", "0" }, "Error: --limit must be a positive number, not 0.\n")]
-    [InlineData(new[] { "list", "--colour" }, "Error: Argument '--colour' is not recognized.\n")]
+    [InlineData(new[] { "list", "--colour" }, "Error: Unknown option for 'ci list': --colour (run 'ci list --help' for its options)\n")]
+    [InlineData(new[] { "list", "--limt", "3" }, "Error: Unknown option for 'ci list': --limt (did you mean '--limit'?)\n")]
     public async Task List_rejects_bad_options_in_one_line_without_asking_the_server(string[] args, string error)
     {
         using var ci = Serving("[]");
 
         var result = await ci.RunAsync(args);
 
-        Assert.Equal((1, "", error), (result.ExitCode, result.Out, result.Err));
+        Assert.Equal((2, "", error), (result.ExitCode, result.Out, result.Err));
         Assert.Empty(ci.Server.Requests);
     }
 

@@ -31,7 +31,7 @@ public sealed class PackCommandTests
 
         var result = await ci.RunAsync("pack");
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains("--output", result.Err);
     }
 

@@ -87,6 +87,7 @@ public class SubmitCommandTests
     public async Task A_refused_key_prints_the_status_and_a_hint(HttpStatusCode status, string error)
     {
         using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json("""{"detail":"Invalid API key"}""", status)));
+        ci.Project.Write("test_calc.py");
 
         var result = await ci.RunAsync("submit", "test");
 
@@ -96,7 +97,10 @@ public class SubmitCommandTests
     [Fact]
     public async Task An_unreachable_server_is_one_line_with_the_seed_prefix()
     {
-        using var ci = new CliRun(new FakeHttpHandler(_ => throw new HttpRequestException("Connection refused (ci.test:8000)")));
+        // Tried twice (the test client's one retry), with the same idempotency key.
+        using var ci = new CliRun(new FakeHttpHandler(_ => throw new HttpRequestException("Connection refused (ci.test:8000)"),
+            _ => throw new HttpRequestException("Connection refused (ci.test:8000)")));
+        ci.Project.Write("test_calc.py");
 
         var result = await ci.RunAsync("submit", "test");
 
@@ -108,6 +112,7 @@ public class SubmitCommandTests
     public async Task A_rejected_upload_shows_the_servers_reason()
     {
         using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json("""{"detail":"Upload is not a zip file"}""", HttpStatusCode.BadRequest)));
+        ci.Project.Write("test_calc.py");
 
         var result = await ci.RunAsync("submit", "test");
 
@@ -130,6 +135,7 @@ public class SubmitCommandTests
     {
         var body = new StalledStream(Encoding.UTF8.GetBytes(Sse(new JobIdEvent(JobId), new LogEvent("Running tests...\n"))));
         using var ci = new CliRun(new FakeHttpHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) }));
+        ci.Project.Write("test_calc.py");
         using var ctrlC = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var running = ci.RunAsync(ctrlC.Token, "submit", "test");

@@ -22,7 +22,7 @@ public class TestsCommandTests
     [Fact]
     public async Task Tests_prints_each_test_with_its_outcome_time_and_failure_lines_then_the_counts()
     {
-        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json(Report)));
+        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json(Report))).WithTestReports();
 
         var result = await ci.RunAsync("tests", JobId);
 
@@ -34,7 +34,7 @@ public class TestsCommandTests
     [Fact]
     public async Task Tests_failed_shows_only_failures_and_errors()
     {
-        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json(Report)));
+        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json(Report))).WithTestReports();
 
         var result = await ci.RunAsync("tests", JobId, "--failed");
 
@@ -47,7 +47,7 @@ public class TestsCommandTests
     [Fact]
     public async Task Tests_json_is_the_report_indented()
     {
-        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json(Report)));
+        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json(Report))).WithTestReports();
 
         var result = await ci.RunAsync("tests", JobId, "--json", "--failed");
 
@@ -60,7 +60,7 @@ public class TestsCommandTests
     {
         using var ci = new CliRun(new FakeHttpHandler(
             _ => FakeHttpHandler.Json("""{"detail":"This job has no test report."}""", HttpStatusCode.NotFound),
-            _ => FakeHttpHandler.Json($$"""{"job_id":"{{JobId}}","status":"completed","success":true,"start_time":null,"end_time":null}""")));
+            _ => FakeHttpHandler.Json($$"""{"job_id":"{{JobId}}","status":"completed","success":true,"start_time":null,"end_time":null}"""))).WithTestReports();
 
         var result = await ci.RunAsync("tests", JobId);
 
@@ -73,7 +73,7 @@ public class TestsCommandTests
     public async Task Tests_of_an_unknown_job_says_not_found()
     {
         var notFound = FakeHttpHandler.Always(() => FakeHttpHandler.Json("""{"detail":"Job not found"}""", HttpStatusCode.NotFound));
-        using var ci = new CliRun(new FakeHttpHandler(notFound, notFound));
+        using var ci = new CliRun(new FakeHttpHandler(notFound, notFound)).WithTestReports();
 
         var result = await ci.RunAsync("tests", JobId);
 
@@ -84,7 +84,7 @@ public class TestsCommandTests
     public async Task Wait_ends_with_the_summary_line_and_the_failed_tests_on_stderr()
     {
         var sse = "id: 1\ndata: {\"type\": \"log\", \"data\": \"pytest output\\n\"}\n\nid: 2\ndata: {\"type\": \"complete\", \"success\": false}\n\n";
-        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.EventStream(sse), _ => FakeHttpHandler.Json(Report)));
+        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.EventStream(sse), _ => FakeHttpHandler.Json(Report))).WithTestReports();
 
         var result = await ci.RunAsync("wait", JobId);
 
@@ -114,7 +114,7 @@ public class TestsCommandTests
     [Fact]
     public async Task Config_shows_the_recipe_for_the_current_folder()
     {
-        using var ci = new CliRun();
+        using var ci = new CliRun().WithTestReports();
         ci.Project.Write("ci.toml", "test = \"pytest -q\"\n[env]\nMODE = \"ci\"\n");
         ci.Project.Write("src/pkg/__init__.py", "");
 
@@ -132,14 +132,15 @@ public class TestsCommandTests
             report: pytest JUnit XML (ci tests <job-id>)
 
             """.Replace("\r", ""),
-            result.Out);
+            // ci config prints the settings first, then the recipe indented under "Recipe:".
+            string.Concat(result.Out.Split("\nRecipe:\n")[1].Split('\n').Where(l => l.Length > 0).Select(l => l[2..] + "\n")));
         Assert.Empty(ci.Server.Requests);
     }
 
     [Fact]
     public async Task Config_with_a_bad_setting_fails_with_the_jobs_one_line()
     {
-        using var ci = new CliRun();
+        using var ci = new CliRun().WithTestReports();
         ci.Project.Write("ci.toml", "tset = \"pytest\"\n");
 
         var result = await ci.RunAsync("config");
@@ -148,16 +149,16 @@ public class TestsCommandTests
     }
 
     [Fact]
-    public async Task Submit_dry_run_shows_the_recipe_and_uploads_nothing()
+    public async Task Submit_dry_run_shows_the_recipe_after_the_files_and_uploads_nothing()
     {
-        using var ci = new CliRun();
+        using var ci = new CliRun().WithTestReports();
         ci.Project.Write("pyproject.toml", "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n");
         ci.Project.Write("src/pkg/__init__.py", "");
 
         var result = await ci.RunAsync("submit", "test", "--dry-run");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.StartsWith("Recipe:\n", result.Out);
+        Assert.Contains("\nRecipe:\n", result.Out);
         Assert.Contains("install: python -m pip install --no-build-isolation --no-deps -e . (if it fails: PYTHONPATH instead)\n", result.Out);
         Assert.Empty(ci.Server.Requests);
     }

@@ -28,6 +28,35 @@ public sealed class CliRun : IDisposable
 
     public string Home => _home.Path;
 
+    /// <summary>stdout and stderr are a colour terminal (of <paramref name="width"/> columns).</summary>
+    public bool Terminal { get; private set; }
+
+    public CliRun AsTerminal()
+    {
+        Terminal = true;
+        return this;
+    }
+
+    /// <summary>Writes <c>~/.ci/config</c>.</summary>
+    public string WriteConfig(string text)
+    {
+        var path = Path.Combine(_home.Path, ".ci", "config");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    /// <summary>The scripted server answers <c>GET /jobs/{id}/tests</c> itself (test reports are scripted).</summary>
+    public bool TestReports { get; private set; }
+
+    public CliRun WithTestReports()
+    {
+        TestReports = true;
+        return this;
+    }
+
     public CliRun WithEnvironment(string name, string? value)
     {
         _environment[name] = value;
@@ -40,11 +69,10 @@ public sealed class CliRun : IDisposable
     {
         var output = new StringWriter { NewLine = "\n" };
         var error = new StringWriter { NewLine = "\n" };
-        var streams = new IOStreams(output, error, isOutputTerminal: false, isErrorTerminal: false, colorAllowed: false, width: 80);
-        // The scripted server speaks the original API: whole-zip uploads (incremental uploads are tested against the real server).
-        var options = new CiClientOptions { ReconnectDelays = [TimeSpan.Zero], RetryDelays = [TimeSpan.Zero], IncrementalUploads = false };
+        var streams = new IOStreams(output, error, isOutputTerminal: Terminal, isErrorTerminal: Terminal, colorAllowed: Terminal, width: 80);
+        var options = new CiClientOptions { ReconnectDelays = [TimeSpan.Zero], RetryDelays = [TimeSpan.Zero] };
         var services = new CliServices(streams, name => _environment.GetValueOrDefault(name), _home.Path, Project.Path,
-            settings => new CiClient(settings, options, Server));
+            settings => new CiClient(settings, options, new WithoutOptionalExtensions(Server, TestReports)));
         var exitCode = await CiApp.RunAsync(args, services, cancellationToken);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
@@ -53,5 +81,24 @@ public sealed class CliRun : IDisposable
     {
         Project.Dispose();
         _home.Dispose();
+    }
+}
+
+/// <summary>
+/// The scripted server speaks the original API plus what a test scripts: the optional extensions the client
+/// probes by itself answer as a server without them would (incremental uploads 404, so the zip is sent; test
+/// reports an error, so no summary is printed), without taking a scripted answer or showing up in
+/// <see cref="FakeHttpHandler.Requests"/>.
+/// </summary>
+internal sealed class WithoutOptionalExtensions(HttpMessageHandler server, bool testReports = false) : DelegatingHandler(server)
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var path = request.RequestUri!.AbsolutePath;
+        if (path == "/manifests")
+            return Task.FromResult(FakeHttpHandler.Json("""{"detail":"Not Found"}""", System.Net.HttpStatusCode.NotFound));
+        if (!testReports && path.StartsWith("/jobs/", StringComparison.Ordinal) && path.EndsWith("/tests", StringComparison.Ordinal))
+            return Task.FromResult(FakeHttpHandler.Json("""{"detail":"Not Implemented"}""", System.Net.HttpStatusCode.NotImplemented));
+        return base.SendAsync(request, cancellationToken);
     }
 }

@@ -41,23 +41,57 @@ public class IOStreamsTests
         Assert.EndsWith("✓\n", ListCommand.RenderTable([new("a", JobStatus.Completed, true, null, null)], Terminal(colorAllowed: false)));
 
     [Fact]
-    public void Zip_progress_is_not_drawn_when_stderr_is_not_a_terminal()
+    public void Progress_is_not_drawn_when_stderr_is_not_a_terminal()
     {
         var streams = new IOStreams(new StringWriter(), new StringWriter(), isOutputTerminal: true, isErrorTerminal: false, colorAllowed: true, width: 80);
 
-        Assert.Null(ZipProgress.For(streams));
+        Assert.Null(TransferProgress.For(streams, "Uploading"));
     }
 
     [Fact]
-    public async Task Zip_progress_erases_its_line_before_the_upload_output_follows()
+    public void A_quick_step_draws_nothing()
     {
         var error = new StringWriter();
-        var progress = ZipProgress.For(Terminal(colorAllowed: true, error))!;
+        var time = new ManualTime();
+        using var progress = TransferProgress.For(Terminal(colorAllowed: true, error), "Uploading", time)!;
 
-        await Task.Delay(150, TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromMilliseconds(100));
         progress.Report(new ProjectZipProgress(1, 2, 1048576, 2097152));
         progress.Report(new ProjectZipProgress(2, 2, 2097152, 2097152));
 
-        Assert.Equal("\rZipping project: 1/2 files, 1.0 of 2.0 \e[K\r\e[K", error.ToString());
+        Assert.Equal("", error.ToString());
+    }
+
+    [Fact]
+    public void A_slow_step_shows_files_bytes_and_rate_at_most_ten_times_a_second_then_erases_its_line()
+    {
+        var error = new StringWriter();
+        var time = new ManualTime();
+        var progress = TransferProgress.For(new IOStreams(new StringWriter(), error, true, true, colorAllowed: true, width: 100), "Uploading", time)!;
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        progress.Report(new ProjectZipProgress(1, 4, 1048576, 4194304));
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        progress.Report(new ProjectZipProgress(2, 4, 2097152, 4194304));
+        time.Advance(TimeSpan.FromMilliseconds(950));
+        progress.Report(new ProjectZipProgress(3, 4, 3145728, 4194304));
+        progress.Report(new ProjectZipProgress(4, 4, 4194304, 4194304));
+
+        Assert.Equal(
+            "\rUploading: 1/4 files, 1.0 MB of 4.0 MB, 1.0 MB/s\e[K" +
+            "\rUploading: 3/4 files, 3.0 MB of 4.0 MB, 1.5 MB/s\e[K\r\e[K",
+            error.ToString());
+    }
+
+    /// <summary>A clock the test moves by hand: no sleeping.</summary>
+    private sealed class ManualTime : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 }

@@ -154,30 +154,68 @@ public class CiClientRetryTests
     }
 
     [Fact]
-    public async Task A_submission_whose_body_was_sent_is_never_repeated()
+    public async Task A_submission_whose_body_was_sent_is_repeated_with_the_same_idempotency_key()
     {
         using var project = new TempDirectory();
         project.Write("a.py");
-        // The body went out, then the connection broke: the server may have queued the job.
+        // The body went out, then the connection broke: the server may have queued the job, and answers the
+        // repeat (same key) with that job instead of a second one.
         var handler = new FakeHttpHandler(_ => throw Refused(), _ => FakeHttpHandler.Json($$"""{"job_id":"{{JobId}}"}"""));
         using var client = Client(handler);
 
-        await Assert.ThrowsAsync<CiConnectionException>(() => client.SubmitAsync(project.Path, cancellationToken: Token));
+        Assert.Equal(JobId, await client.SubmitAsync(project.Path, cancellationToken: Token));
 
-        Assert.Single(handler.Requests);
+        Assert.Equal(2, handler.Requests.Count);
+        var keys = handler.Requests.Select(r => r.Headers[CiClient.IdempotencyKeyHeader]).ToList();
+        Assert.True(Guid.TryParse(keys[0], out _));
+        Assert.Equal(keys[0], keys[1]);
+        Assert.Equal(handler.Requests[0].Body.Length, handler.Requests[1].Body.Length);
     }
 
     [Fact]
-    public async Task A_streaming_submission_that_broke_after_sending_is_never_repeated()
+    public async Task A_streaming_submission_that_broke_while_sending_is_repeated_with_the_same_key()
     {
         using var project = new TempDirectory();
         project.Write("a.py");
-        var handler = new FakeHttpHandler(_ => throw new HttpRequestException("Connection reset", new IOException("reset")), _ => FakeHttpHandler.Json("{}"));
+        var handler = new FakeHttpHandler(_ => throw new HttpRequestException("Connection reset", new IOException("reset")),
+            _ => FakeHttpHandler.EventStream($"data: {{\"type\": \"job_id\", \"job_id\": \"{JobId}\"}}\n\nid: 1\ndata: {{\"type\": \"complete\", \"success\": true}}\n\n"));
         using var client = Client(handler);
 
-        await Assert.ThrowsAsync<CiConnectionException>(() => client.SubmitStreamingAsync(project.Path, cancellationToken: Token).ToListAsync(Token).AsTask());
+        var events = await client.SubmitStreamingAsync(project.Path, cancellationToken: Token).ToListAsync(Token);
 
-        Assert.Single(handler.Requests);
+        Assert.Equal(2, events.Count);
+        Assert.Equal(handler.Requests[0].Headers[CiClient.IdempotencyKeyHeader], handler.Requests[1].Headers[CiClient.IdempotencyKeyHeader]);
+    }
+
+    [Fact]
+    public async Task Two_submissions_carry_different_keys()
+    {
+        using var project = new TempDirectory();
+        project.Write("a.py");
+        var handler = new FakeHttpHandler(_ => FakeHttpHandler.Json($$"""{"job_id":"{{JobId}}"}"""), _ => FakeHttpHandler.Json($$"""{"job_id":"{{JobId}}"}"""));
+        using var client = Client(handler);
+
+        await client.SubmitAsync(project.Path, cancellationToken: Token);
+        await client.SubmitAsync(project.Path, cancellationToken: Token);
+
+        Assert.NotEqual(handler.Requests[0].Headers[CiClient.IdempotencyKeyHeader], handler.Requests[1].Headers[CiClient.IdempotencyKeyHeader]);
+    }
+
+    [Fact]
+    public async Task An_empty_project_is_refused_before_anything_is_sent()
+    {
+        using var project = new TempDirectory();
+        project.Write(".hidden");
+        project.Write("__pycache__/x.pyc");
+        project.Write("build/out.txt");
+        project.Write(".gitignore", "build/\n");
+        var handler = new FakeHttpHandler();
+        using var client = Client(handler);
+
+        var error = await Assert.ThrowsAsync<CiNothingToUploadException>(() => client.SubmitAsync(project.Path, cancellationToken: Token));
+
+        Assert.Contains("ignored by .gitignore", error.Message);
+        Assert.Empty(handler.Requests);
     }
 
     [Fact]

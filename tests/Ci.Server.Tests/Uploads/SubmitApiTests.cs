@@ -90,6 +90,7 @@ public sealed class SubmitApiTests
         { "too many entries", Zips.Build(Enumerable.Range(0, 11).Select(i => ($"f{i}.py", "x")).ToArray()), "11 entries" },
         { "too big expanded", Zips.Build(a => Filler(a, "big.bin", 3 * 1024 * 1024, 7)), "expands to more than 2 MB" },
         { "high compression ratio", Zips.Build(a => Filler(a, "bomb.bin", 1536 * 1024, 0)), "'bomb.bin'" },
+        { "no entries", Zips.Build(), "no entries" },
     };
 
     [Theory]

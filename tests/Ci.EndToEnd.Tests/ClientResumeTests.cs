@@ -1,0 +1,91 @@
+using Ci.EndToEnd.Tests.Infrastructure;
+
+namespace Ci.EndToEnd.Tests;
+
+/// <summary>
+/// The client through server restarts: <c>ci watch</c>, <c>ci submit test</c> and <c>ci wait</c> resume their
+/// streams with <c>Last-Event-ID</c>, so what they print is the stored log exactly: no line lost, none twice.
+/// </summary>
+public sealed class ClientResumeTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Watch_through_a_crash_and_restart_prints_exactly_the_stored_log()
+    {
+        await using var system = await CiSystem.StartAsync("--concurrency", "1", "--job-network", "host");
+        var id = await system.SubmitAsyncAsync(SlowProject(system, seconds: 120));
+        using var watch = system.StartCi(system.Root, ["watch", id]);
+        await watch.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 3"), Long);
+
+        await system.StopServerAsync(crash: true);
+        await system.StartServerAsync();
+        var watched = await watch.WaitAsync(Long);
+
+        Assert.True(watched.ExitCode == 1, watched.ToString());
+        var (log, finalLine) = SplitFinalLine(watched.Stdout);
+        Assert.Equal(await StoredLogAsync(system, id), log);
+        Assert.StartsWith($"✗ Job {id} failed", finalLine, StringComparison.Ordinal);
+        Assert.Contains("restart", log, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("\e", watched.Stdout);
+    }
+
+    [Fact]
+    public async Task Watch_waits_out_a_restart_while_its_job_is_queued_and_then_follows_it_to_the_end()
+    {
+        await using var system = await CiSystem.StartAsync("--concurrency", "1", "--grace-seconds", "60", "--job-network", "host");
+        await system.SubmitAsyncAsync(SlowProject(system, seconds: 2));
+        var queued = await system.SubmitAsyncAsync(system.Project("passing"));
+        using var watch = system.StartCi(system.Root, ["watch", queued]);
+
+        await system.StopServerAsync();
+        await system.StartServerAsync();
+        var watched = await watch.WaitAsync(Long);
+
+        Assert.True(watched.ExitCode == 0, watched.ToString());
+        var (log, finalLine) = SplitFinalLine(watched.Stdout);
+        Assert.Equal(await StoredLogAsync(system, queued), log);
+        Assert.StartsWith($"✓ Job {queued} completed: tests passed", finalLine);
+    }
+
+    [Fact]
+    public async Task Submit_and_wait_resume_after_a_restart_mid_stream_without_losing_or_repeating_a_line()
+    {
+        await using var system = await CiSystem.StartAsync("--concurrency", "1", "--job-network", "host");
+        var project = SlowProject(system, seconds: 120);
+        using var submit = system.StartCi(project, ["submit", "test"]);
+        await submit.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 1"), Long);
+        var id = SubmitTests.JobIdFromStderr(submit.StderrSoFar);
+        using var wait = system.StartCi(project, ["wait", id, "--all"]);
+        await wait.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 3"), Long);
+
+        await system.StopServerAsync(crash: true);
+        await system.StartServerAsync();
+        var submitted = await submit.WaitAsync(Long);
+        var waited = await wait.WaitAsync(Long);
+
+        var stored = await StoredLogAsync(system, id);
+        Assert.Equal((1, stored), (submitted.ExitCode, submitted.Stdout));
+        Assert.Equal((1, stored), (waited.ExitCode, waited.Stdout));
+    }
+
+    private static async Task<string> StoredLogAsync(CiSystem system, string id)
+    {
+        var logs = await system.Ci(system.Root, "logs", id).ExpectSuccess();
+        return logs.Stdout;
+    }
+
+    private static (string Log, string FinalLine) SplitFinalLine(string stdout)
+    {
+        var trimmed = stdout.TrimEnd('\n');
+        var last = trimmed.LastIndexOf('\n');
+        return (trimmed[..(last + 1)], trimmed[(last + 1)..]);
+    }
+
+    private static string SlowProject(CiSystem system, int seconds)
+    {
+        var project = system.Project("slow");
+        File.WriteAllText(Path.Combine(project, "duration.txt"), seconds.ToString());
+        return project;
+    }
+}
