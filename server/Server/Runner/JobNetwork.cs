@@ -102,14 +102,17 @@ internal sealed class JobNetwork : IDisposable
         }
     }
 
-    /// <summary>Namespaces and pasta processes a previous server process left behind (named by job id).</summary>
-    public static void DeleteLeftovers()
+    /// <summary>
+    /// The namespaces (and so their pasta processes) a previous run of this runner left behind for
+    /// <paramref name="jobs"/>: only those, since other runners on the same host (other work roots) have live ones.
+    /// </summary>
+    public static void DeleteLeftovers(IEnumerable<Guid> jobs)
     {
         if (Tools.Ip is null || !Directory.Exists("/run/netns")) return;
-        foreach (var file in Directory.GetFiles("/run/netns", NamePrefix + "*"))
+        foreach (var jobId in jobs)
         {
-            var name = Path.GetFileName(file);
-            if (Guid.TryParseExact(name[NamePrefix.Length..], "N", out _)) RunTool(Tools.Ip, "netns", "delete", name);
+            var name = NamePrefix + jobId.ToString("N");
+            if (File.Exists(Path.Combine("/run/netns", name))) RunTool(Tools.Ip, "netns", "delete", name);
         }
     }
 

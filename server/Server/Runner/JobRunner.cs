@@ -56,8 +56,8 @@ public sealed partial class JobRunner(
             else LogStarted(logger, RunnerId, options.Concurrency, options.Sandbox, options.Network, _python.Executable, options.WorkRoot, options.Lease.TotalSeconds);
 
             JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
-            JobWorkspace.DeleteLeftovers(options.WorkRoot);
-            if (options.Network != JobNetworkMode.Host) JobNetwork.DeleteLeftovers();
+            var leftovers = JobWorkspace.DeleteLeftovers(options.WorkRoot);
+            if (options.Network != JobNetworkMode.Host) JobNetwork.DeleteLeftovers(leftovers);
             _environments?.Open();
             LogJobUser();
             _heartbeat = Task.Run(() => HeartbeatLoopAsync(_heartbeatStop.Token), CancellationToken.None);

@@ -75,16 +75,25 @@ internal sealed class JobWorkspace
         }
     }
 
-    /// <summary>Job folders left behind by a previous server process (named by job id; nothing else is touched).</summary>
-    public static void DeleteLeftovers(string workRoot)
+    /// <summary>
+    /// Job folders left behind by a previous server process (named by job id; nothing else is touched); returns the
+    /// ids of those jobs, whose other leftovers (a network namespace) are this runner's to remove too.
+    /// </summary>
+    public static IReadOnlySet<Guid> DeleteLeftovers(string workRoot)
     {
-        if (!Directory.Exists(workRoot)) return;
+        var jobs = new HashSet<Guid>();
+        if (!Directory.Exists(workRoot)) return jobs;
         foreach (var entry in Directory.GetFileSystemEntries(workRoot))
         {
             // The job's folder is named by its id; its siblings (report, pid file) start with it.
             var name = Path.GetFileName(entry);
-            if (name.Length >= 36 && Guid.TryParseExact(name[..36], "D", out _)) new JobWorkspace(Path.Combine(workRoot, name[..36])).TryDelete();
+            if (name.Length >= 36 && Guid.TryParseExact(name[..36], "D", out var jobId))
+            {
+                jobs.Add(jobId);
+                new JobWorkspace(Path.Combine(workRoot, name[..36])).TryDelete();
+            }
         }
+        return jobs;
     }
 
     /// <summary>Gives the whole workspace to the job's user; before any job process starts.</summary>
