@@ -133,8 +133,9 @@ public class PrivilegeDropTests(ITestOutputHelper output)
         await harness.StartAsync();
         var marker = $"drop-cancel-{Guid.NewGuid():N}";
         var jobId = await harness.SubmitAsync(Projects.SpawnsLongLivedChildren(marker));
-        await JobStopTests.WaitForAsync(() => RunnerHarness.ProcessesWith(marker).Count == 2, "both children started");
-        var owners = RunnerHarness.ProcessesWith(marker).Select(RealUserId).ToList();
+        List<int> children = [];
+        await JobStopTests.WaitForAsync(() => (children = RunnerHarness.ProcessesWith(marker)).Count == 2, "both children started");
+        var owners = children.Select(RealUserId).ToList();
 
         var clock = Stopwatch.StartNew();
         await harness.Store.FinishJobAsync(jobId, JobStatus.Cancelled, false, "Cancelled by user", Token);

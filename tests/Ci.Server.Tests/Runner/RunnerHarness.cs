@@ -96,23 +96,31 @@ sealed class RunnerHarness : IAsyncDisposable
         return log.ToString();
     }
 
-    /// <summary>Pids of live processes whose command line contains <paramref name="marker"/>.</summary>
+    /// <summary>
+    /// Pids of live processes whose command line contains <paramref name="marker"/>. A shell forks before it execs a
+    /// command, and until the exec the fork carries its parent's command line; such a fork (same command line as its
+    /// parent) is not counted, so a count does not flicker while a job's shell starts its <c>sleep</c>.
+    /// </summary>
     public static List<int> ProcessesWith(string marker)
     {
-        var found = new List<int>();
+        var found = new Dictionary<int, (int Parent, string CommandLine)>();
         foreach (var entry in System.IO.Directory.GetDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(entry), out var pid) || pid == Environment.ProcessId) continue;
             try
             {
                 var commandLine = File.ReadAllText(Path.Combine(entry, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains(marker, StringComparison.Ordinal)) found.Add(pid);
+                if (!commandLine.Contains(marker, StringComparison.Ordinal)) continue;
+                // Fields after the ")" closing the command name: state, then the parent pid.
+                var stat = File.ReadAllText(Path.Combine(entry, "stat"));
+                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                found[pid] = (parent, commandLine);
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
             }
         }
-        return found;
+        return [.. found.Where(process => !(found.TryGetValue(process.Value.Parent, out var parent) && parent.CommandLine == process.Value.CommandLine)).Select(process => process.Key)];
     }
 
     public async ValueTask DisposeAsync()
