@@ -21,6 +21,7 @@ public sealed partial class JobRunner(
     private readonly SemaphoreSlim _slots = new(options.Concurrency, options.Concurrency);
     // Cancelled only when the host stops waiting for us: store writes of running jobs stop too.
     private readonly CancellationTokenSource _abandon = new();
+    private int _unfinishedJobs;
     // The heartbeat outlives the claim loop: jobs still finishing during shutdown keep their leases.
     private readonly CancellationTokenSource _heartbeatStop = new();
     private Task _heartbeat = Task.CompletedTask;
@@ -148,6 +149,7 @@ public sealed partial class JobRunner(
     {
         var handle = new RunningJob(job.Id, options.JobTimeout);
         running.Add(handle);
+        Interlocked.Increment(ref _unfinishedJobs);
         _ = Task.Run(async () =>
         {
             try
@@ -165,6 +167,8 @@ public sealed partial class JobRunner(
                 handle.Dispose();
                 _slots.Release();
                 handle.Done.TrySetResult();
+                // Last: from here on this job touches nothing of the runner's, so Dispose may release it all.
+                Interlocked.Decrement(ref _unfinishedJobs);
             }
         });
     }
@@ -322,8 +326,12 @@ public sealed partial class JobRunner(
     public override void Dispose()
     {
         base.Dispose();
-        _abandon.Dispose();
         _heartbeatStop.Dispose();
+        // A job the host gave up waiting for at shutdown may still be unwinding: it reads the abandon token and frees
+        // its slot. Both are then left to the collector (neither holds an OS handle unless one is asked for, and none
+        // is) rather than disposed under its feet.
+        if (Volatile.Read(ref _unfinishedJobs) > 0) return;
+        _abandon.Dispose();
         _slots.Dispose();
     }
 
