@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Tomlyn;
 using Tomlyn.Model;
 using Tomlyn.Parsing;
@@ -35,8 +34,9 @@ public static partial class ProjectConfigReader
     private const int MaxVariables = 200;
     private const int MaxValueLength = 32 * 1024;
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex VariableName();
+    // ^[A-Za-z_][A-Za-z0-9_]*$, without linking a regular-expression engine into the client.
+    private static bool IsVariableName(string name) =>
+        name.Length > 0 && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     /// <summary>
     /// Reads the project's settings from <paramref name="projectDirectory"/>: <c>ci.toml</c>, else the
@@ -213,7 +213,7 @@ public static partial class ProjectConfigReader
         foreach (var (name, item) in table)
         {
             variable = name;
-            if (!VariableName().IsMatch(name)) return "is not a valid variable name (letters, digits and _; not starting with a digit)";
+            if (!IsVariableName(name)) return "is not a valid variable name (letters, digits and _; not starting with a digit)";
             if (ReservedVariables.Contains(name)) return "is set by the CI itself and cannot be changed";
             if (item is not string text) return $"must be a string, got {Describe(item)} (quote it)";
             if (text.Length > MaxValueLength || text.Contains('\0')) return $"must be at most {MaxValueLength} characters, without NUL";
