@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ci.Tests.Shared;
 
 namespace Ci.Store.Tests.Admin;
 
@@ -200,10 +201,10 @@ public class KeyCommandsTests
         Assert.Equal((1, $"Error: User not found: {Guid.Empty}"), (unknown.ExitCode, unknown.Error.TrimEnd()));
     }
 
-    [Fact]
-    public async Task Rotate_issues_a_new_key_for_the_same_user_and_name_and_revokes_the_old_one()
+    [Theory, Stores]
+    public async Task Rotate_issues_a_new_key_for_the_same_user_and_name_and_revokes_the_old_one(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var ada = await admin.CreateUserAsync("Ada", "ada@example.com");
         var created = await admin.RunAsync("key", "create", "--name", "laptop", "--email", "ada@example.com");
         var oldKey = AdminHarness.Field(created, "API Key:");
@@ -226,10 +227,10 @@ public class KeyCommandsTests
         Assert.Equal([(oldId, false), (caller.Key.Id.ToString(), true)], keys.Select(k => (k.Id.ToString(), k.IsActive)));
     }
 
-    [Fact]
-    public async Task Rotate_with_a_grace_period_keeps_the_old_key_working_until_it_ends()
+    [Theory, Stores]
+    public async Task Rotate_with_a_grace_period_keeps_the_old_key_working_until_it_ends(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
         var oldKey = AdminHarness.Field(await admin.RunAsync("key", "create", "--name", "laptop", "--email", "ada@example.com"), "API Key:");
         var oldId = await SingleKeyIdAsync(admin);
@@ -244,11 +245,11 @@ public class KeyCommandsTests
             Assert.NotNull(await now.AuthenticateAsync(oldKey, Ct));
             Assert.NotNull(await now.AuthenticateAsync(newKey, Ct));
         }
-        await using (var soon = await SqliteStore.OpenAsync(admin.DbPath, new ShiftedTime(TimeSpan.FromHours(1.9)), Ct))
+        await using (var soon = await admin.OpenStoreAsync(new ShiftedTime(TimeSpan.FromHours(1.9))))
         {
             Assert.NotNull(await soon.AuthenticateAsync(oldKey, Ct));
         }
-        await using var later = await SqliteStore.OpenAsync(admin.DbPath, new ShiftedTime(TimeSpan.FromHours(2.1)), Ct);
+        await using var later = await admin.OpenStoreAsync(new ShiftedTime(TimeSpan.FromHours(2.1)));
         Assert.Null(await later.AuthenticateAsync(oldKey, Ct));
         Assert.NotNull(await later.AuthenticateAsync(newKey, Ct));
         Assert.False((await later.ListApiKeysAsync(null, Ct)).Single(k => k.Id.ToString() == oldId).IsActive);
@@ -268,10 +269,10 @@ public class KeyCommandsTests
         Assert.Equal((1, "", expected), (result.ExitCode, result.Out, result.Error.TrimEnd()));
     }
 
-    [Fact]
-    public async Task Rotate_of_a_revoked_key_is_refused_and_creates_nothing()
+    [Theory, Stores]
+    public async Task Rotate_of_a_revoked_key_is_refused_and_creates_nothing(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
         var keyId = await KeyIdAsync(admin, "laptop", "ada@example.com");
         await admin.RunAsync("key", "revoke", keyId);
