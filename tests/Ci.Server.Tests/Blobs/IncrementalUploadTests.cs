@@ -72,7 +72,7 @@ public sealed class IncrementalUploadTests : IDisposable
     [Theory, Stores]
     public async Task An_incremental_submission_stores_a_workspace_byte_identical_to_a_zip_uploads(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(kind);
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var counting = new CountingHandler(server.Handler());
 
@@ -91,7 +91,7 @@ public sealed class IncrementalUploadTests : IDisposable
     [Theory, Stores]
     public async Task A_resubmission_sends_almost_nothing_and_one_changed_file_sends_about_that_file(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(kind);
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var counting = new CountingHandler(server.Handler());
         using var client = Client(server, key, counting);
@@ -114,10 +114,20 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.InRange(oneFile, changed.Length, changed.Length + unchanged + 1024);
     }
 
+    /// <summary>A server with incremental uploads on: on PostgreSQL they are off unless <c>--blob-store-mb</c> is given.</summary>
+    private static Task<TestServerHost> StartAsync(StoreKind kind) =>
+        TestServerHost.StartAsync(kind, configure: o => o with { BlobStoreMb = ServerOptions.DefaultBlobStoreMb });
+
     [Theory, Stores]
-    public async Task A_server_without_incremental_uploads_gets_a_plain_zip(StoreKind kind)
+    public Task A_server_without_incremental_uploads_gets_a_plain_zip(StoreKind kind) => PlainZipAsync(kind, blobStoreMb: 0);
+
+    /// <summary>Not given, the blob store is off on a shared store: each API replica would keep its own contents.</summary>
+    [Fact]
+    public Task A_postgres_server_without_blob_store_mb_gets_a_plain_zip() => PlainZipAsync(StoreKind.Postgres, blobStoreMb: null);
+
+    private async Task PlainZipAsync(StoreKind kind, long? blobStoreMb)
     {
-        await using var server = await TestServerHost.StartAsync(kind, configure: o => o with { BlobStoreMb = 0 });
+        await using var server = await TestServerHost.StartAsync(kind, configure: o => o with { BlobStoreMb = blobStoreMb });
         var (_, key) = await server.CreateUserAsync();
         var counting = new CountingHandler(server.Handler());
         using var client = Client(server, key, counting);
@@ -154,7 +164,7 @@ public sealed class IncrementalUploadTests : IDisposable
     [Theory, Stores]
     public async Task A_streaming_incremental_submission_announces_the_job_and_follows_it(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(kind);
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         using var client = Client(server, key, server.Handler());
 
@@ -206,7 +216,7 @@ public sealed class IncrementalUploadTests : IDisposable
     [Theory, Stores]
     public async Task A_blob_that_does_not_match_its_hash_is_refused_and_cannot_poison_a_job(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(kind);
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var http = server.Client(key);
         var good = "def test_ok():\n    assert True\n"u8.ToArray();
@@ -229,7 +239,7 @@ public sealed class IncrementalUploadTests : IDisposable
     [Theory, Stores]
     public async Task Another_users_contents_are_neither_visible_nor_usable(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(kind);
+        await using var server = await StartAsync(kind);
         var (_, adaKey) = await server.CreateUserAsync();
         var (_, bobKey) = await server.CreateUserAsync();
         var content = "SECRET = 'ada'\n"u8.ToArray();
@@ -247,7 +257,7 @@ public sealed class IncrementalUploadTests : IDisposable
     [Theory, Stores]
     public async Task A_submission_naming_an_unknown_manifest_is_a_conflict(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync(kind);
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
 
         var submit = await server.Client(key).PostAsJsonAsync("/submit-async", new ManifestSubmission(new string('a', 32)), CiJsonContext.Default.ManifestSubmission, Token);
