@@ -24,7 +24,7 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
         Directory.CreateDirectory(Path.Combine(project, "__pycache__"));
         File.WriteAllText(Path.Combine(project, "__pycache__", "junk.pyc"), "x");
 
-        var events = await RunAsync(system.ApiKey, "stream", project);
+        var events = await RunAsync(system, system.ApiKey, "stream", project);
 
         Assert.Equal("job_id", Type(events[0]));
         Assert.True(Guid.TryParse(events[0].GetProperty("job_id").GetString(), out _), events[0].ToString());
@@ -41,10 +41,10 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
     public async Task Async_submission_returns_the_job_id_and_wait_from_beginning_replays_the_whole_log(StoreKind kind)
     {
         var system = await shared.GetAsync(kind);
-        var submitted = await RunAsync(system.ApiKey, "async", system.Project("passing"));
+        var submitted = await RunAsync(system, system.ApiKey, "async", system.Project("passing"));
         var id = submitted.Single().GetProperty("job_id").GetString()!;
 
-        var events = await RunAsync(system.ApiKey, "wait", id, "--all");
+        var events = await RunAsync(system, system.ApiKey, "wait", id, "--all");
 
         Assert.Equal("complete", Type(events[^1]));
         Assert.True(events[^1].GetProperty("success").GetBoolean());
@@ -56,9 +56,9 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
     [Fact]
     public async Task Streamed_log_and_replayed_log_are_the_same_text()
     {
-        var streamed = await RunAsync(System.ApiKey, "stream", System.Project("passing"));
+        var streamed = await RunAsync(System, System.ApiKey, "stream", System.Project("passing"));
 
-        var replayed = await RunAsync(System.ApiKey, "wait", streamed[0].GetProperty("job_id").GetString()!, "--all");
+        var replayed = await RunAsync(System, System.ApiKey, "wait", streamed[0].GetProperty("job_id").GetString()!, "--all");
 
         Assert.Equal(Log(streamed), Log(replayed));
     }
@@ -70,7 +70,7 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
         var project = system.Project("passing");
         File.WriteAllText(Path.Combine(project, "test_unicode.py"), "def test_grüße_héllo():\n    assert True\n");
 
-        var events = await RunAsync(system.ApiKey, "stream", project);
+        var events = await RunAsync(system, system.ApiKey, "stream", project);
 
         // requests decodes a text/* body without a charset as ISO-8859-1, so the server must name UTF-8
         // (Starlette's "text/event-stream; charset=utf-8") or send ASCII (json.dumps escapes as \uXXXX).
@@ -81,9 +81,9 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
     [Fact]
     public async Task Forward_only_wait_on_an_ended_job_gives_already_completed_then_complete()
     {
-        var streamed = await RunAsync(System.ApiKey, "stream", System.Project("failing"));
+        var streamed = await RunAsync(System, System.ApiKey, "stream", System.Project("failing"));
 
-        var events = await RunAsync(System.ApiKey, "wait", streamed[0].GetProperty("job_id").GetString()!);
+        var events = await RunAsync(System, System.ApiKey, "wait", streamed[0].GetProperty("job_id").GetString()!);
 
         Assert.Equal(2, events.Count);
         Assert.Equal("log", Type(events[0]));
@@ -96,10 +96,10 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
     public async Task List_jobs_returns_summaries_with_the_five_keys_in_order(StoreKind kind)
     {
         var system = await shared.GetAsync(kind);
-        var streamed = await RunAsync(system.ApiKey, "stream", system.Project("passing"));
+        var streamed = await RunAsync(system, system.ApiKey, "stream", system.Project("passing"));
         var id = streamed[0].GetProperty("job_id").GetString();
 
-        var listed = await RunAsync(system.ApiKey, "list");
+        var listed = await RunAsync(system, system.ApiKey, "list");
 
         var job = listed.Single().EnumerateArray().Single(j => j.GetProperty("job_id").GetString() == id);
         Assert.Equal(["job_id", "status", "success", "start_time", "end_time"], job.EnumerateObject().Select(p => p.Name).Take(5));
@@ -115,7 +115,7 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
     [InlineData("wait")]
     public async Task A_wrong_key_raises_the_401_error(string command)
     {
-        var events = await RunAsync("ci_" + new string('x', 40), command, ArgumentFor(command), expectExit: 1);
+        var events = await RunAsync(System, "ci_" + new string('x', 40), command, ArgumentFor(command), expectExit: 1);
 
         Assert.Equal("Authentication failed: 401 Unauthorized", events.Single().GetProperty("error").GetString());
     }
@@ -130,7 +130,7 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
         var userId = Regex.Match(created.Stdout, @"ID:\s*([0-9a-f-]{36})").Groups[1].Value;
         await system.Admin("user", "deactivate", userId).ExpectSuccess();
 
-        var events = await RunAsync(key, "list", [], expectExit: 1);
+        var events = await RunAsync(system, key, "list", [], expectExit: 1);
 
         Assert.Equal("Authentication failed: 403 Forbidden", events.Single().GetProperty("error").GetString());
     }
@@ -138,7 +138,7 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
     [Fact]
     public async Task Waiting_for_an_unknown_job_raises_a_404_error()
     {
-        var events = await RunAsync(System.ApiKey, "wait", [Guid.NewGuid().ToString()], expectExit: 1);
+        var events = await RunAsync(System, System.ApiKey, "wait", [Guid.NewGuid().ToString()], expectExit: 1);
 
         Assert.Contains("404", events.Single().GetProperty("error").GetString());
     }
@@ -150,15 +150,15 @@ public sealed class OriginalClientCompatTests(SharedSystem shared) : IClassFixtu
         _ => [],
     };
 
-    private Task<List<JsonElement>> RunAsync(string apiKey, string command, params string[] args) =>
-        RunAsync(apiKey, command, args, expectExit: 0);
+    private static Task<List<JsonElement>> RunAsync(CiSystem system, string apiKey, string command, params string[] args) =>
+        RunAsync(system, apiKey, command, args, expectExit: 0);
 
     /// <summary>Runs original_client.py and parses the JSON line it prints per event or result.</summary>
-    private async Task<List<JsonElement>> RunAsync(string apiKey, string command, string[] args, int expectExit)
+    private static async Task<List<JsonElement>> RunAsync(CiSystem system, string apiKey, string command, string[] args, int expectExit)
     {
         await OriginalPython.SkipUnlessRequestsAsync();
         using var client = OriginalPython.Start("original_client.py", [command, .. args],
-            new Dictionary<string, string?> { ["CI_SERVER_URL"] = System.Url, ["CI_API_KEY"] = apiKey });
+            new Dictionary<string, string?> { ["CI_SERVER_URL"] = system.Url, ["CI_API_KEY"] = apiKey });
         var result = await client.WaitAsync(Timeout);
         Assert.True(result.ExitCode == expectExit, result.ToString());
         return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
