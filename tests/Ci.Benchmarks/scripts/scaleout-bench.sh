@@ -39,10 +39,13 @@ chmod 711 "$TMP"
 AS_PG=()
 [[ $(id -u) == 0 ]] && AS_PG=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
 PIDS=()
+NODE_PORTS=()
 cleanup() {
-  local pid
+  local pid port
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # A process on a shared store keeps checked uploads in a temp folder named after its port.
+  for port in "${NODE_PORTS[@]}"; do rm -rf "${TMPDIR:-/tmp}/ci-incoming-$port" "${TMPDIR:-/tmp}/ci-uploads-$port.blobs"; done
   [[ -f "$TMP/pg/data/postmaster.pid" ]] && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$TMP/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$TMP"
 }
@@ -68,7 +71,6 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.writestr("test_job.py", "import time\n\n\ndef test_job():\n    time.sleep(0.3)\n    assert 1 + 1 == 2\n")
 PY
 
-NODE_LOGS=()
 start_node() { # NAME ROLE URI ARGS... -> sets NODE_PORT
   local name=$1 role=$2 uri=$3
   shift 3
@@ -76,7 +78,7 @@ start_node() { # NAME ROLE URI ARGS... -> sets NODE_PORT
   "$BIN/ci-server" --host 127.0.0.1 --port "$NODE_PORT" --db "$uri" --role "$role" --python "$PYTHON" \
     --work-dir "$TMP/work-$name" --job-network host --submit-rate 0 "$@" >"$TMP/$name.log" 2>&1 &
   PIDS+=($!)
-  NODE_LOGS+=("$TMP/$name.log")
+  NODE_PORTS+=("$NODE_PORT")
   for _ in $(seq 300); do
     curl -fs "http://127.0.0.1:$NODE_PORT/health" >/dev/null && return 0
     sleep 0.1
