@@ -24,8 +24,15 @@ public sealed record ServerOptions
     public long MaxUploadMb { get; init; } = 100;
     public long MaxExpandedMb { get; init; } = 1024;
     public int MaxEntries { get; init; } = 100_000;
-    /// <summary>The incremental-upload blob store's size bound in MB; 0 turns incremental uploads off.</summary>
-    public long BlobStoreMb { get; init; } = 2048;
+    /// <summary>
+    /// The incremental-upload blob store's size bound in MB; 0 turns incremental uploads off. Null: 2048 on SQLite,
+    /// off on a shared store, where each API replica would keep its own contents and a submission whose requests a
+    /// load balancer spreads over replicas would name contents the receiving one lacks.
+    /// </summary>
+    public long? BlobStoreMb { get; init; }
+
+    /// <summary>The blob store's size bound when <see cref="BlobStoreMb"/> is not given, on a store of one host.</summary>
+    public const long DefaultBlobStoreMb = 2048;
     /// <summary>Null: <c>&lt;db&gt;.blobs</c> beside the store's uploads.</summary>
     public string? BlobStoreDirectory { get; init; }
     /// <summary>Submissions per API key per minute; 0 turns the limit off.</summary>
@@ -77,7 +84,8 @@ public sealed record ServerOptions
           --max-upload-mb N       largest accepted upload in MB (default 100)
           --max-expanded-mb N     largest unpacked size of an upload in MB (default 1024)
           --max-entries N         most entries in an upload zip (default 100000)
-          --blob-store-mb N       contents kept for incremental uploads, in MB, 0 = off (default 2048)
+          --blob-store-mb N       contents kept for incremental uploads, in MB, 0 = off (default 2048;
+                                  off on PostgreSQL unless given: each API replica keeps its own)
           --submit-rate N         submissions per API key per minute, 0 = unlimited (default 60)
           --keepalive-seconds N   idle seconds between SSE keep-alive comments (default 15)
           --metrics MODE          GET /metrics: off, open, or bearer (token in $CI_METRICS_TOKEN) (default off)

@@ -1,10 +1,13 @@
 using Ci.EndToEnd.Tests.Infrastructure;
+using Ci.Tests.Shared;
 
 namespace Ci.EndToEnd.Tests;
 
 /// <summary>
 /// The client through server restarts: <c>ci watch</c>, <c>ci submit test</c> and <c>ci wait</c> resume their
 /// streams with <c>Last-Event-ID</c>, so what they print is the stored log exactly: no line lost, none twice.
+/// The crash cases are SQLite's: there a restarted server fails the job it lost (a line saying so ends the log); on
+/// PostgreSQL the job is re-queued when its lease expires (ScaleOutTests covers a runner killed mid-job).
 /// </summary>
 public sealed class ClientResumeTests
 {
@@ -30,10 +33,10 @@ public sealed class ClientResumeTests
         Assert.DoesNotContain("\e", watched.Stdout);
     }
 
-    [Fact]
-    public async Task Watch_waits_out_a_restart_while_its_job_is_queued_and_then_follows_it_to_the_end()
+    [Theory, Stores]
+    public async Task Watch_waits_out_a_restart_while_its_job_is_queued_and_then_follows_it_to_the_end(StoreKind kind)
     {
-        await using var system = await CiSystem.StartAsync("--concurrency", "1", "--grace-seconds", "60", "--job-network", "host");
+        await using var system = await CiSystem.StartAsync(kind, "--concurrency", "1", "--grace-seconds", "60", "--job-network", "host");
         await system.SubmitAsyncAsync(SlowProject(system, seconds: 2));
         var queued = await system.SubmitAsyncAsync(system.Project("passing"));
         using var watch = system.StartCi(system.Root, ["watch", queued]);

@@ -174,6 +174,37 @@ public sealed class ScaleOutTests
         }
     }
 
+    [Fact]
+    public async Task An_incremental_submission_to_a_replica_runs_on_a_runner_that_has_none_of_its_blobs()
+    {
+        await using var system = await ScaledSystem.StartAsync(replicas: 0, runners: 1, RunnerArgs);
+        // A keeps contents for incremental uploads because it is told to (one replica, or a sticky load balancer);
+        // B is left at the default, off on a shared store.
+        var a = await system.StartNodeAsync("api-A", "api", ["--submit-rate", "0", "--blob-store-mb", "64"]);
+        var b = await system.StartNodeAsync("api-B", "api", ["--submit-rate", "0"]);
+        var project = Path.Combine(system.Root, "incremental");
+        Directory.CreateDirectory(project);
+        File.WriteAllText(Path.Combine(project, "test_blobs.py"), "import pathlib\n\n\ndef test_data():\n    assert pathlib.Path('data.txt').read_text() == 'x' * 5000\n");
+        File.WriteAllText(Path.Combine(project, "data.txt"), new string('x', 5000));
+
+        // ci sends a manifest and the contents to A, which keeps them in its own folder and assembles the upload into
+        // the store; the runner, another process with no blobs, runs it from there. B gets a plain zip.
+        var onA = await system.Ci(a, project, "submit", "test");
+        var onB = await system.Ci(b, project, "submit", "test");
+
+        Assert.True(onA.ExitCode == 0, onA.ToString());
+        Assert.Contains("test_blobs.py::test_data PASSED", onA.Stdout);
+        Assert.True(onB.ExitCode == 0, onB.ToString());
+        Assert.NotEmpty(Directory.EnumerateFiles(BlobFolder(a), "*", SearchOption.AllDirectories));
+        Assert.False(Directory.Exists(BlobFolder(b)));
+        Assert.False(Directory.Exists(BlobFolder(system.Runners[0])));
+        Assert.Equal(2, ClaimedJobs(system.Runners[0].Process.StderrSoFar).Count());
+        Directory.Delete(BlobFolder(a), recursive: true);
+    }
+
+    /// <summary>Where a process on a shared store keeps incremental-upload contents (one folder per port).</summary>
+    private static string BlobFolder(ScaledSystem.Node node) => Path.Combine(Path.GetTempPath(), $"ci-uploads-{node.Port}.blobs");
+
     private static IEnumerable<string> ClaimedJobs(string runnerLog) =>
         runnerLog.Split('\n').Where(l => l.Contains(" claimed by runner ", StringComparison.Ordinal))
             .Select(l => l[(l.IndexOf("Job ", StringComparison.Ordinal) + 4)..][..36]);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Ci.EndToEnd.Tests.Infrastructure;
+using Ci.Tests.Shared;
 
 namespace Ci.EndToEnd.Tests;
 
@@ -9,17 +10,18 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
 {
     private CiSystem System => shared.System;
 
-    [Fact]
-    public async Task Passing_project_streams_its_log_to_stdout_and_exits_zero()
+    [Theory, Stores]
+    public async Task Passing_project_streams_its_log_to_stdout_and_exits_zero(StoreKind kind)
     {
-        var project = System.Project("passing");
+        var system = await shared.GetAsync(kind);
+        var project = system.Project("passing");
         File.WriteAllText(Path.Combine(project, ".env"), "SECRET=1\n");
         Directory.CreateDirectory(Path.Combine(project, ".hidden"));
         File.WriteAllText(Path.Combine(project, ".hidden", "secret.txt"), "secret\n");
         Directory.CreateDirectory(Path.Combine(project, "__pycache__"));
         File.WriteAllText(Path.Combine(project, "__pycache__", "junk.pyc"), "x");
 
-        var result = await System.Ci(project, "submit", "test");
+        var result = await system.Ci(project, "submit", "test");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var id = JobIdFromStderr(result.Stderr);
@@ -30,68 +32,73 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
         Assert.Contains("test_exclusions.py::test_hidden_and_pycache_files_were_not_uploaded PASSED", result.Stdout);
     }
 
-    [Fact]
-    public async Task Submit_prints_exactly_the_stored_log_byte_for_byte()
+    [Theory, Stores]
+    public async Task Submit_prints_exactly_the_stored_log_byte_for_byte(StoreKind kind)
     {
-        var project = System.Project("passing");
+        var system = await shared.GetAsync(kind);
+        var project = system.Project("passing");
 
-        var submitted = await System.Ci(project, "submit", "test");
-        var replayed = await System.Ci(project, "wait", JobIdFromStderr(submitted.Stderr), "--all");
+        var submitted = await system.Ci(project, "submit", "test");
+        var replayed = await system.Ci(project, "wait", JobIdFromStderr(submitted.Stderr), "--all");
 
         Assert.Equal(0, replayed.ExitCode);
         Assert.Equal(submitted.Stdout, replayed.Stdout);
     }
 
     [Theory]
-    [InlineData("failing", "completed", "arithmetic is broken")]
-    [InlineData("syntax_error", "completed", "SyntaxError")]
-    [InlineData("bad_requirements", "failed", "this-package-does-not-exist")]
-    public async Task Unsuccessful_jobs_exit_one_with_the_status_the_protocol_defines(string fixture, string status, string logText)
+    [Stores("failing", "completed", "arithmetic is broken")]
+    [Stores("syntax_error", "completed", "SyntaxError")]
+    [Stores("bad_requirements", "failed", "this-package-does-not-exist")]
+    public async Task Unsuccessful_jobs_exit_one_with_the_status_the_protocol_defines(StoreKind kind, string fixture, string status, string logText)
     {
-        var result = await System.Ci(System.Project(fixture), "submit", "test");
+        var system = await shared.GetAsync(kind);
+        var result = await system.Ci(system.Project(fixture), "submit", "test");
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.True(result.Stdout.Contains(logText, StringComparison.Ordinal), result.ToString());
-        var job = await System.JobAsync(JobIdFromStderr(result.Stderr));
+        var job = await system.JobAsync(JobIdFromStderr(result.Stderr));
         Assert.Equal(status, job.GetProperty("status").GetString());
         Assert.False(job.GetProperty("success").GetBoolean());
     }
 
-    [Fact]
-    public async Task Async_submit_prints_the_job_id_and_wait_all_replays_the_whole_log()
+    [Theory, Stores]
+    public async Task Async_submit_prints_the_job_id_and_wait_all_replays_the_whole_log(StoreKind kind)
     {
-        var project = System.Project("passing");
+        var system = await shared.GetAsync(kind);
+        var project = system.Project("passing");
 
-        var submitted = await System.Ci(project, "submit", "test", "--async");
+        var submitted = await system.Ci(project, "submit", "test", "--async");
 
         Assert.Equal(0, submitted.ExitCode);
         var match = CiSystem.JobSubmittedPattern().Match(submitted.Stdout);
         Assert.True(match.Success, submitted.ToString());
-        var waited = await System.Ci(project, "wait", match.Groups[1].Value, "--all");
+        var waited = await system.Ci(project, "wait", match.Groups[1].Value, "--all");
         Assert.True(waited.ExitCode == 0, waited.ToString());
         Assert.StartsWith("Installing dependencies...", waited.Stdout);
         Assert.Contains("PASSED", waited.Stdout);
     }
 
-    [Fact]
-    public async Task Forward_only_wait_on_an_ended_job_says_it_already_completed()
+    [Theory, Stores]
+    public async Task Forward_only_wait_on_an_ended_job_says_it_already_completed(StoreKind kind)
     {
-        var project = System.Project("failing");
-        var submitted = await System.Ci(project, "submit", "test");
+        var system = await shared.GetAsync(kind);
+        var project = system.Project("failing");
+        var submitted = await system.Ci(project, "submit", "test");
 
-        var waited = await System.Ci(project, "wait", JobIdFromStderr(submitted.Stderr));
+        var waited = await system.Ci(project, "wait", JobIdFromStderr(submitted.Stderr));
 
         Assert.Equal(1, waited.ExitCode);
         Assert.Equal("Job already completed.\n", waited.Stdout);
     }
 
-    [Fact]
-    public async Task Log_lines_reach_the_client_while_the_job_is_still_running()
+    [Theory, Stores]
+    public async Task Log_lines_reach_the_client_while_the_job_is_still_running(StoreKind kind)
     {
-        var project = System.Project("slow");
+        var system = await shared.GetAsync(kind);
+        var project = system.Project("slow");
         File.WriteAllText(Path.Combine(project, "duration.txt"), "4");
 
-        using var ci = System.StartCi(project, ["submit", "test"]);
+        using var ci = system.StartCi(project, ["submit", "test"]);
         await ci.WaitForOutputAsync((stdout, _) => stdout.Contains("tick 1"), TimeSpan.FromSeconds(60));
 
         Assert.False(ci.HasExited, "the first lines arrived only after the job had ended");
@@ -99,24 +106,26 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
         Assert.Equal(0, result.ExitCode);
     }
 
-    [Fact]
-    public async Task Wait_on_an_unknown_job_says_not_found()
+    [Theory, Stores]
+    public async Task Wait_on_an_unknown_job_says_not_found(StoreKind kind)
     {
-        var result = await System.Ci(System.Root, "wait", Guid.NewGuid().ToString());
+        var system = await shared.GetAsync(kind);
+        var result = await system.Ci(system.Root, "wait", Guid.NewGuid().ToString());
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Error", result.Stderr);
         Assert.Contains("not found", result.Stderr);
     }
 
-    [Fact]
-    public async Task Wait_on_another_users_job_says_not_found()
+    [Theory, Stores]
+    public async Task Wait_on_another_users_job_says_not_found(StoreKind kind)
     {
-        var id = await System.SubmitAsyncAsync(System.Project("passing"));
-        await System.Admin("user", "create", "--name", "Other", "--email", "other@example.com").ExpectSuccess();
-        var otherKey = await System.CreateKeyAsync("other@example.com");
+        var system = await shared.GetAsync(kind);
+        var id = await system.SubmitAsyncAsync(system.Project("passing"));
+        await system.Admin("user", "create", "--name", "Other", "--email", "other@example.com").ExpectSuccess();
+        var otherKey = await system.CreateKeyAsync("other@example.com");
 
-        var result = await System.StartCi(System.Root, ["wait", id, "--all"], new Dictionary<string, string?> { ["CI_API_KEY"] = otherKey })
+        var result = await system.StartCi(system.Root, ["wait", id, "--all"], new Dictionary<string, string?> { ["CI_API_KEY"] = otherKey })
             .WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, result.ExitCode);
@@ -145,14 +154,15 @@ public sealed partial class SubmitTests(SharedSystem shared) : IClassFixture<Sha
         Assert.DoesNotContain("   at ", result.Stderr);
     }
 
-    [Fact]
-    public async Task List_shows_the_callers_jobs_as_a_table_and_as_json()
+    [Theory, Stores]
+    public async Task List_shows_the_callers_jobs_as_a_table_and_as_json(StoreKind kind)
     {
-        var submitted = await System.Ci(System.Project("passing"), "submit", "test");
+        var system = await shared.GetAsync(kind);
+        var submitted = await system.Ci(system.Project("passing"), "submit", "test");
         var id = JobIdFromStderr(submitted.Stderr);
 
-        var table = await System.Ci(System.Root, "list");
-        var json = await System.Ci(System.Root, "list", "--json");
+        var table = await system.Ci(system.Root, "list");
+        var json = await system.Ci(system.Root, "list", "--json");
 
         Assert.Equal(0, table.ExitCode);
         var lines = table.Stdout.Split('\n');

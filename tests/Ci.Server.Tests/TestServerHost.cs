@@ -25,11 +25,27 @@ public sealed class TestServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _directory;
 
-    private TestServerHost(WebApplication app, string directory, RecordingDispatcher dispatcher)
+    private TestServerHost(WebApplication app, string directory, string location, RecordingDispatcher dispatcher)
     {
         _app = app;
         _directory = directory;
+        Location = location;
         Dispatcher = dispatcher;
+    }
+
+    /// <summary>What <c>--db</c> says: the SQLite path or the PostgreSQL URI.</summary>
+    public string Location { get; }
+
+    /// <summary>The first value of a query run under the store (for tests that look at what it keeps), as text.</summary>
+    public async Task<string?> QueryScalarAsync(string sql)
+    {
+        if (StoreLocation.IsPostgres(Location))
+            return await (await PostgresCluster.GetAsync()).PsqlAsync(Location[(Location.LastIndexOf('/') + 1)..], sql);
+        await using var db = new SqliteConnection($"Data Source={Location};Mode=ReadOnly");
+        await db.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Debian's python3, which has pytest (the pyenv python3 on PATH does not).</summary>
@@ -77,7 +93,7 @@ public sealed class TestServerHost : IAsyncDisposable
         var app = builder.Build();
         app.MapServerApi();
         await app.StartAsync(TestContext.Current.CancellationToken);
-        return new TestServerHost(app, directory, dispatcher);
+        return new TestServerHost(app, directory, options.DbPath!, dispatcher);
     }
 
     /// <summary>A client that sends <paramref name="apiKey"/> as a Bearer token (none when null).</summary>

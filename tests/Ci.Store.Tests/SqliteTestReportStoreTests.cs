@@ -1,8 +1,10 @@
 using Ci.Core.Protocol;
 using Microsoft.Data.Sqlite;
+using Ci.Tests.Shared;
 
 namespace Ci.Store.Tests;
 
+/// <summary>Test reports in the store, on both stores; the upgrade of a version-1 file is SQLite's.</summary>
 public class SqliteTestReportStoreTests
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -23,10 +25,10 @@ public class SqliteTestReportStoreTests
         return jobId;
     }
 
-    [Fact]
-    public async Task A_saved_report_reads_back_whole_and_in_order()
+    [Theory, Stores]
+    public async Task A_saved_report_reads_back_whole_and_in_order(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var jobId = await NewJobAsync(temp);
 
         await temp.Store.SaveTestReportAsync(jobId, Report, Ct);
@@ -37,20 +39,20 @@ public class SqliteTestReportStoreTests
         Assert.Equal(Report.Tests, read.Tests);
     }
 
-    [Fact]
-    public async Task A_job_without_a_report_has_none_and_no_counts()
+    [Theory, Stores]
+    public async Task A_job_without_a_report_has_none_and_no_counts(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var jobId = await NewJobAsync(temp);
 
         Assert.Null(await temp.Store.GetTestReportAsync(jobId, Ct));
         Assert.Empty(await temp.Store.GetTestCountsAsync([jobId], Ct));
     }
 
-    [Fact]
-    public async Task Saving_again_replaces_the_report()
+    [Theory, Stores]
+    public async Task Saving_again_replaces_the_report(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var jobId = await NewJobAsync(temp);
         await temp.Store.SaveTestReportAsync(jobId, Report, Ct);
 
@@ -61,10 +63,10 @@ public class SqliteTestReportStoreTests
         Assert.Equal(new TestCounts(1, 0, 0), read.Counts);
     }
 
-    [Fact]
-    public async Task Counts_come_for_a_page_of_jobs_in_one_call()
+    [Theory, Stores]
+    public async Task Counts_come_for_a_page_of_jobs_in_one_call(StoreKind kind)
     {
-        await using var temp = await TempStore.CreateAsync();
+        await using var temp = await TempStore.CreateAsync(kind);
         var withReport = await NewJobAsync(temp);
         var without = await NewJobAsync(temp);
         await temp.Store.SaveTestReportAsync(withReport, Report, Ct);

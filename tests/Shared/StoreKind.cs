@@ -16,7 +16,7 @@ public enum StoreKind
 /// parameterised by store. Repeat the attribute for more rows.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
-public sealed class StoresAttribute(params object[] values) : DataAttribute
+public sealed class StoresAttribute(params object?[] values) : DataAttribute
 {
     public override ValueTask<IReadOnlyCollection<ITheoryDataRow>> GetData(MethodInfo testMethod, DisposalTracker disposalTracker) =>
         new([.. Enum.GetValues<StoreKind>().Select(kind => (ITheoryDataRow)new TheoryDataRow([kind, .. values]))]);

@@ -90,8 +90,9 @@ public sealed partial class PostgresStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync(Guid? userId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = dataSource.CreateCommand(RevokeExpiredKeysSql +
             $"SELECT {KeyColumns} FROM api_keys WHERE @user::uuid IS NULL OR user_id = @user ORDER BY created_at, row_no;");
+        Add(command, "now", NpgsqlDbType.TimestampTz, Now());
         Add(command, "user", NpgsqlDbType.Uuid, userId);
         return await ReadKeysAsync(command, cancellationToken);
     }
@@ -111,8 +112,9 @@ public sealed partial class PostgresStore
         {
             return null;
         }
-        // Finds the active key, records its use and reads its user in one round trip.
-        await using var command = dataSource.CreateCommand($"""
+        // Revokes keys whose grace period ended, then finds the active key, records its use and reads its user: one
+        // round trip.
+        await using var command = dataSource.CreateCommand(RevokeExpiredKeysSql + $"""
             WITH key AS (
                 UPDATE api_keys SET last_used_at = @now WHERE key_hash = @hash AND is_active RETURNING {KeyColumns}
             )

@@ -9,7 +9,7 @@ namespace Ci.Store.Postgres;
 /// and ended jobs are announced with <c>NOTIFY</c> in the same statement (delivered on commit), see
 /// <see cref="ListenAsync"/>. Npgsql is set up the Native-AOT way (<see cref="NpgsqlSlimDataSourceBuilder"/>).
 /// </summary>
-public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubmissionKeyStore
+public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubmissionKeyStore, IApiKeyRotation
 {
     /// <summary>The newest schema version this code knows (rows of <c>schema_migrations</c>).</summary>
     public static int SchemaVersion => Migrations.Length;
@@ -186,6 +186,13 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubm
             job_id      uuid NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
             created_at  timestamptz NOT NULL,
             PRIMARY KEY (user_id, key)
+        );
+        """,
+        // 5: when keys replaced with a grace period stop working (IApiKeyRotation).
+        """
+        CREATE TABLE api_key_expiry (
+            key_id      uuid PRIMARY KEY REFERENCES api_keys (id),
+            expires_at  timestamptz NOT NULL
         );
         """,
     ];

@@ -7,7 +7,8 @@
 #   Servers that run real jobs use --job-network host, like the pytest baseline beside them.
 #   RUNS=N          hyperfine runs of the slow commands (default 10); QUICK=1 skips BenchmarkDotNet and the
 #                   older scripts; OUT=FILE writes elsewhere than BENCHMARKS.md; PYTHON (default /usr/bin/python3)
-#                   must have pytest. Needs hyperfine, curl, zip, perf (optional), dotnet.
+#                   must have pytest. SKIP_SCALEOUT=1 leaves out scaleout-bench.sh (PostgreSQL; without it, a note).
+#                   Needs hyperfine, curl, zip, perf (optional), dotnet.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -281,6 +282,15 @@ md "" "## 6. Many watchers, many submissions" "" \
   "| request | rate | ratio |" "|---|---|---|" \
   "| \`GET /health\` (5,000) | $health_rate/s | 1.00x |" \
   "| \`POST /submit-async\` (1,000) | $submit_rate/s | **$(ratio "$submit_rate" "$health_rate")x** |"
+
+# --- scaling out on PostgreSQL (issue 10): a note instead of figures when PostgreSQL is not installed --------------
+if [[ -z "${SKIP_SCALEOUT:-}" ]]; then
+  say "scale-out on PostgreSQL"
+  PYTHON=$PYTHON "$SCRIPTS/scaleout-bench.sh" "$BIN" >"$TMP/scaleout.md" 2>"$TMP/scaleout.log" ||
+    printf '%s\n' "## Scaling out (PostgreSQL)" "" "(scaleout-bench.sh failed: $(tail -1 "$TMP/scaleout.log"))" >"$TMP/scaleout.md"
+  md ""
+  cat "$TMP/scaleout.md" >>"$MD"
+fi
 
 # --- older whole-process scripts and BenchmarkDotNet -------------------------------------------------------------------
 if [[ -z "${QUICK:-}" ]]; then

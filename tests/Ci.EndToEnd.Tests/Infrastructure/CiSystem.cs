@@ -2,28 +2,35 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Ci.Tests.Shared;
 
 namespace Ci.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
-/// A whole ci system made of the published binaries: a temp folder with a SQLite store, a user and key
-/// created with ci-admin, a ci-server on a free loopback port, and helpers to run ci against it.
+/// A whole ci system made of the published binaries: a temp folder with a SQLite store (or a fresh database in the
+/// test assembly's private PostgreSQL cluster), a user and key created with ci-admin, a ci-server on a free loopback
+/// port, and helpers to run ci against it.
 /// </summary>
 public sealed partial class CiSystem : IAsyncDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(120);
     private readonly List<string> _serverArgs;
 
-    private CiSystem(string root, IEnumerable<string> serverArgs)
+    private CiSystem(string root, string? databaseUri, IEnumerable<string> serverArgs)
     {
         Root = root;
+        DbLocation = databaseUri ?? DbPath;
         _serverArgs = serverArgs.ToList();
         Port = FreePort();
     }
 
     public string Root { get; }
 
+    /// <summary>The SQLite file (unused on PostgreSQL).</summary>
     public string DbPath => Path.Combine(Root, "data", "ci.db");
+
+    /// <summary>What <c>--db</c> says: <see cref="DbPath"/> or the PostgreSQL URI.</summary>
+    public string DbLocation { get; }
 
     public int Port { get; }
 
@@ -33,12 +40,16 @@ public sealed partial class CiSystem : IAsyncDisposable
 
     public ChildProcess? Server { get; private set; }
 
-    /// <summary>Creates the store, a user with a key, and starts the server.</summary>
-    public static async Task<CiSystem> StartAsync(params string[] serverArgs)
+    /// <summary>Creates a SQLite store, a user with a key, and starts the server.</summary>
+    public static Task<CiSystem> StartAsync(params string[] serverArgs) => StartAsync(StoreKind.Sqlite, serverArgs);
+
+    /// <summary>Creates the store, a user with a key, and starts the server (<c>--role all</c>).</summary>
+    public static async Task<CiSystem> StartAsync(StoreKind kind, params string[] serverArgs)
     {
+        var databaseUri = kind == StoreKind.Postgres ? await (await PostgresCluster.GetAsync()).CreateDatabaseAsync("e2e") : null;
         var root = Path.Combine(Path.GetTempPath(), "ci-e2e-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path.Combine(root, "data"));
-        var system = new CiSystem(root, serverArgs);
+        var system = new CiSystem(root, databaseUri, serverArgs);
         await system.Admin("user", "create", "--name", "E2E User", "--email", "e2e@example.com").ExpectSuccess();
         system.ApiKey = await system.CreateKeyAsync("e2e@example.com");
         await system.StartServerAsync();
@@ -55,7 +66,7 @@ public sealed partial class CiSystem : IAsyncDisposable
 
     public async Task StartServerAsync()
     {
-        var args = new List<string> { "--host", "127.0.0.1", "--port", Port.ToString(), "--db", DbPath, "--python", Repo.JobPython };
+        var args = new List<string> { "--host", "127.0.0.1", "--port", Port.ToString(), "--db", DbLocation, "--python", Repo.JobPython };
         args.AddRange(_serverArgs);
         Server = ChildProcess.Start(Repo.Executable("ci-server"), args, Root);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -93,7 +104,7 @@ public sealed partial class CiSystem : IAsyncDisposable
     }
 
     public Task<ProcessResult> Admin(params string[] args) =>
-        ChildProcess.Start(Repo.Executable("ci-admin"), ["--db", DbPath, .. args], Root).WaitAsync(CommandTimeout);
+        ChildProcess.Start(Repo.Executable("ci-admin"), ["--db", DbLocation, .. args], Root).WaitAsync(CommandTimeout);
 
     /// <summary>Starts ci in <paramref name="workingDirectory"/> with this system's URL and key in the environment.</summary>
     public ChildProcess StartCi(string workingDirectory, string[] args, IReadOnlyDictionary<string, string?>? environment = null)

@@ -6,6 +6,7 @@ using Ci.Server.Auth;
 using Ci.Server.Tests.Auth;
 using Ci.Server.Tests.Streaming;
 using Ci.Store;
+using Ci.Tests.Shared;
 
 namespace Ci.Server.Tests.Api;
 
@@ -28,10 +29,10 @@ public sealed class IdempotentSubmitTests
         return (response.StatusCode, jobId, response.Headers.Contains(SubmitApi.IdempotentReplayedHeader));
     }
 
-    [Fact]
-    public async Task A_repeated_submission_gets_the_same_job_and_is_queued_once()
+    [Theory, Stores]
+    public async Task A_repeated_submission_gets_the_same_job_and_is_queued_once(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var client = server.Client(key);
 
@@ -42,13 +43,17 @@ public sealed class IdempotentSubmitTests
         Assert.Equal((HttpStatusCode.OK, first.JobId, true), repeat);
         Assert.Equal([Guid.Parse(first.JobId!)], server.Dispatcher.Queued);
         Assert.Single((await server.Store.ListJobsAsync(new(user.Id), Token)).Jobs);
-        Assert.Single(Directory.EnumerateFiles(((SqliteStore)server.Store).UploadsDirectory, "*", SearchOption.AllDirectories));
+        Assert.Equal("1", await server.QueryScalarAsync(server.Store is SqliteStore
+            ? "SELECT count(*) FROM jobs;"
+            : "SELECT count(DISTINCT job_id) FROM job_uploads;"));
+        if (server.Store is SqliteStore sqlite)
+            Assert.Single(Directory.EnumerateFiles(sqlite.UploadsDirectory, "*", SearchOption.AllDirectories));
     }
 
-    [Fact]
-    public async Task Concurrent_repeats_create_one_job()
+    [Theory, Stores]
+    public async Task Concurrent_repeats_create_one_job(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var client = server.Client(key);
 
@@ -59,10 +64,10 @@ public sealed class IdempotentSubmitTests
         Assert.Single((await server.Store.ListJobsAsync(new(user.Id), Token)).Jobs);
     }
 
-    [Fact]
-    public async Task A_repeated_streaming_submission_follows_the_first_job_from_the_beginning()
+    [Theory, Stores]
+    public async Task A_repeated_streaming_submission_follows_the_first_job_from_the_beginning(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var client = server.Client(key);
         var first = await SubmitAsync(client, "stream-key");
@@ -83,10 +88,10 @@ public sealed class IdempotentSubmitTests
         Assert.Single(server.Dispatcher.Queued);
     }
 
-    [Fact]
-    public async Task The_same_key_from_another_user_or_no_key_makes_a_new_job()
+    [Theory, Stores]
+    public async Task The_same_key_from_another_user_or_no_key_makes_a_new_job(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (_, alice) = await server.CreateUserAsync("alice");
         var (_, bob) = await server.CreateUserAsync("bob");
 
@@ -100,12 +105,12 @@ public sealed class IdempotentSubmitTests
     }
 
     [Theory]
-    [InlineData(" ")]
-    [InlineData("has space")]
-    [InlineData("ünïcode")]
-    public async Task A_malformed_key_is_a_400_and_stores_nothing(string key)
+    [Stores(" ")]
+    [Stores("has space")]
+    [Stores("ünïcode")]
+    public async Task A_malformed_key_is_a_400_and_stores_nothing(StoreKind kind, string key)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, apiKey) = await server.CreateUserAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/submit-async") { Content = Zips.Upload(Project) };
         request.Headers.TryAddWithoutValidation(SubmitApi.IdempotencyKeyHeader, key);
@@ -117,10 +122,10 @@ public sealed class IdempotentSubmitTests
         Assert.Empty((await server.Store.ListJobsAsync(new(user.Id), Token)).Jobs);
     }
 
-    [Fact]
-    public async Task Every_authenticated_answer_tells_the_key_age_in_days()
+    [Theory, Stores]
+    public async Task Every_authenticated_answer_tells_the_key_age_in_days(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
 
         using var response = await server.Client(key).GetAsync("/jobs", Token);

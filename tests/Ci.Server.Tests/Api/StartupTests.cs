@@ -7,6 +7,8 @@ namespace Ci.Server.Tests.Api;
 
 public sealed class StartupTests
 {
+    // SQLite only: a store of one host fails the jobs a dead process left running when it starts. A shared store has
+    // no such step (runners on other hosts may be alive): expired leases tell (JobLeaseTests, ScaleOutTests).
     [Fact]
     public async Task Jobs_left_running_by_a_dead_process_are_failed_at_start_up_and_half_uploads_deleted()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Ci.Core.Protocol;
+using Ci.Tests.Shared;
 
 namespace Ci.Server.Tests.Api;
 
@@ -15,10 +16,10 @@ public sealed class TestsApiTests
         new TestCaseResult("tests/test_a.py::test_bad", TestOutcome.Failed, 0.125, "assert 1 == 2"),
     ]);
 
-    [Fact]
-    public async Task The_report_of_an_own_job_is_its_counts_then_each_test()
+    [Theory, Stores]
+    public async Task The_report_of_an_own_job_is_its_counts_then_each_test(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.Store.SaveTestReportAsync(job.Id, Report, Token);
@@ -28,10 +29,10 @@ public sealed class TestsApiTests
         Assert.Equal("""{"passed":1,"failed":1,"skipped":0,"duration":0.25,"truncated":false,"tests":[{"name":"tests/test_a.py::test_ok","outcome":"passed","time":0.125},{"name":"tests/test_a.py::test_bad","outcome":"failed","time":0.125,"message":"assert 1 == 2"}]}""", body);
     }
 
-    [Fact]
-    public async Task A_job_without_a_report_answers_404_with_its_own_detail()
+    [Theory, Stores]
+    public async Task A_job_without_a_report_answers_404_with_its_own_detail(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
 
@@ -42,10 +43,10 @@ public sealed class TestsApiTests
         Assert.Equal("This job has no test report.", document.RootElement.GetProperty("detail").GetString());
     }
 
-    [Fact]
-    public async Task Another_users_report_is_job_not_found()
+    [Theory, Stores]
+    public async Task Another_users_report_is_job_not_found(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (owner, _) = await server.CreateUserAsync();
         var (_, otherKey) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(owner.Id);
@@ -58,10 +59,10 @@ public sealed class TestsApiTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client().GetAsync($"/jobs/{job.Id}/tests", Token)).StatusCode);
     }
 
-    [Fact]
-    public async Task Summaries_of_jobs_with_a_report_gain_the_counts_after_the_original_five_keys()
+    [Theory, Stores]
+    public async Task Summaries_of_jobs_with_a_report_gain_the_counts_after_the_original_five_keys(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await TestServerHost.StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
         await server.Store.SaveTestReportAsync(job.Id, Report, Token);

@@ -8,6 +8,7 @@ using Ci.Core.Protocol;
 using Ci.Core.Upload;
 using Ci.Server.Blobs;
 using Ci.Server.Uploads;
+using Ci.Tests.Shared;
 
 namespace Ci.Server.Tests.Blobs;
 
@@ -68,10 +69,10 @@ public sealed class IncrementalUploadTests : IDisposable
                 !OperatingSystem.IsWindows() && (File.GetUnixFileMode(f) & UnixFileMode.UserExecute) != 0))
             .OrderBy(e => e.Item1, StringComparer.Ordinal)];
 
-    [Fact]
-    public async Task An_incremental_submission_stores_a_workspace_byte_identical_to_a_zip_uploads()
+    [Theory, Stores]
+    public async Task An_incremental_submission_stores_a_workspace_byte_identical_to_a_zip_uploads(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var counting = new CountingHandler(server.Handler());
 
@@ -87,10 +88,10 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.Contains(fromZip, e => e.Path == "run.sh" && e.Executable == !OperatingSystem.IsWindows());
     }
 
-    [Fact]
-    public async Task A_resubmission_sends_almost_nothing_and_one_changed_file_sends_about_that_file()
+    [Theory, Stores]
+    public async Task A_resubmission_sends_almost_nothing_and_one_changed_file_sends_about_that_file(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var counting = new CountingHandler(server.Handler());
         using var client = Client(server, key, counting);
@@ -113,10 +114,20 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.InRange(oneFile, changed.Length, changed.Length + unchanged + 1024);
     }
 
+    /// <summary>A server with incremental uploads on: on PostgreSQL they are off unless <c>--blob-store-mb</c> is given.</summary>
+    private static Task<TestServerHost> StartAsync(StoreKind kind) =>
+        TestServerHost.StartAsync(kind, configure: o => o with { BlobStoreMb = ServerOptions.DefaultBlobStoreMb });
+
+    [Theory, Stores]
+    public Task A_server_without_incremental_uploads_gets_a_plain_zip(StoreKind kind) => PlainZipAsync(kind, blobStoreMb: 0);
+
+    /// <summary>Not given, the blob store is off on a shared store: each API replica would keep its own contents.</summary>
     [Fact]
-    public async Task A_server_without_incremental_uploads_gets_a_plain_zip()
+    public Task A_postgres_server_without_blob_store_mb_gets_a_plain_zip() => PlainZipAsync(StoreKind.Postgres, blobStoreMb: null);
+
+    private async Task PlainZipAsync(StoreKind kind, long? blobStoreMb)
     {
-        await using var server = await TestServerHost.StartAsync(configure: o => o with { BlobStoreMb = 0 });
+        await using var server = await TestServerHost.StartAsync(kind, configure: o => o with { BlobStoreMb = blobStoreMb });
         var (_, key) = await server.CreateUserAsync();
         var counting = new CountingHandler(server.Handler());
         using var client = Client(server, key, counting);
@@ -130,6 +141,8 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.NotEqual(first, second);
     }
 
+    // SQLite only: it deletes contents from the blob folder beside the SQLite file; the blob store (a folder) is the
+    // same on both stores.
     [Fact]
     public async Task Contents_evicted_after_the_manifest_are_sent_again_after_a_conflict()
     {
@@ -148,10 +161,10 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.Equal(Describe(_project), Describe(await ExtractAsync(server, job)));
     }
 
-    [Fact]
-    public async Task A_streaming_incremental_submission_announces_the_job_and_follows_it()
+    [Theory, Stores]
+    public async Task A_streaming_incremental_submission_announces_the_job_and_follows_it(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         using var client = Client(server, key, server.Handler());
 
@@ -200,10 +213,10 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.Equal(0, ((FileSystemBlobStore)server.Services.GetService(typeof(IBlobStore))!).TotalBytes);
     }
 
-    [Fact]
-    public async Task A_blob_that_does_not_match_its_hash_is_refused_and_cannot_poison_a_job()
+    [Theory, Stores]
+    public async Task A_blob_that_does_not_match_its_hash_is_refused_and_cannot_poison_a_job(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
         var http = server.Client(key);
         var good = "def test_ok():\n    assert True\n"u8.ToArray();
@@ -223,10 +236,10 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.Empty(server.Dispatcher.Queued);
     }
 
-    [Fact]
-    public async Task Another_users_contents_are_neither_visible_nor_usable()
+    [Theory, Stores]
+    public async Task Another_users_contents_are_neither_visible_nor_usable(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await StartAsync(kind);
         var (_, adaKey) = await server.CreateUserAsync();
         var (_, bobKey) = await server.CreateUserAsync();
         var content = "SECRET = 'ada'\n"u8.ToArray();
@@ -241,10 +254,10 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.Equal(HttpStatusCode.Conflict, submit.StatusCode);
     }
 
-    [Fact]
-    public async Task A_submission_naming_an_unknown_manifest_is_a_conflict()
+    [Theory, Stores]
+    public async Task A_submission_naming_an_unknown_manifest_is_a_conflict(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
 
         var submit = await server.Client(key).PostAsJsonAsync("/submit-async", new ManifestSubmission(new string('a', 32)), CiJsonContext.Default.ManifestSubmission, Token);

@@ -5,6 +5,7 @@ using Ci.Core.Protocol;
 using Ci.Server.Jobs;
 using Ci.Server.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Ci.Tests.Shared;
 
 namespace Ci.Server.Tests.Metrics;
 
@@ -60,10 +61,10 @@ public partial class MetricsTests
         Assert.Contains("ci_queue_length", await right.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
-    [Fact]
-    public async Task Jobs_queue_durations_streams_and_uploads_are_measured()
+    [Theory, Stores]
+    public async Task Jobs_queue_durations_streams_and_uploads_are_measured(StoreKind kind)
     {
-        await using var host = await TestServerHost.StartAsync(configure: o => o with { Metrics = MetricsAccess.Open });
+        await using var host = await TestServerHost.StartAsync(kind, configure: o => o with { Metrics = MetricsAccess.Open });
         var (user, key) = await host.CreateUserAsync();
         var client = host.Client(key);
         var ct = TestContext.Current.CancellationToken;

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Ci.Core.Protocol;
 using Ci.Server.Auth;
-using Microsoft.Data.Sqlite;
+using Ci.Tests.Shared;
 
 namespace Ci.Server.Tests.Web;
 
@@ -47,10 +47,10 @@ public class WebSessionTests
         return request;
     }
 
-    [Fact]
-    public async Task Sign_in_sets_an_HttpOnly_SameSite_strict_cookie_and_the_store_keeps_only_its_hash()
+    [Theory, Stores]
+    public async Task Sign_in_sets_an_HttpOnly_SameSite_strict_cookie_and_the_store_keeps_only_its_hash(StoreKind kind)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(kind);
         var (user, key) = await host.CreateUserAsync();
         var client = host.Client();
 
@@ -69,11 +69,7 @@ public class WebSessionTests
         Assert.Contains(user.Email, body);
 
         var sessionId = cookie[(cookie.IndexOf('=') + 1)..cookie.IndexOf(';')];
-        await using var db = new SqliteConnection($"Data Source={((Ci.Store.SqliteStore)host.Store).DbPath}");
-        await db.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = db.CreateCommand();
-        command.CommandText = "SELECT id_hash FROM web_sessions;";
-        var stored = (string?)await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        var stored = await host.QueryScalarAsync("SELECT id_hash FROM web_sessions;");
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sessionId))), stored);
     }
 
@@ -90,10 +86,10 @@ public class WebSessionTests
         Assert.Contains("secure", response.Headers.GetValues("Set-Cookie").Single(), StringComparison.OrdinalIgnoreCase);
     }
 
-    [Fact]
-    public async Task Sign_in_refuses_bad_keys_inactive_users_other_sites_and_non_json_bodies()
+    [Theory, Stores]
+    public async Task Sign_in_refuses_bad_keys_inactive_users_other_sites_and_non_json_bodies(StoreKind kind)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(kind);
         var (user, key) = await host.CreateUserAsync();
         var client = host.Client();
 
@@ -114,10 +110,10 @@ public class WebSessionTests
             Assert.Equal(HttpStatusCode.Forbidden, inactive.StatusCode);
     }
 
-    [Fact]
-    public async Task The_cookie_authenticates_the_api_and_sees_only_the_users_jobs()
+    [Theory, Stores]
+    public async Task The_cookie_authenticates_the_api_and_sees_only_the_users_jobs(StoreKind kind)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(kind);
         var (user, key) = await host.CreateUserAsync();
         var (other, _) = await host.CreateUserAsync();
         var mine = await host.CreateJobAsync(user.Id);
@@ -136,10 +132,10 @@ public class WebSessionTests
         Assert.Equal(HttpStatusCode.Unauthorized, madeUp.StatusCode);
     }
 
-    [Fact]
-    public async Task Cancel_with_the_cookie_needs_the_csrf_token_and_this_sites_origin()
+    [Theory, Stores]
+    public async Task Cancel_with_the_cookie_needs_the_csrf_token_and_this_sites_origin(StoreKind kind)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(kind);
         var (user, key) = await host.CreateUserAsync();
         var job = await host.CreateJobAsync(user.Id);
         var client = host.Client();
@@ -159,10 +155,10 @@ public class WebSessionTests
         Assert.Equal(JobStatus.Cancelled, (await host.Store.GetJobAsync(job.Id, CancellationToken.None))!.Status);
     }
 
-    [Fact]
-    public async Task Bearer_requests_need_no_csrf_token()
+    [Theory, Stores]
+    public async Task Bearer_requests_need_no_csrf_token(StoreKind kind)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(kind);
         var (user, key) = await host.CreateUserAsync();
         var job = await host.CreateJobAsync(user.Id);
 
@@ -171,10 +167,10 @@ public class WebSessionTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    [Fact]
-    public async Task Sign_out_needs_the_token_then_ends_the_session_on_the_server()
+    [Theory, Stores]
+    public async Task Sign_out_needs_the_token_then_ends_the_session_on_the_server(StoreKind kind)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(kind);
         var (_, key) = await host.CreateUserAsync();
         var client = host.Client();
         var (sessionId, csrf) = await OpenSessionAsync(client, key);
@@ -191,11 +187,11 @@ public class WebSessionTests
     }
 
     [Theory]
-    [InlineData("revoke the key")]
-    [InlineData("deactivate the user")]
-    public async Task Revoking_the_key_or_deactivating_the_user_ends_the_session(string change)
+    [Stores("revoke the key")]
+    [Stores("deactivate the user")]
+    public async Task Revoking_the_key_or_deactivating_the_user_ends_the_session(StoreKind kind, string change)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(kind);
         var (user, key) = await host.CreateUserAsync();
         var client = host.Client();
         var (sessionId, _) = await OpenSessionAsync(client, key);
@@ -214,10 +210,10 @@ public class WebSessionTests
         Assert.Null(await host.Store.GetSessionAsync(sessionId, CancellationToken.None));
     }
 
-    [Fact]
-    public async Task An_expired_session_is_refused()
+    [Theory, Stores]
+    public async Task An_expired_session_is_refused(StoreKind kind)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(kind);
         var (user, _) = await host.CreateUserAsync();
         var keyId = (await host.Store.ListApiKeysAsync(user.Id, CancellationToken.None)).Single().Id;
         var created = await host.Store.CreateSessionAsync(keyId, DateTime.UtcNow.AddSeconds(-1), CancellationToken.None);

@@ -1,4 +1,5 @@
 using Ci.Admin;
+using Ci.Tests.Shared;
 
 namespace Ci.Store.Tests.Admin;
 
@@ -10,7 +11,8 @@ sealed record AdminResult(int ExitCode, string Out, string Error)
 
 /// <summary>
 /// Runs the real ci-admin command line in-process (guard, routing, error filter, commands) against a real SQLite
-/// file in a temp folder, with string writers for stdout and stderr.
+/// file in a temp folder, or a fresh database in the test cluster (<see cref="CreateAsync"/>), with string writers for
+/// stdout and stderr.
 /// </summary>
 sealed class AdminHarness : IAsyncDisposable
 {
@@ -24,6 +26,17 @@ sealed class AdminHarness : IAsyncDisposable
         DbPath = Path.Combine(directory.FullName, "ci.db");
     }
 
+    AdminHarness(string location)
+    {
+        DbPath = location;
+    }
+
+    /// <summary>A harness on a fresh store of the given kind.</summary>
+    public static async Task<AdminHarness> CreateAsync(StoreKind kind) => kind == StoreKind.Postgres
+        ? new AdminHarness(await (await PostgresCluster.GetAsync()).CreateDatabaseAsync("admin"))
+        : new AdminHarness();
+
+    /// <summary>What <c>--db</c> says: the SQLite path or the PostgreSQL URI.</summary>
     public string DbPath { get; }
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -32,7 +45,7 @@ sealed class AdminHarness : IAsyncDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var console = new AdminConsole(output, error, async (dbPath, ct) => await SqliteStore.OpenAsync(dbPath ?? DbPath, ct));
+        var console = new AdminConsole(output, error, async (dbPath, ct) => await StoreLocation.OpenAsync(dbPath ?? DbPath, ct));
         await OneAtATime.WaitAsync(Ct);
         try
         {
@@ -63,7 +76,10 @@ sealed class AdminHarness : IAsyncDisposable
     public static string Field(AdminResult result, string label) =>
         result.OutLines.Select(l => l.Trim()).Single(l => l.StartsWith(label, StringComparison.Ordinal))[label.Length..].Trim();
 
-    public async Task<SqliteStore> OpenStoreAsync() => await SqliteStore.OpenAsync(DbPath, Ct);
+    public Task<ICiStore> OpenStoreAsync() => StoreLocation.OpenAsync(DbPath, Ct);
+
+    /// <summary>The store as a server whose clock is <paramref name="time"/> would open it.</summary>
+    public Task<ICiStore> OpenStoreAsync(TimeProvider time) => StoreLocation.OpenAsync(DbPath, time, Ct);
 
     public ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ci.Tests.Shared;
 
 namespace Ci.Store.Tests.Admin;
 
@@ -7,11 +8,11 @@ public class KeyCommandsTests
     static CancellationToken Ct => AdminHarness.Ct;
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Create_by_email_or_user_id_prints_a_working_key_once_with_a_warning(bool byEmail)
+    [Stores(true)]
+    [Stores(false)]
+    public async Task Create_by_email_or_user_id_prints_a_working_key_once_with_a_warning(StoreKind kind, bool byEmail)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
 
         var result = await (byEmail
@@ -30,10 +31,10 @@ public class KeyCommandsTests
         Assert.Equal(id, (await store.AuthenticateAsync(key, Ct))!.User.Id);
     }
 
-    [Fact]
-    public async Task The_key_is_never_shown_again()
+    [Theory, Stores]
+    public async Task The_key_is_never_shown_again(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
         var created = await admin.RunAsync("key", "create", "--name", "laptop", "--email", "ada@example.com");
         var key = AdminHarness.Field(created, "API Key:");
@@ -51,11 +52,11 @@ public class KeyCommandsTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Create_needs_exactly_one_user_selector(bool both)
+    [Stores(true)]
+    [Stores(false)]
+    public async Task Create_needs_exactly_one_user_selector(StoreKind kind, bool both)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
 
         var result = await (both
@@ -72,32 +73,32 @@ public class KeyCommandsTests
     }
 
     [Theory]
-    [InlineData("nobody@example.com", null)]
-    [InlineData(null, "4f1c1d55-7d2e-4a5e-9c1b-2f0c8d1e0a11")]
-    [InlineData(null, "garbage")]
-    public async Task Create_for_an_unknown_user_says_not_found(string? email, string? userId)
+    [Stores("nobody@example.com", null)]
+    [Stores(null, "4f1c1d55-7d2e-4a5e-9c1b-2f0c8d1e0a11")]
+    [Stores(null, "garbage")]
+    public async Task Create_for_an_unknown_user_says_not_found(StoreKind kind, string? email, string? userId)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync(["key", "create", "--name", "laptop", .. AdminHarness.Option("--email", email), .. AdminHarness.Option("--user-id", userId)]);
 
         Assert.Equal((1, "", $"Error: User not found: {email ?? userId}"), (result.ExitCode, result.Out, result.Error.TrimEnd()));
     }
 
-    [Fact]
-    public async Task List_with_no_keys_says_so()
+    [Theory, Stores]
+    public async Task List_with_no_keys_says_so(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync("key", "list");
 
         Assert.Equal(new AdminResult(0, "No API keys found." + Environment.NewLine, ""), result);
     }
 
-    [Fact]
-    public async Task List_shows_revoked_keys_as_revoked_and_filters_by_email()
+    [Theory, Stores]
+    public async Task List_shows_revoked_keys_as_revoked_and_filters_by_email(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
         await admin.CreateUserAsync("Bob", "bob@example.com");
         var laptop = Guid.Parse(await KeyIdAsync(admin, "laptop", "ada@example.com"));
@@ -114,20 +115,20 @@ public class KeyCommandsTests
         Assert.Equal(ci.ToString(), Cells(bobs.OutLines[2])[0]);
     }
 
-    [Fact]
-    public async Task List_for_an_unknown_email_says_user_not_found()
+    [Theory, Stores]
+    public async Task List_for_an_unknown_email_says_user_not_found(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync("key", "list", "--email", "nobody@example.com");
 
         Assert.Equal((1, "Error: User not found: nobody@example.com"), (result.ExitCode, result.Error.TrimEnd()));
     }
 
-    [Fact]
-    public async Task List_json_has_the_original_keys_in_order_and_never_the_key()
+    [Theory, Stores]
+    public async Task List_json_has_the_original_keys_in_order_and_never_the_key(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var ada = await admin.CreateUserAsync("Ada", "ada@example.com");
         var created = await admin.RunAsync("key", "create", "--name", "laptop", "--email", "ada@example.com");
         await using (var store = await admin.OpenStoreAsync())
@@ -151,10 +152,10 @@ public class KeyCommandsTests
         Assert.True(keys[1].GetProperty("is_active").GetBoolean());
     }
 
-    [Fact]
-    public async Task Revoke_prints_the_name_and_the_key_stops_working()
+    [Theory, Stores]
+    public async Task Revoke_prints_the_name_and_the_key_stops_working(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
         var created = await admin.RunAsync("key", "create", "--name", "laptop", "--email", "ada@example.com");
         await using var store = await admin.OpenStoreAsync();
@@ -170,21 +171,21 @@ public class KeyCommandsTests
     }
 
     [Theory]
-    [InlineData("9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d")]
-    [InlineData("not-a-key-id")]
-    public async Task Revoke_of_an_unknown_key_says_not_found(string keyId)
+    [Stores("9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d")]
+    [Stores("not-a-key-id")]
+    public async Task Revoke_of_an_unknown_key_says_not_found(StoreKind kind, string keyId)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync("key", "revoke", keyId);
 
         Assert.Equal((1, "", $"Error: API key not found: {keyId}"), (result.ExitCode, result.Out, result.Error.TrimEnd()));
     }
 
-    [Fact]
-    public async Task List_filters_by_user_id_too()
+    [Theory, Stores]
+    public async Task List_filters_by_user_id_too(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
         var bob = await admin.CreateUserAsync("Bob", "bob@example.com");
         await KeyIdAsync(admin, "laptop", "ada@example.com");
@@ -200,10 +201,10 @@ public class KeyCommandsTests
         Assert.Equal((1, $"Error: User not found: {Guid.Empty}"), (unknown.ExitCode, unknown.Error.TrimEnd()));
     }
 
-    [Fact]
-    public async Task Rotate_issues_a_new_key_for_the_same_user_and_name_and_revokes_the_old_one()
+    [Theory, Stores]
+    public async Task Rotate_issues_a_new_key_for_the_same_user_and_name_and_revokes_the_old_one(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var ada = await admin.CreateUserAsync("Ada", "ada@example.com");
         var created = await admin.RunAsync("key", "create", "--name", "laptop", "--email", "ada@example.com");
         var oldKey = AdminHarness.Field(created, "API Key:");
@@ -226,10 +227,10 @@ public class KeyCommandsTests
         Assert.Equal([(oldId, false), (caller.Key.Id.ToString(), true)], keys.Select(k => (k.Id.ToString(), k.IsActive)));
     }
 
-    [Fact]
-    public async Task Rotate_with_a_grace_period_keeps_the_old_key_working_until_it_ends()
+    [Theory, Stores]
+    public async Task Rotate_with_a_grace_period_keeps_the_old_key_working_until_it_ends(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
         var oldKey = AdminHarness.Field(await admin.RunAsync("key", "create", "--name", "laptop", "--email", "ada@example.com"), "API Key:");
         var oldId = await SingleKeyIdAsync(admin);
@@ -244,34 +245,34 @@ public class KeyCommandsTests
             Assert.NotNull(await now.AuthenticateAsync(oldKey, Ct));
             Assert.NotNull(await now.AuthenticateAsync(newKey, Ct));
         }
-        await using (var soon = await SqliteStore.OpenAsync(admin.DbPath, new ShiftedTime(TimeSpan.FromHours(1.9)), Ct))
+        await using (var soon = await admin.OpenStoreAsync(new ShiftedTime(TimeSpan.FromHours(1.9))))
         {
             Assert.NotNull(await soon.AuthenticateAsync(oldKey, Ct));
         }
-        await using var later = await SqliteStore.OpenAsync(admin.DbPath, new ShiftedTime(TimeSpan.FromHours(2.1)), Ct);
+        await using var later = await admin.OpenStoreAsync(new ShiftedTime(TimeSpan.FromHours(2.1)));
         Assert.Null(await later.AuthenticateAsync(oldKey, Ct));
         Assert.NotNull(await later.AuthenticateAsync(newKey, Ct));
         Assert.False((await later.ListApiKeysAsync(null, Ct)).Single(k => k.Id.ToString() == oldId).IsActive);
     }
 
     [Theory]
-    [InlineData("9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d", "--grace-hours 0", "Error: API key not found: 9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d")]
-    [InlineData("not-a-key-id", "--grace-hours 1", "Error: API key not found: not-a-key-id")]
-    [InlineData("9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d", "--grace-hours -1", "Error: --grace-hours must be between 0 and 8760, not -1")]
-    [InlineData("9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d", "--grace-hours soon", "Error: Argument 'grace-hours' failed to parse, provided value: soon")]
-    public async Task Rotate_of_an_unknown_key_or_with_a_bad_grace_is_one_error_line(string keyId, string options, string expected)
+    [Stores("9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d", "--grace-hours 0", "Error: API key not found: 9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d")]
+    [Stores("not-a-key-id", "--grace-hours 1", "Error: API key not found: not-a-key-id")]
+    [Stores("9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d", "--grace-hours -1", "Error: --grace-hours must be between 0 and 8760, not -1")]
+    [Stores("9b2f7c7e-3a0e-4d8a-8a43-0d3e1f2b4c5d", "--grace-hours soon", "Error: Argument 'grace-hours' failed to parse, provided value: soon")]
+    public async Task Rotate_of_an_unknown_key_or_with_a_bad_grace_is_one_error_line(StoreKind kind, string keyId, string options, string expected)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync(["key", "rotate", keyId, .. options.Split(' ')]);
 
         Assert.Equal((1, "", expected), (result.ExitCode, result.Out, result.Error.TrimEnd()));
     }
 
-    [Fact]
-    public async Task Rotate_of_a_revoked_key_is_refused_and_creates_nothing()
+    [Theory, Stores]
+    public async Task Rotate_of_a_revoked_key_is_refused_and_creates_nothing(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
         var keyId = await KeyIdAsync(admin, "laptop", "ada@example.com");
         await admin.RunAsync("key", "revoke", keyId);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ci.Tests.Shared;
 
 namespace Ci.Store.Tests.Admin;
 
@@ -6,10 +7,10 @@ public class UserCommandsTests
 {
     static CancellationToken Ct => AdminHarness.Ct;
 
-    [Fact]
-    public async Task Create_prints_success_and_the_new_users_id_name_and_email()
+    [Theory, Stores]
+    public async Task Create_prints_success_and_the_new_users_id_name_and_email(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync("user", "create", "--name", "Ada Lovelace", "--email", "ada@example.com");
 
@@ -24,24 +25,24 @@ public class UserCommandsTests
     }
 
     [Theory]
-    [InlineData("not-an-email")]
-    [InlineData("a@b")]
-    [InlineData("two words@example.com")]
-    [InlineData("@example.com")]
-    [InlineData("ada@example.")]
-    public async Task Create_refuses_an_invalid_email(string email)
+    [Stores("not-an-email")]
+    [Stores("a@b")]
+    [Stores("two words@example.com")]
+    [Stores("@example.com")]
+    [Stores("ada@example.")]
+    public async Task Create_refuses_an_invalid_email(StoreKind kind, string email)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync("user", "create", "--name", "Ada", "--email", email);
 
         Assert.Equal((1, "", $"Error: Invalid email format: {email}"), (result.ExitCode, result.Out, result.Error.TrimEnd()));
     }
 
-    [Fact]
-    public async Task Create_refuses_an_email_that_is_taken_in_any_case()
+    [Theory, Stores]
+    public async Task Create_refuses_an_email_that_is_taken_in_any_case(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
 
         var result = await admin.RunAsync("user", "create", "--name", "Imposter", "--email", "ADA@example.com");
@@ -51,40 +52,40 @@ public class UserCommandsTests
         Assert.Equal("Error: User with email ADA@example.com already exists", result.Error.TrimEnd());
     }
 
-    [Fact]
-    public async Task Create_refuses_an_empty_name()
+    [Theory, Stores]
+    public async Task Create_refuses_an_empty_name(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync("user", "create", "--name", "  ", "--email", "ada@example.com");
 
         Assert.Equal((1, "Error: Name must not be empty"), (result.ExitCode, result.Error.TrimEnd()));
     }
 
-    [Fact]
-    public async Task List_with_no_users_says_so()
+    [Theory, Stores]
+    public async Task List_with_no_users_says_so(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync("user", "list");
 
         Assert.Equal(new AdminResult(0, "No users found." + Environment.NewLine, ""), result);
     }
 
-    [Fact]
-    public async Task List_with_json_and_no_users_is_an_empty_array()
+    [Theory, Stores]
+    public async Task List_with_json_and_no_users_is_an_empty_array(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
 
         var result = await admin.RunAsync("user", "list", "--json");
 
         Assert.Equal("[]", result.Out.Trim());
     }
 
-    [Fact]
-    public async Task List_shows_a_table_with_status_words()
+    [Theory, Stores]
+    public async Task List_shows_a_table_with_status_words(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var ada = await admin.CreateUserAsync("Ada", "ada@example.com");
         var bob = await admin.CreateUserAsync("Bob", "bob@example.com");
         await admin.RunAsync("user", "deactivate", bob.ToString());
@@ -98,10 +99,10 @@ public class UserCommandsTests
         Assert.Equal([bob.ToString(), "Bob", "bob@example.com", "Inactive"], result.OutLines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    [Fact]
-    public async Task List_json_is_an_indented_array_with_the_original_keys_in_order()
+    [Theory, Stores]
+    public async Task List_json_is_an_indented_array_with_the_original_keys_in_order(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var ada = await admin.CreateUserAsync("Zoë", "zoe@example.com");
         await admin.RunAsync("user", "deactivate", ada.ToString());
         await using var store = await admin.OpenStoreAsync();
@@ -123,10 +124,10 @@ public class UserCommandsTests
         Assert.Equal(stored!.CreatedAt, user.GetProperty("created_at").GetDateTime().ToUniversalTime());
     }
 
-    [Fact]
-    public async Task Get_by_id_or_by_email_shows_the_details()
+    [Theory, Stores]
+    public async Task Get_by_id_or_by_email_shows_the_details(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
 
         var byId = await admin.RunAsync("user", "get", id.ToString());
@@ -142,10 +143,10 @@ public class UserCommandsTests
         Assert.Equal("Active", AdminHarness.Field(byId, "Status:"));
     }
 
-    [Fact]
-    public async Task Get_shows_an_inactive_user_as_inactive()
+    [Theory, Stores]
+    public async Task Get_shows_an_inactive_user_as_inactive(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
         await admin.RunAsync("user", "deactivate", id.ToString());
 
@@ -155,12 +156,12 @@ public class UserCommandsTests
     }
 
     [Theory]
-    [InlineData("00000000-0000-0000-0000-000000000001", null, "Error: User not found: 00000000-0000-0000-0000-000000000001")]
-    [InlineData("not-a-uuid", null, "Error: User not found: not-a-uuid")]
-    [InlineData(null, "nobody@example.com", "Error: User not found: nobody@example.com")]
-    public async Task Get_of_an_unknown_user_says_not_found(string? id, string? email, string expected)
+    [Stores("00000000-0000-0000-0000-000000000001", null, "Error: User not found: 00000000-0000-0000-0000-000000000001")]
+    [Stores("not-a-uuid", null, "Error: User not found: not-a-uuid")]
+    [Stores(null, "nobody@example.com", "Error: User not found: nobody@example.com")]
+    public async Task Get_of_an_unknown_user_says_not_found(StoreKind kind, string? id, string? email, string expected)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         await admin.CreateUserAsync("Ada", "ada@example.com");
 
         var result = await admin.RunAsync(["user", "get", .. AdminHarness.Words(id), .. AdminHarness.Option("--email", email)]);
@@ -169,11 +170,11 @@ public class UserCommandsTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Get_needs_exactly_one_selector(bool both)
+    [Stores(true)]
+    [Stores(false)]
+    public async Task Get_needs_exactly_one_selector(StoreKind kind, bool both)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
 
         var result = await (both
@@ -188,10 +189,10 @@ public class UserCommandsTests
         Assert.Contains("--email", result.Error);
     }
 
-    [Fact]
-    public async Task Deactivate_and_activate_print_the_email_and_change_the_store()
+    [Theory, Stores]
+    public async Task Deactivate_and_activate_print_the_email_and_change_the_store(StoreKind kind)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var id = await admin.CreateUserAsync("Ada", "ada@example.com");
         await using var store = await admin.OpenStoreAsync();
 
@@ -205,11 +206,11 @@ public class UserCommandsTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Activate_or_deactivate_of_an_unknown_user_says_not_found(bool activate)
+    [Stores(true)]
+    [Stores(false)]
+    public async Task Activate_or_deactivate_of_an_unknown_user_says_not_found(StoreKind kind, bool activate)
     {
-        await using var admin = new AdminHarness();
+        await using var admin = await AdminHarness.CreateAsync(kind);
         var id = Guid.NewGuid().ToString();
 
         var result = await admin.RunAsync("user", activate ? "activate" : "deactivate", id);
@@ -217,6 +218,7 @@ public class UserCommandsTests
         Assert.Equal((1, "", $"Error: User not found: {id}"), (result.ExitCode, result.Out, result.Error.TrimEnd()));
     }
 
+    // SQLite only: a file that is not a database (PostgresStoreTests has the unusable-URI cases).
     [Fact]
     public async Task A_database_file_that_is_not_sqlite_is_one_error_line()
     {
