@@ -5,8 +5,8 @@ using Ci.Server.Tests.Runner;
 namespace Ci.Server.Tests.Environments;
 
 /// <summary>
-/// Real jobs on a real runner with the environment cache on, with and without the bwrap sandbox. Every test first
-/// keeps pip offline: the server's PIP_* settings are part of the key, so they must not change under a running test.
+/// Real jobs on a real runner with the environment cache on, with and without the bwrap sandbox. The server's PIP_*
+/// settings are part of the key, so they are set once for the whole test process (<see cref="TestProcessEnvironment"/>).
 /// </summary>
 public class CachedEnvironmentJobTests
 {
@@ -55,7 +55,6 @@ public class CachedEnvironmentJobTests
     public async Task A_job_cannot_change_the_environment_the_next_job_reuses(string name, SandboxMode sandbox)
     {
         _ = name;
-        RunnerHarness.KeepPipOffline();
         await using var harness = await RunnerHarness.CreateAsync(sandbox, concurrency: 1, environmentCacheBytes: CacheBytes);
         await harness.StartAsync();
 
@@ -76,7 +75,6 @@ public class CachedEnvironmentJobTests
     [Fact]
     public async Task A_failed_install_is_not_cached()
     {
-        RunnerHarness.KeepPipOffline();
         await using var harness = await RunnerHarness.CreateAsync(concurrency: 1, environmentCacheBytes: CacheBytes);
         await harness.StartAsync();
         // Offline (no index), pip cannot find it and fails at once.
@@ -99,7 +97,6 @@ public class CachedEnvironmentJobTests
     [Fact]
     public async Task Jobs_with_the_same_requirements_at_once_build_one_environment()
     {
-        RunnerHarness.KeepPipOffline();
         await using var harness = await RunnerHarness.CreateAsync(concurrency: 3, environmentCacheBytes: CacheBytes);
         await harness.StartAsync();
         // Satisfied by the system's pytest (--system-site-packages), so pip succeeds offline.
@@ -126,7 +123,6 @@ public class CachedEnvironmentJobTests
     [Fact]
     public async Task Different_requirements_get_different_environments()
     {
-        RunnerHarness.KeepPipOffline();
         await using var harness = await RunnerHarness.CreateAsync(concurrency: 1, environmentCacheBytes: CacheBytes);
         await harness.StartAsync();
 

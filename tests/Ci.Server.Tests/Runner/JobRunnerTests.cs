@@ -60,7 +60,6 @@ public class JobRunnerTests
     [Fact]
     public async Task Failed_dependency_install_fails_the_job_before_the_tests()
     {
-        RunnerHarness.KeepPipOffline();
         await using var harness = await RunnerHarness.CreateAsync();
         await harness.StartAsync();
         var jobId = await harness.SubmitAsync(Projects.MissingRequirement);
@@ -113,7 +112,6 @@ public class JobRunnerTests
     [Fact]
     public async Task Requirements_are_installed_into_the_job_environment()
     {
-        RunnerHarness.KeepPipOffline();
         await using var harness = await RunnerHarness.CreateAsync();
         await harness.StartAsync();
         var jobId = await harness.SubmitAsync(new Dictionary<string, string>

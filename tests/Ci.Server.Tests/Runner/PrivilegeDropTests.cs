@@ -78,7 +78,6 @@ public class PrivilegeDropTests(ITestOutputHelper output)
     {
         _ = name;
         SkipUnlessRootWithSetpriv();
-        RunnerHarness.KeepPipOffline();
         await using var harness = await RunnerHarness.CreateAsync(sandbox);
         await harness.StartAsync();
         var files = Projects.WithSessionStart(

@@ -45,7 +45,6 @@ public partial class PythonLayoutTests
             $"the fixture no longer behaves as expected when run directly:\n{local.Output}");
 
         await using var harness = await RunnerHarness.CreateAsync(RunnerOptions.BwrapWorks() ? SandboxMode.Bwrap : SandboxMode.None);
-        RunnerHarness.KeepPipOffline();
         await harness.StartAsync();
         var jobId = await harness.SubmitAsync(ReadFiles(folder));
         var job = await harness.WaitForEndAsync(jobId, seconds: 120);
@@ -86,7 +85,6 @@ public partial class PythonLayoutTests
         var files = ReadFiles(ProjectFolder("src_plain"));
         files["pyproject.toml"] = "[build-system]\nrequires = [\"no-such-backend\"]\nbuild-backend = \"no_such_backend\"\n";
         await using var harness = await RunnerHarness.CreateAsync(RunnerOptions.BwrapWorks() ? SandboxMode.Bwrap : SandboxMode.None);
-        RunnerHarness.KeepPipOffline();
         await harness.StartAsync();
         var jobId = await harness.SubmitAsync(files);
 

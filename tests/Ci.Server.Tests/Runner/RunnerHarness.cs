@@ -52,16 +52,6 @@ sealed class RunnerHarness : IAsyncDisposable
         return new RunnerHarness(directory, store, user, options);
     }
 
-    /// <summary>
-    /// PIP_* settings of the server pass through to jobs: these keep pip off the network (no index, no isolated build
-    /// environment to download). Set for the whole test process on purpose: every job here must work offline.
-    /// </summary>
-    public static void KeepPipOffline()
-    {
-        Environment.SetEnvironmentVariable("PIP_NO_INDEX", "1");
-        Environment.SetEnvironmentVariable("PIP_NO_BUILD_ISOLATION", "0");
-    }
-
     public Task StartAsync() => Runner.StartAsync(Token);
 
     /// <summary>Stores a job whose upload is a zip of <paramref name="files"/> (path -> content); tells the runner when asked.</summary>

@@ -9,8 +9,7 @@ public class SandboxTests
     public async Task A_job_sees_only_the_allow_listed_environment(string name, SandboxMode sandbox)
     {
         _ = name;
-        Environment.SetEnvironmentVariable("CI_RUNNER_TEST_SECRET", "must-not-leak");
-        Environment.SetEnvironmentVariable("PIP_RUNNER_TEST_SETTING", "passes-through");
+        // Both set for the whole test process by TestProcessEnvironment.
         await using var harness = await RunnerHarness.CreateAsync(sandbox);
         await harness.StartAsync();
         var jobId = await harness.SubmitAsync(Projects.WithSessionStart(
