@@ -25,15 +25,14 @@ public sealed record ServerOptions
     public long MaxExpandedMb { get; init; } = 1024;
     public int MaxEntries { get; init; } = 100_000;
     /// <summary>
-    /// The incremental-upload blob store's size bound in MB; 0 turns incremental uploads off. Null: 2048 on SQLite,
-    /// off on a shared store, where each API replica would keep its own contents and a submission whose requests a
-    /// load balancer spreads over replicas would name contents the receiving one lacks.
+    /// The incremental-upload blob store's size bound in MB (in the database on PostgreSQL, shared by every API
+    /// replica; a folder beside the SQLite file otherwise); 0 turns incremental uploads off. Null: 2048.
     /// </summary>
     public long? BlobStoreMb { get; init; }
 
-    /// <summary>The blob store's size bound when <see cref="BlobStoreMb"/> is not given, on a store of one host.</summary>
+    /// <summary>The blob store's size bound when <see cref="BlobStoreMb"/> is not given.</summary>
     public const long DefaultBlobStoreMb = 2048;
-    /// <summary>Null: <c>&lt;db&gt;.blobs</c> beside the store's uploads.</summary>
+    /// <summary>Null: <c>&lt;db&gt;.blobs</c> beside the store's uploads (SQLite only: PostgreSQL keeps blobs in the database).</summary>
     public string? BlobStoreDirectory { get; init; }
     /// <summary>Submissions per API key per minute; 0 turns the limit off.</summary>
     public int SubmitRatePerMinute { get; init; } = 60;
@@ -85,7 +84,7 @@ public sealed record ServerOptions
           --max-expanded-mb N     largest unpacked size of an upload in MB (default 1024)
           --max-entries N         most entries in an upload zip (default 100000)
           --blob-store-mb N       contents kept for incremental uploads, in MB, 0 = off (default 2048;
-                                  off on PostgreSQL unless given: each API replica keeps its own)
+                                  on PostgreSQL they live in the database, shared by every replica)
           --submit-rate N         submissions per API key per minute, 0 = unlimited (default 60)
           --keepalive-seconds N   idle seconds between SSE keep-alive comments (default 15)
           --metrics MODE          GET /metrics: off, open, or bearer (token in $CI_METRICS_TOKEN) (default off)

@@ -175,35 +175,36 @@ public sealed class ScaleOutTests
     }
 
     [Fact]
-    public async Task An_incremental_submission_to_a_replica_runs_on_a_runner_that_has_none_of_its_blobs()
+    public async Task Incremental_submissions_spread_over_replicas_share_their_contents_and_run_on_any_runner()
     {
-        await using var system = await ScaledSystem.StartAsync(replicas: 0, runners: 1, RunnerArgs);
-        // A keeps contents for incremental uploads because it is told to (one replica, or a sticky load balancer);
-        // B is left at the default, off on a shared store.
-        var a = await system.StartNodeAsync("api-A", "api", ["--submit-rate", "0", "--blob-store-mb", "64"]);
-        var b = await system.StartNodeAsync("api-B", "api", ["--submit-rate", "0"]);
+        await using var system = await ScaledSystem.StartAsync(replicas: 2, runners: 1, RunnerArgs);
+        var (a, b) = (system.Replicas[0], system.Replicas[1]);
         var project = Path.Combine(system.Root, "incremental");
         Directory.CreateDirectory(project);
         File.WriteAllText(Path.Combine(project, "test_blobs.py"), "import pathlib\n\n\ndef test_data():\n    assert pathlib.Path('data.txt').read_text() == 'x' * 5000\n");
         File.WriteAllText(Path.Combine(project, "data.txt"), new string('x', 5000));
 
-        // ci sends a manifest and the contents to A, which keeps them in its own folder and assembles the upload into
-        // the store; the runner, another process with no blobs, runs it from there. B gets a plain zip.
+        // ci sends a manifest and the contents to A, which keeps them in the database and assembles the upload into
+        // the store; the runner, another process, runs it from there.
         var onA = await system.Ci(a, project, "submit", "test");
+        var blobsAfterA = await BlobCountAsync(system);
+        // The same tree with one file changed, to B: B finds A's contents in the database, takes only the new one.
+        File.WriteAllText(Path.Combine(project, "data.txt"), new string('y', 5000));
         var onB = await system.Ci(b, project, "submit", "test");
 
         Assert.True(onA.ExitCode == 0, onA.ToString());
         Assert.Contains("test_blobs.py::test_data PASSED", onA.Stdout);
-        Assert.True(onB.ExitCode == 0, onB.ToString());
-        Assert.NotEmpty(Directory.EnumerateFiles(BlobFolder(a), "*", SearchOption.AllDirectories));
-        Assert.False(Directory.Exists(BlobFolder(b)));
-        Assert.False(Directory.Exists(BlobFolder(system.Runners[0])));
+        Assert.True(onB.ExitCode == 1, onB.ToString());
+        Assert.Contains("test_blobs.py::test_data FAILED", onB.Stdout);
+        // Two contents and a manifest from A; then B's manifest and the one changed content.
+        Assert.Equal((3, 5), (blobsAfterA, await BlobCountAsync(system)));
+        foreach (var node in system.Replicas.Concat(system.Runners))
+            Assert.False(Directory.Exists(Path.Combine(Path.GetTempPath(), $"ci-uploads-{node.Port}.blobs")), $"{node.Name} kept blobs on its disk");
         Assert.Equal(2, ClaimedJobs(system.Runners[0].Process.StderrSoFar).Count());
-        Directory.Delete(BlobFolder(a), recursive: true);
     }
 
-    /// <summary>Where a process on a shared store keeps incremental-upload contents (one folder per port).</summary>
-    private static string BlobFolder(ScaledSystem.Node node) => Path.Combine(Path.GetTempPath(), $"ci-uploads-{node.Port}.blobs");
+    private static async Task<int> BlobCountAsync(ScaledSystem system) =>
+        int.Parse(await (await PostgresCluster.GetAsync()).PsqlAsync(system.DatabaseUri[(system.DatabaseUri.LastIndexOf('/') + 1)..], "SELECT COUNT(*) FROM blobs;"), CultureInfo.InvariantCulture);
 
     private static IEnumerable<string> ClaimedJobs(string runnerLog) =>
         runnerLog.Split('\n').Where(l => l.Contains(" claimed by runner ", StringComparison.Ordinal))

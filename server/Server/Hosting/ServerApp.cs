@@ -68,7 +68,7 @@ public static class ServerApp
         services.AddSingleton<IJobStatistics>(store);
         var incoming = options.UploadTempDirectory ?? UploadTempDirectory(store, options);
         services.AddSingleton(new UploadValidator(options.UploadLimits, incoming));
-        services.AddBlobStore(options, store.IsShared, store is SqliteStore s ? s.UploadsDirectory : Path.Combine(Path.GetTempPath(), $"ci-uploads-{options.Port}"), incoming);
+        services.AddBlobStore(options, store, store is SqliteStore s ? s.UploadsDirectory : Path.Combine(Path.GetTempPath(), $"ci-uploads-{options.Port}"), incoming);
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));

@@ -30,6 +30,9 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubm
     /// <inheritdoc/>
     public bool IsShared => true;
 
+    /// <summary>The database, for what keeps its own tables beside the job store (the incremental uploads' blobs).</summary>
+    public NpgsqlDataSource DataSource => dataSource;
+
     /// <summary>
     /// Connects to the database named by a <c>postgresql://user[:password]@host[:port]/dbname[?key=value...]</c> URI
     /// and applies the migrations it lacks. The password may also come from <c>PGPASSWORD</c> or a pgpass file.
@@ -193,6 +196,25 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubm
         CREATE TABLE api_key_expiry (
             key_id      uuid PRIMARY KEY REFERENCES api_keys (id),
             expires_at  timestamptz NOT NULL
+        );
+        """,
+        // 6: the content-addressed blobs of incremental uploads, shared by every API replica (PostgresBlobStore).
+        """
+        CREATE TABLE blobs (
+            owner      uuid NOT NULL,
+            hash       text NOT NULL,
+            size       bigint NOT NULL,
+            last_used  timestamptz NOT NULL,
+            PRIMARY KEY (owner, hash)
+        );
+        CREATE INDEX blobs_last_used ON blobs (last_used);
+        CREATE TABLE blob_parts (
+            owner  uuid NOT NULL,
+            hash   text NOT NULL,
+            part   integer NOT NULL,
+            data   bytea NOT NULL,
+            PRIMARY KEY (owner, hash, part),
+            FOREIGN KEY (owner, hash) REFERENCES blobs (owner, hash) ON DELETE CASCADE
         );
         """,
     ];

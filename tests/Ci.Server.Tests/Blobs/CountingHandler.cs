@@ -10,6 +10,9 @@ public sealed class CountingHandler(HttpMessageHandler inner) : DelegatingHandle
     public long BytesSent => Interlocked.Read(ref _bytesSent);
     public List<string> Requests { get; } = [];
 
+    /// <summary>Called with each request's line (as in <see cref="Requests"/>) once it is answered, before the client sees the answer.</summary>
+    public Func<string, Task>? Answered { get; set; }
+
     public void Reset()
     {
         Interlocked.Exchange(ref _bytesSent, 0);
@@ -22,8 +25,11 @@ public sealed class CountingHandler(HttpMessageHandler inner) : DelegatingHandle
         if (request.Content is { } content)
             request.Content = new CountingContent(content, n => Interlocked.Add(ref _bytesSent, n));
         var response = await base.SendAsync(request, cancellationToken);
+        var line = $"{request.Method} {request.RequestUri!.AbsolutePath} {(int)response.StatusCode}";
         lock (Requests)
-            Requests.Add($"{request.Method} {request.RequestUri!.AbsolutePath} {(int)response.StatusCode}");
+            Requests.Add(line);
+        if (Answered is { } answered)
+            await answered(line);
         return response;
     }
 

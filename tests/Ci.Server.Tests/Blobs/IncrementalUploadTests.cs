@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -114,16 +115,26 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.InRange(oneFile, changed.Length, changed.Length + unchanged + 1024);
     }
 
-    /// <summary>A server with incremental uploads on: on PostgreSQL they are off unless <c>--blob-store-mb</c> is given.</summary>
-    private static Task<TestServerHost> StartAsync(StoreKind kind) =>
-        TestServerHost.StartAsync(kind, configure: o => o with { BlobStoreMb = ServerOptions.DefaultBlobStoreMb });
+    /// <summary>A server with incremental uploads on (the default on both stores).</summary>
+    private static Task<TestServerHost> StartAsync(StoreKind kind) => TestServerHost.StartAsync(kind);
 
     [Theory, Stores]
     public Task A_server_without_incremental_uploads_gets_a_plain_zip(StoreKind kind) => PlainZipAsync(kind, blobStoreMb: 0);
 
-    /// <summary>Not given, the blob store is off on a shared store: each API replica would keep its own contents.</summary>
     [Fact]
-    public Task A_postgres_server_without_blob_store_mb_gets_a_plain_zip() => PlainZipAsync(StoreKind.Postgres, blobStoreMb: null);
+    public async Task On_postgres_the_blobs_live_in_the_database()
+    {
+        await using var server = await StartAsync(StoreKind.Postgres);
+        var (_, key) = await server.CreateUserAsync();
+        using var client = Client(server, key, server.Handler());
+
+        await client.SubmitAsync(_project, cancellationToken: Token);
+
+        Assert.IsType<PostgresBlobStore>(server.Services.GetService(typeof(IBlobStore)));
+        // Every distinct content of the project, and the manifest.
+        Assert.Equal((Describe(_project).Select(file => file.Sha256).Distinct().Count() + 1).ToString(CultureInfo.InvariantCulture),
+            await server.QueryScalarAsync("SELECT COUNT(*) FROM blobs;"));
+    }
 
     private async Task PlainZipAsync(StoreKind kind, long? blobStoreMb)
     {
@@ -141,18 +152,27 @@ public sealed class IncrementalUploadTests : IDisposable
         Assert.NotEqual(first, second);
     }
 
-    // SQLite only: it deletes contents from the blob folder beside the SQLite file; the blob store (a folder) is the
-    // same on both stores.
-    [Fact]
-    public async Task Contents_evicted_after_the_manifest_are_sent_again_after_a_conflict()
+    [Theory, Stores]
+    public async Task Contents_evicted_after_the_manifest_are_sent_again_after_a_conflict(StoreKind kind)
     {
-        await using var server = await TestServerHost.StartAsync();
+        await using var server = await StartAsync(kind);
         var (user, key) = await server.CreateUserAsync();
         var counting = new CountingHandler(server.Handler());
         using var client = Client(server, key, counting);
         await client.SubmitAsync(_project, cancellationToken: Token);
-        // Gone from disk behind the index's back, as if evicted between the manifest and the submission.
-        Directory.Delete(Path.Combine(server.Directory, "ci.db.blobs", user.Id.ToString("N")), recursive: true);
+        // One content gone behind the store's back between the manifest (which found it) and the submission, as if
+        // evicted by another submission meanwhile.
+        var hash = ContentHash.Of(File.ReadAllBytes(Path.Combine(_project, "run.sh")));
+        var evicted = false;
+        counting.Answered = async line =>
+        {
+            if (evicted || line != "POST /manifests 200") return;
+            evicted = true;
+            if (kind == StoreKind.Postgres)
+                await server.QueryScalarAsync($"DELETE FROM blobs WHERE owner = '{user.Id}' AND hash = '{hash}';");
+            else
+                File.Delete(Path.Combine(server.Directory, "ci.db.blobs", user.Id.ToString("N"), hash[..2], hash));
+        };
         counting.Reset();
 
         var job = await client.SubmitAsync(_project, cancellationToken: Token);
