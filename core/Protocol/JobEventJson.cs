@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -21,13 +22,39 @@ public static class JobEventJson
     /// which <see cref="Utf8JsonWriter"/> cannot do; values are still escaped by it. Unlike Python's
     /// <c>json.dumps</c>, non-ASCII text is sent as UTF-8 rather than <c>\uXXXX</c> (the stream says charset=utf-8).
     /// </summary>
-    public static string Serialize(JobEvent jobEvent) => jobEvent switch
+    public static string Serialize(JobEvent jobEvent)
     {
-        JobIdEvent e => $"{{\"type\": \"job_id\", \"job_id\": {Quote(e.JobId)}}}",
-        LogEvent e => $"{{\"type\": \"log\", \"data\": {Quote(e.Data)}}}",
-        CompleteEvent e => $"{{\"type\": \"complete\", \"success\": {(e.Success ? "true" : "false")}}}",
-        _ => throw new ArgumentException($"Unknown event type {jobEvent.GetType().Name}", nameof(jobEvent)),
-    };
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(buffer, jobEvent);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Writes the UTF-8 bytes of <see cref="Serialize"/> straight into <paramref name="output"/> (a response's pipe):
+    /// a log event's text is escaped once, with no intermediate strings.
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, JobEvent jobEvent)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        switch (jobEvent)
+        {
+            case JobIdEvent e:
+                output.Write("{\"type\": \"job_id\", \"job_id\": "u8);
+                WriteString(output, e.JobId);
+                output.Write("}"u8);
+                break;
+            case LogEvent e:
+                output.Write("{\"type\": \"log\", \"data\": "u8);
+                WriteString(output, e.Data);
+                output.Write("}"u8);
+                break;
+            case CompleteEvent e:
+                output.Write(e.Success ? "{\"type\": \"complete\", \"success\": true}"u8 : "{\"type\": \"complete\", \"success\": false}"u8);
+                break;
+            default:
+                throw new ArgumentException($"Unknown event type {jobEvent.GetType().Name}", nameof(jobEvent));
+        }
+    }
 
     /// <summary>
     /// Parses an event's data. Returns null for well-formed JSON of a type this client does not know
@@ -91,11 +118,9 @@ public static class JobEventJson
 
     private static JsonException Missing(string name) => new($"An event's data has no string \"{name}\".");
 
-    private static string Quote(string value)
+    private static void WriteString(IBufferWriter<byte> output, string value)
     {
-        var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-            writer.WriteStringValue(value);
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        writer.WriteStringValue(value);
     }
 }
