@@ -51,7 +51,8 @@ internal sealed class IOStreams(TextWriter output, TextWriter error, bool isOutp
     public static IOStreams FromConsole(Func<string, string?> getEnvironmentVariable)
     {
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        var output = new StreamWriter(Console.OpenStandardOutput(), utf8) { AutoFlush = true, NewLine = "\n" };
+        // A log event (up to 16 Ki chars) goes out in one write, not in the default buffer's 1 Ki-char pieces.
+        var output = new StreamWriter(Console.OpenStandardOutput(), utf8, bufferSize: 32 * 1024) { AutoFlush = true, NewLine = "\n" };
         var error = new StreamWriter(Console.OpenStandardError(), utf8) { AutoFlush = true, NewLine = "\n" };
         var colorAllowed = IsColorAllowed(getEnvironmentVariable);
         var isOutputTerminal = !Console.IsOutputRedirected;

@@ -33,6 +33,12 @@ public interface IJobStore
     /// <summary>Appends text to the job's log and returns the chunk with its sequence number.</summary>
     Task<LogChunk> AppendLogAsync(Guid jobId, string text, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Appends several chunks in one transaction (all or none), with consecutive sequence numbers in the given order:
+    /// the runner's group commit of output that arrived while the previous append was being written.
+    /// </summary>
+    Task<IReadOnlyList<LogChunk>> AppendLogAsync(Guid jobId, IReadOnlyList<string> texts, CancellationToken cancellationToken);
+
     /// <summary>The job's log chunks with sequence greater than <paramref name="afterSequence"/>, in order.</summary>
     IAsyncEnumerable<LogChunk> ReadLogAsync(Guid jobId, long afterSequence, CancellationToken cancellationToken);
 

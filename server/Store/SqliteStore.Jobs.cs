@@ -141,6 +141,42 @@ public sealed partial class SqliteStore
     }
 
     /// <inheritdoc/>
+    public async Task<IReadOnlyList<LogChunk>> AppendLogAsync(Guid jobId, IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        if (texts.Count == 0) return [];
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
+        // BEGIN IMMEDIATE: the write lock is taken before MAX(seq) is read, so the numbers stay consecutive.
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        long last;
+        await using (var query = connection.CreateCommand())
+        {
+            query.Transaction = transaction;
+            query.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM job_logs WHERE job_id = $job;";
+            query.Parameters.AddWithValue("$job", Text(jobId));
+            last = (long)(await query.ExecuteScalarAsync(cancellationToken))!;
+        }
+        var chunks = new LogChunk[texts.Count];
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO job_logs (job_id, seq, text) VALUES ($job, $seq, $text);";
+            insert.Parameters.AddWithValue("$job", Text(jobId));
+            var sequence = insert.Parameters.Add("$seq", SqliteType.Integer);
+            var text = insert.Parameters.Add("$text", SqliteType.Text);
+            for (var i = 0; i < texts.Count; i++)
+            {
+                sequence.Value = last + 1 + i;
+                text.Value = texts[i];
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+                chunks[i] = new LogChunk(last + 1 + i, texts[i]);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return chunks;
+    }
+
+    /// <inheritdoc/>
     public async IAsyncEnumerable<LogChunk> ReadLogAsync(
         Guid jobId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

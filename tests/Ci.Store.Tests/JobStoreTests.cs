@@ -167,6 +167,33 @@ public class JobStoreTests
     }
 
     [Theory, Stores]
+    public async Task A_batch_of_chunks_gets_consecutive_sequences_even_beside_parallel_appends(StoreKind kind)
+    {
+        var (temp, user) = await StoreWithUserAsync(kind);
+        await using var _ = temp;
+        var job = await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
+        await using var second = await temp.OpenAnotherAsync();
+        IJobStore[] stores = [temp.Store, second];
+
+        // Batches of 5 chunks (the runner's group commit) racing single appends, through two stores on one database.
+        var batchTasks = Enumerable.Range(0, 20).Select(b => Task.Run(
+            () => stores[b % 2].AppendLogAsync(job.Id, Enumerable.Range(0, 5).Select(i => $"batch {b} chunk {i}\n").ToList(), Ct), Ct)).ToList();
+        var singleTasks = Enumerable.Range(0, 20).Select(i => Task.Run(() => stores[i % 2].AppendLogAsync(job.Id, $"single {i}\n", Ct), Ct)).ToList();
+        var batches = await Task.WhenAll(batchTasks);
+        await Task.WhenAll(singleTasks);
+
+        var stored = await temp.Store.ReadLogAsync(job.Id, 0, Ct).ToListAsync(Ct);
+        Assert.Equal(Enumerable.Range(1, 120).Select(i => (long)i), stored.Select(c => c.Sequence));
+        foreach (var (batch, b) in batches.Select((batch, b) => (batch, b)))
+        {
+            Assert.Equal(Enumerable.Range(0, 5).Select(i => $"batch {b} chunk {i}\n"), batch.Select(c => c.Text));
+            Assert.Equal(Enumerable.Range((int)batch[0].Sequence, 5).Select(i => (long)i), batch.Select(c => c.Sequence));
+            Assert.Equal(batch, stored.Skip((int)batch[0].Sequence - 1).Take(5));
+        }
+        Assert.Empty(await temp.Store.AppendLogAsync(job.Id, [], Ct));
+    }
+
+    [Theory, Stores]
     public async Task Reading_a_log_after_a_sequence_gives_the_rest_in_order(StoreKind kind)
     {
         var (temp, user) = await StoreWithUserAsync(kind);

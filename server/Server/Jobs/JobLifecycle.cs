@@ -69,6 +69,13 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
         return chunk;
     }
 
+    /// <summary>Appends several chunks at once (one store transaction, consecutive sequences), then wakes the watchers.</summary>
+    public async Task AppendAsync(Guid jobId, IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var chunks = await store.AppendLogAsync(jobId, texts, cancellationToken);
+        foreach (var chunk in chunks) sink.Publish(jobId, chunk);
+    }
+
     /// <summary>
     /// The runner's end of a job it holds. Null when it no longer holds it: a cancel won (and told the watchers), or
     /// its lease expired and the job went back to the queue.

@@ -51,20 +51,24 @@ internal static class JobProcess
     }
 
     /// <summary>
-    /// Reads raw bytes as they come (no line buffering) and appends each read as one chunk. The decoder keeps a
-    /// multi-byte character split across two reads whole; invalid UTF-8 becomes U+FFFD.
+    /// Reads raw bytes as they come (no line buffering) and hands each read to the log, which stores it at once or,
+    /// while a store write is in flight, with whatever else arrives meanwhile (<see cref="JobLog"/>). The decoder
+    /// keeps a multi-byte character split across two reads whole; invalid UTF-8 becomes U+FFFD. Returns when the
+    /// output is stored.
     /// </summary>
     private static async Task PumpAsync(Stream output, JobLog log, CancellationToken cancellationToken)
     {
         var decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();
-        var bytes = new byte[16 * 1024];
+        // A pipe holds 64 KiB: one read takes all a fast writer has produced.
+        var bytes = new byte[64 * 1024];
         var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length)];
         while (true)
         {
             var read = await output.ReadAsync(bytes, cancellationToken);
             var count = decoder.GetChars(bytes, 0, read, chars, 0, flush: read == 0);
-            if (count > 0) await log.WriteOutputAsync(new string(chars, 0, count), cancellationToken);
-            if (read == 0) return;
+            if (count > 0) await log.WriteOutputAsync(chars.AsSpan(0, count), cancellationToken);
+            if (read == 0) break;
         }
+        await log.FlushAsync(cancellationToken);
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 using Ci.Core.Protocol;
 
@@ -11,7 +13,7 @@ namespace Ci.Server.Streaming;
 /// </summary>
 public static class SseWriter
 {
-    private static readonly byte[] KeepAlive = ": keepalive\n\n"u8.ToArray();
+    private static ReadOnlySpan<byte> KeepAlive => ": keepalive\n\n"u8;
 
     /// <summary>Sets the SSE response headers; call before the first write.</summary>
     public static void Start(HttpResponse response)
@@ -28,19 +30,35 @@ public static class SseWriter
     /// <summary>The exact bytes of one event.</summary>
     public static string Format(JobEvent jobEvent)
     {
-        var builder = new StringBuilder("data: ").Append(JobEventJson.Serialize(jobEvent)).Append('\n');
-        if (jobEvent.Sequence is { } id)
-            builder.Append("id: ").Append(id).Append('\n');
-        return builder.Append('\n').ToString();
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(buffer, jobEvent);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Writes one event (or a keep-alive comment for null) and flushes it to the client.</summary>
     public static async Task WriteAsync(HttpResponse response, JobEvent? jobEvent, CancellationToken cancellationToken)
     {
+        // Straight into the response's pipe: at hundreds of MB/s of log, every copy of a chunk shows in the profile.
         if (jobEvent is null)
-            await response.Body.WriteAsync(KeepAlive, cancellationToken);
+            response.BodyWriter.Write(KeepAlive);
         else
-            await response.Body.WriteAsync(Encoding.UTF8.GetBytes(Format(jobEvent)), cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
+            Write(response.BodyWriter, jobEvent);
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    private static void Write(IBufferWriter<byte> output, JobEvent jobEvent)
+    {
+        output.Write("data: "u8);
+        JobEventJson.Write(output, jobEvent);
+        output.Write("\n"u8);
+        if (jobEvent.Sequence is { } id)
+        {
+            output.Write("id: "u8);
+            var span = output.GetSpan(20);
+            id.TryFormat(span, out var written, provider: CultureInfo.InvariantCulture);
+            output.Advance(written);
+            output.Write("\n"u8);
+        }
+        output.Write("\n"u8);
     }
 }

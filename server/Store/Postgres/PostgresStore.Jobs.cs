@@ -231,6 +231,31 @@ public sealed partial class PostgresStore
         return new LogChunk((long)sequence, text);
     }
 
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<LogChunk>> AppendLogAsync(Guid jobId, IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        if (texts.Count == 0) return [];
+        // One round trip; a batch without an explicit transaction runs as one implicit transaction (all or none),
+        // and each chunk's NOTIFY goes out at its commit, in order.
+        await using var batch = dataSource.CreateBatch();
+        foreach (var text in texts)
+        {
+            var command = new NpgsqlBatchCommand(AppendSql);
+            command.Parameters.Add(new NpgsqlParameter("job", NpgsqlDbType.Uuid) { Value = jobId });
+            command.Parameters.Add(new NpgsqlParameter("text", NpgsqlDbType.Text) { Value = text });
+            batch.BatchCommands.Add(command);
+        }
+        var chunks = new LogChunk[texts.Count];
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (i > 0) await reader.NextResultAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException($"Job {jobId} does not exist.");
+            chunks[i] = new LogChunk(reader.GetInt64(0), texts[i]);
+        }
+        return chunks;
+    }
+
     // The job row's counter hands out sequence numbers (its row lock orders parallel appends of one job); the
     // NOTIFY is delivered to every listening replica when this statement commits. NOTIFY payloads must stay under
     // 8000 bytes: longer chunks are announced without their text (listeners read it from the table).

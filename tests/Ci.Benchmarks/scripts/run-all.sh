@@ -9,6 +9,9 @@
 #                   older scripts; OUT=FILE writes elsewhere than BENCHMARKS.md; PYTHON (default /usr/bin/python3)
 #                   must have pytest. SKIP_SCALEOUT=1 leaves out scaleout-bench.sh (PostgreSQL; without it, a note).
 #                   Needs hyperfine, curl, zip, perf (optional), dotnet.
+#   ONLY=5          runs only the listed sections (comma-separated: 1-6), without BenchmarkDotNet, the older scripts,
+#                   the scale-out section and the targets table; for working on one figure (the whole run is what
+#                   BENCHMARKS.md holds).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -28,6 +31,7 @@ for tool in hyperfine curl zip dotnet; do command -v "$tool" >/dev/null || { ech
 CI=$BIN/ci
 MD=$TMP/benchmarks.md
 LOAD=(dotnet "$TMP/load/Ci.Benchmarks.dll" load)
+want() { [[ -z "${ONLY:-}" || ",$ONLY," == *",$1,"* ]]; }
 say() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 md() { printf '%s\n' "$@" >>"$MD"; }
 kib() { awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status"; }
@@ -59,7 +63,10 @@ wait_queue_empty() { # until no job of this store is queued or running (or 300 s
 }
 
 say "building the load tool and an AOT hello world"
+if want 2 || want 6; then
 dotnet build "$REPO/tests/Ci.Benchmarks/Ci.Benchmarks.csproj" -c Release --nologo -v quiet -o "$TMP/load" >/dev/null
+fi
+if want 1; then
 mkdir -p "$TMP/hello"
 cat >"$TMP/hello/hello.csproj" <<'XML'
 <Project Sdk="Microsoft.NET.Sdk">
@@ -75,6 +82,7 @@ echo 'System.Console.WriteLine("hello");' >"$TMP/hello/Program.cs"
 cp "$REPO/global.json" "$TMP/hello/" 2>/dev/null || true
 dotnet publish "$TMP/hello/hello.csproj" -c Release -r linux-x64 --nologo -v quiet -o "$TMP/hello/out" >/dev/null
 HELLO=$TMP/hello/out/hello
+fi
 
 # --- header --------------------------------------------------------------------------------------------------------
 cat >"$MD" <<EOF
@@ -90,6 +98,7 @@ orientation only. Medians are used for ratios (means are shown: on a loaded mach
 EOF
 
 # --- 1. start-up ---------------------------------------------------------------------------------------------------
+if want 1; then
 say "1. start-up"
 hyperfine -N --warmup 20 --runs 300 --export-json "$TMP/startup.json" "$HELLO" "$CI --version" "$CI --help" >/dev/null 2>&1
 md "" "## 1. Start-up and size" "" \
@@ -113,8 +122,10 @@ for file in "$HELLO" "$CI" "$BIN/ci-server" "$BIN/ci-admin" "$BIN/libe_sqlite3.s
   size=$(stat -c %s "$file")
   md "| \`$(basename "$file")\` | $(awk -v s="$size" 'BEGIN { printf "%.2f MB (%d bytes)", s / 1e6, s }') | $(ratio "$size" "$hello_size")x |"
 done
+fi # 1
 
 # --- 6b + 2. async submissions, then ci list over the 1,000 jobs they made --------------------------------------------
+if want 2 || want 6; then
 say "6b. async submissions/s (1,000 jobs), 2. ci list --json"
 create_bench_store "$TMP/list"
 # A Python that does not exist: every job is stored, claimed and fails at once, so only the API is measured.
@@ -137,8 +148,10 @@ md "" "## 2. \`ci list --json\` against a server holding $jobs jobs" "" \
 hyperfine_rows "$TMP/list.json" 0 | sed "s/$KEY/\$KEY/" >>"$MD"
 stop_bench_server
 unset CI_API_KEY CI_SERVER_URL
+fi # 2, 6b
 
 # --- 3. packing and resubmission (upload-bench.sh, which owns the tree generator and the counting proxy) -----------
+if want 3; then
 say "3. packing and incremental upload (upload-bench.sh)"
 has_pack=
 "$CI" pack --help >/dev/null 2>&1 && has_pack=1
@@ -153,8 +166,10 @@ pack_row=$(grep '^| ci pack |' "$TMP/upload.txt" || true)
 first_bytes=$(awk -F'|' '/^\| first \|/ { gsub(/ /, "", $3); print $3; exit }' "$TMP/upload.txt")
 second_bytes=$(awk -F'|' '/^\| one file changed/ { gsub(/ /, "", $3); print $3; exit }' "$TMP/upload.txt")
 first_kib=$(awk -F'|' '/^\| first \|/ { gsub(/[ MiB]/, "", $5); printf "%d", $5 * 1024; exit }' "$TMP/upload.txt")
+fi # 3
 
 # --- 4. ci submit test against bare pytest ---------------------------------------------------------------------------
+if want 4; then
 say "4. ci submit test vs pytest"
 mkdir -p "$TMP/p-plain" "$TMP/p-req"
 printf 'def test_one():\n    assert 1 + 1 == 2\n' | tee "$TMP/p-plain/test_one.py" >"$TMP/p-req/test_one.py"
@@ -180,8 +195,10 @@ for cache in 2048 0; do
   stop_bench_server
 done
 unset CI_API_KEY CI_SERVER_URL
+fi # 4
 
 # --- 5. log latency and throughput ----------------------------------------------------------------------------------
+if want 5; then
 say "5. log latency and throughput"
 mkdir -p "$TMP/latency" "$TMP/throughput20" "$TMP/throughput200"
 cat >"$TMP/latency/conftest.py" <<'PY'
@@ -241,8 +258,10 @@ md "" "## 5. Log latency and throughput" "" \
   "| log | local | via ci | ratio (throughput) | bytes received | server peak RSS after | vs idle |" "|---|---|---|---|---|---|---|" \
   "| 20 MiB | ${local20_s} s ($(mbps "$local20_b" "$local20_s") MiB/s) | ${ci20_s} s ($(mbps "$ci20_b" "$ci20_s") MiB/s) | **$(ratio "$local20_s" "$ci20_s")x** | $ci20_b | $(mib "$peak20_kib") MiB | $(ratio "$peak20_kib" "$idle_kib")x |" \
   "| 200 MiB | ${local200_s} s ($(mbps "$local200_b" "$local200_s") MiB/s) | ${ci200_s} s ($(mbps "$ci200_b" "$ci200_s") MiB/s) | **$(ratio "$local200_s" "$ci200_s")x** | $ci200_b | $(mib "$peak200_kib") MiB | $(ratio "$peak200_kib" "$idle_kib")x |"
+fi # 5
 
 # --- 6. watchers and submissions ------------------------------------------------------------------------------------
+if want 6; then
 say "6. 10,000 watchers"
 WATCHERS=${WATCHERS:-10000}
 mkdir -p "$TMP/watched"
@@ -282,9 +301,10 @@ md "" "## 6. Many watchers, many submissions" "" \
   "| request | rate | ratio |" "|---|---|---|" \
   "| \`GET /health\` (5,000) | $health_rate/s | 1.00x |" \
   "| \`POST /submit-async\` (1,000) | $submit_rate/s | **$(ratio "$submit_rate" "$health_rate")x** |"
+fi # 6
 
 # --- scaling out on PostgreSQL (issue 10): a note instead of figures when PostgreSQL is not installed --------------
-if [[ -z "${SKIP_SCALEOUT:-}" ]]; then
+if [[ -z "${SKIP_SCALEOUT:-}" && -z "${ONLY:-}" ]]; then
   say "scale-out on PostgreSQL"
   PYTHON=$PYTHON "$SCRIPTS/scaleout-bench.sh" "$BIN" >"$TMP/scaleout.md" 2>"$TMP/scaleout.log" ||
     printf '%s\n' "## Scaling out (PostgreSQL)" "" "(scaleout-bench.sh failed: $(tail -1 "$TMP/scaleout.log"))" >"$TMP/scaleout.md"
@@ -293,7 +313,7 @@ if [[ -z "${SKIP_SCALEOUT:-}" ]]; then
 fi
 
 # --- older whole-process scripts and BenchmarkDotNet -------------------------------------------------------------------
-if [[ -z "${QUICK:-}" ]]; then
+if [[ -z "${QUICK:-}" && -z "${ONLY:-}" ]]; then
   say "older scripts"
   md "" "## Other whole-process measurements" "" "\`rejected-upload-memory.sh\` (baseline: an accepted 50 MiB upload):" '```'
   "$SCRIPTS/rejected-upload-memory.sh" "$BIN" 2>&1 | sed "s|$KEY|\$KEY|g" >>"$MD" || true
@@ -312,6 +332,7 @@ if [[ -z "${QUICK:-}" ]]; then
 fi
 
 # --- targets and notes -----------------------------------------------------------------------------------------------
+if [[ -z "${ONLY:-}" ]]; then
 pass() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "<=" ? v <= t : v >= t); print (ok ? "met" : "**missed**") }'; }
 startup_ratio=$($HELP hyperfine "$TMP/startup.json" 0 | sed -n 2p | cut -d'|' -f4)
 ci_size_mb=$(awk -v s="$(stat -c %s "$CI")" 'BEGIN { printf "%.2f", s / 1e6 }')
@@ -345,6 +366,7 @@ md \
   "| 10,000 watchers add < 200 MB, all get every byte | ${added_mib} MiB; \`$watch\` | $(pass "$added_mib" 200 "<=") |" \
   "| >= 1,000 async submissions/s | $submit_rate/s | $(pass "$submit_rate" 1000 ">=") |"
 [[ -f "$SCRIPTS/benchmarks-notes.md" ]] && { md ""; cat "$SCRIPTS/benchmarks-notes.md" >>"$MD"; }
+fi
 
 cp "$MD" "$OUT"
 say "wrote $OUT"

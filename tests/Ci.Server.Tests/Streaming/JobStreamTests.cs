@@ -206,6 +206,59 @@ public sealed partial class JobStreamTests
         }
     }
 
+    [Theory, Stores]
+    public async Task A_log_of_several_megabytes_arrives_byte_identical_live_and_replayed(StoreKind kind)
+    {
+        await using var server = await TestServerHost.StartAsync(kind);
+        var (user, key) = await server.CreateUserAsync();
+        var job = await server.CreateJobAsync(user.Id);
+        await server.StartJobAsync(job.Id);
+        var client = server.Client(key);
+        using var live = await client.GetAsync($"/jobs/{job.Id}/stream?from_beginning=true", HttpCompletionOption.ResponseHeadersRead, Token);
+        var liveEvents = ReadEventsAsync(await live.Content.ReadAsStreamAsync(Token));
+        await WaitForWatcherAsync(server, job.Id);
+
+        // Every kind of character JSON escapes or SSE could trip on, in chunks appended in batches as the runner does.
+        var random = new Random(9);
+        string[] pieces = ["plain text line\n", "tab\tquote\"backslash\\\n", "cr\r\n", "control \u0001\u001f\n", "ünïcödé ✓ 😀\n",
+            "data: fake event\n\n", "id: 7\n", "<script>&amp;</script>\n", "\u2028\u2029\n", new string('x', 5000) + "\n"];
+        var written = new System.Text.StringBuilder();
+        while (written.Length < 4_000_000)
+        {
+            var batch = new List<string>();
+            for (var i = 0; i < 20; i++)
+            {
+                var chunk = new System.Text.StringBuilder();
+                while (chunk.Length < 16_000) chunk.Append(pieces[random.Next(pieces.Length)]);
+                batch.Add(chunk.ToString());
+                written.Append(chunk);
+            }
+            foreach (var chunk in await server.Store.AppendLogAsync(job.Id, batch, Token)) server.Broadcaster.Publish(job.Id, chunk);
+        }
+        await server.FinishAsync(job.Id, true);
+
+        var (liveText, liveIds) = await liveEvents;
+        Assert.Equal(written.ToString(), liveText);
+        Assert.Equal(Enumerable.Range(1, liveIds.Count).Select(i => (long)i), liveIds);
+        using var replay = await client.GetAsync($"/jobs/{job.Id}/stream?from_beginning=true", HttpCompletionOption.ResponseHeadersRead, Token);
+        var (replayText, replayIds) = await ReadEventsAsync(await replay.Content.ReadAsStreamAsync(Token));
+        Assert.Equal(written.ToString(), replayText);
+        Assert.Equal(liveIds, replayIds);
+
+        // The client library's reader, as ci uses it: log texts joined, and the ids of every event (complete's too).
+        static async Task<(string Text, List<long> Ids)> ReadEventsAsync(Stream body)
+        {
+            var text = new System.Text.StringBuilder();
+            var ids = new List<long>();
+            await foreach (var jobEvent in Ci.Core.Sse.JobEventStreamReader.ReadAsync(body, Token))
+            {
+                if (jobEvent is LogEvent log) text.Append(log.Data);
+                ids.Add(jobEvent.Sequence ?? -1);
+            }
+            return (text.ToString(), ids);
+        }
+    }
+
     internal static async Task WaitForWatcherAsync(TestServerHost server, Guid jobId) =>
         await WaitUntilAsync(() => server.Broadcaster.WatcherCount(jobId) > 0);
 
