@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Ci.EndToEnd.Tests.Infrastructure;
+using Ci.Tests.Shared;
 
 namespace Ci.EndToEnd.Tests;
 
