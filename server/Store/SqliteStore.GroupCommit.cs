@@ -7,6 +7,12 @@ public sealed partial class SqliteStore
 {
     readonly JobInsertBatcher jobInserts;
 
+    /// <summary>The group commit of new jobs (for tests).</summary>
+    internal JobInsertBatcher JobInserts => jobInserts;
+
+    /// <summary>Holds this store's writer until disposed, as a long write would (for tests).</summary>
+    internal async Task<IAsyncDisposable> HoldWriterAsync(CancellationToken cancellationToken) => await OpenWriterAsync(cancellationToken);
+
     /// <summary>
     /// Group commit of new jobs: concurrent submissions queue their row here and one writer stores every row queued
     /// meanwhile in a single transaction, so a burst of submissions pays for one writer turn and one commit instead of

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Threading.Channels;
+using Ci.Core.Protocol;
 using Ci.Server.Jobs;
 using Ci.Store;
 
@@ -11,7 +12,9 @@ namespace Ci.Server.Streaming;
 /// chunk, so a watcher never depends on this for completeness: it only saves the store a read per chunk.
 /// Each watcher gets a bounded channel; a watcher too slow to keep up is cut loose (its channel is
 /// completed with <see cref="Subscription.Overflowed"/> set) and goes back to the store, so the runner
-/// and the other watchers never wait for it.
+/// and the other watchers never wait for it. A chunk is one <see cref="LiveSignal.Chunk"/> shared by every watcher,
+/// encoded for the wire once (<see cref="LiveSignal.Chunk.Sse"/>), and keep-alives come from one clock
+/// (<see cref="KeepAliveTick"/>) rather than a timer per watcher: a watcher costs little more than its connection.
 /// </summary>
 public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
 {
@@ -50,6 +53,17 @@ public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
                 subscription.CutLoose();
     }
 
+    /// <summary>
+    /// Called by one clock every half keep-alive interval: each watcher that heard nothing since the previous tick gets
+    /// a <see cref="LiveSignal.KeepAlive"/>, so an idle stream hears something every half to whole interval.
+    /// </summary>
+    public void KeepAliveTick()
+    {
+        foreach (var list in _watchers.Values)
+            foreach (var subscription in list)
+                subscription.Tick();
+    }
+
     private void Signal(Guid jobId, LiveSignal signal)
     {
         if (!_watchers.TryGetValue(jobId, out var list))
@@ -78,6 +92,7 @@ public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
         private readonly LogBroadcaster _owner;
         private readonly Channel<LiveSignal> _channel;
         private int _disposed;
+        private int _heard = 1; // the first keep-alive comes a whole tick after subscribing, not at once
 
         internal Subscription(LogBroadcaster owner, Guid jobId, int capacity)
         {
@@ -101,9 +116,16 @@ public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
 
         internal void Offer(LiveSignal signal)
         {
+            Volatile.Write(ref _heard, 1);
             if (_channel.Writer.TryWrite(signal))
                 return;
             CutLoose();
+        }
+
+        internal void Tick()
+        {
+            if (Interlocked.Exchange(ref _heard, 0) == 0 && !_channel.Writer.TryWrite(LiveSignal.KeepAlive.Instance))
+                CutLoose();
         }
 
         internal void CutLoose()
@@ -128,8 +150,25 @@ public abstract record LiveSignal
 {
     private LiveSignal() { }
 
-    /// <summary>A chunk the runner stored.</summary>
-    public sealed record Chunk(LogChunk Value) : LiveSignal;
+    /// <summary>A chunk the runner stored; one instance is shared by all the job's watchers.</summary>
+    public sealed record Chunk(LogChunk Value) : LiveSignal
+    {
+        private LogEvent? _event;
+        private byte[]? _sse;
+
+        /// <summary>The chunk's log event (created once for all watchers).</summary>
+        public LogEvent Event => _event ??= new LogEvent(Value.Text) { Sequence = Value.Sequence };
+
+        /// <summary>The event's exact SSE bytes, encoded once for all watchers.</summary>
+        public byte[] Sse => _sse ??= SseWriter.Encode(Event);
+    }
+
+    /// <summary>Nothing happened for a while: the watcher sends a keep-alive comment.</summary>
+    public sealed record KeepAlive : LiveSignal
+    {
+        /// <summary>The only instance.</summary>
+        public static readonly KeepAlive Instance = new();
+    }
 
     /// <summary>The job ended (already stored).</summary>
     public sealed record Finished(JobRecord Job) : LiveSignal;

@@ -34,13 +34,17 @@ public static class SseWriter
         return builder.Append('\n').ToString();
     }
 
+    /// <summary>The exact bytes of one event, UTF-8.</summary>
+    public static byte[] Encode(JobEvent jobEvent) => Encoding.UTF8.GetBytes(Format(jobEvent));
+
     /// <summary>Writes one event (or a keep-alive comment for null) and flushes it to the client.</summary>
-    public static async Task WriteAsync(HttpResponse response, JobEvent? jobEvent, CancellationToken cancellationToken)
+    public static Task WriteAsync(HttpResponse response, JobEvent? jobEvent, CancellationToken cancellationToken) =>
+        WriteAsync(response, jobEvent is null ? KeepAlive : Encode(jobEvent), cancellationToken);
+
+    /// <summary>Writes bytes already encoded (<see cref="Encode"/>, shared by many watchers) and flushes them.</summary>
+    public static async Task WriteAsync(HttpResponse response, ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken)
     {
-        if (jobEvent is null)
-            await response.Body.WriteAsync(KeepAlive, cancellationToken);
-        else
-            await response.Body.WriteAsync(Encoding.UTF8.GetBytes(Format(jobEvent)), cancellationToken);
+        await response.Body.WriteAsync(encoded, cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
 }
