@@ -23,9 +23,9 @@ public abstract record StreamStart
 /// Produces one job's event stream: stored backlog first, then live chunks, then exactly one
 /// <see cref="CompleteEvent"/>. Log events carry their chunk's sequence; <c>complete</c> gets the last
 /// sequence + 1, so <c>Last-Event-ID</c> can resume anywhere without loss or repetition.
-/// A null item means "nothing happened for a keep-alive interval": every half interval, one clock tells each live
-/// watcher that heard nothing since the last tick (<see cref="LogBroadcaster.KeepAliveTick"/>), so idle watchers get a
-/// keep-alive every half to whole interval without a timer each.
+/// A null item means "nothing happened for a keep-alive interval": one clock ticking every half interval
+/// (<see cref="LogBroadcaster.KeepAliveTick"/>) gives each live watcher that heard nothing for two ticks its keep-alive,
+/// so a quiet stream gets one per interval (at most an interval after its last event) without a timer per watcher.
 /// </summary>
 public sealed class JobEventFeed : IDisposable
 {

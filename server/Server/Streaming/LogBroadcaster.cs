@@ -64,8 +64,8 @@ public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
     }
 
     /// <summary>
-    /// Called by one clock every half keep-alive interval: each watcher that heard nothing since the previous tick gets
-    /// a <see cref="LiveSignal.KeepAlive"/>, so an idle stream hears something every half to whole interval.
+    /// Called by one clock every half keep-alive interval: a watcher that heard nothing for two ticks gets a
+    /// <see cref="LiveSignal.KeepAlive"/>, so a quiet stream hears something every interval, and never waits longer.
     /// </summary>
     public void KeepAliveTick()
     {
@@ -112,7 +112,7 @@ public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
         private readonly LogBroadcaster _owner;
         private readonly Channel<LiveSignal> _channel;
         private int _disposed;
-        private int _heard = 1; // the first keep-alive comes a whole tick after subscribing, not at once
+        private int _silentTicks;
 
         internal Subscription(LogBroadcaster owner, Guid jobId, int capacity)
         {
@@ -136,7 +136,7 @@ public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
 
         internal void Offer(LiveSignal signal)
         {
-            Volatile.Write(ref _heard, 1);
+            Volatile.Write(ref _silentTicks, 0);
             if (_channel.Writer.TryWrite(signal))
                 return;
             CutLoose();
@@ -144,7 +144,12 @@ public sealed class LogBroadcaster(int capacityPerWatcher = 1024) : IJobLogSink
 
         internal void Tick()
         {
-            if (Interlocked.Exchange(ref _heard, 0) == 0 && !_channel.Writer.TryWrite(LiveSignal.KeepAlive.Instance))
+            // Two silent ticks (half an interval each): a keep-alive at most one interval after the last signal, and
+            // exactly one per interval while the job stays quiet.
+            if (Interlocked.Increment(ref _silentTicks) < 2)
+                return;
+            Volatile.Write(ref _silentTicks, 0);
+            if (!_channel.Writer.TryWrite(LiveSignal.KeepAlive.Instance))
                 CutLoose();
         }
 
