@@ -25,6 +25,13 @@ public static class SseWriter
         response.Headers["X-Accel-Buffering"] = "no";
     }
 
+    /// <summary>The exact bytes of one event, UTF-8: encoded once, they can be shared by many watchers.</summary>
+    public static byte[] Encode(JobEvent jobEvent) => Encoding.UTF8.GetBytes(Format(jobEvent));
+
+    /// <summary>Writes bytes already encoded (<see cref="Encode"/>) and flushes them to the client.</summary>
+    public static async Task WriteAsync(HttpResponse response, ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken) =>
+        await response.BodyWriter.WriteAsync(encoded, cancellationToken);
+
     /// <summary>The exact bytes of one event.</summary>
     public static string Format(JobEvent jobEvent)
     {
@@ -34,17 +41,13 @@ public static class SseWriter
         return builder.Append('\n').ToString();
     }
 
-    /// <summary>The exact bytes of one event, UTF-8.</summary>
-    public static byte[] Encode(JobEvent jobEvent) => Encoding.UTF8.GetBytes(Format(jobEvent));
-
     /// <summary>Writes one event (or a keep-alive comment for null) and flushes it to the client.</summary>
-    public static Task WriteAsync(HttpResponse response, JobEvent? jobEvent, CancellationToken cancellationToken) =>
-        WriteAsync(response, jobEvent is null ? KeepAlive : Encode(jobEvent), cancellationToken);
-
-    /// <summary>Writes bytes already encoded (<see cref="Encode"/>, shared by many watchers) and flushes them.</summary>
-    public static async Task WriteAsync(HttpResponse response, ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken)
+    public static async Task WriteAsync(HttpResponse response, JobEvent? jobEvent, CancellationToken cancellationToken)
     {
-        await response.Body.WriteAsync(encoded, cancellationToken);
+        if (jobEvent is null)
+            await response.Body.WriteAsync(KeepAlive, cancellationToken);
+        else
+            await response.Body.WriteAsync(Encoding.UTF8.GetBytes(Format(jobEvent)), cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
 }
