@@ -59,6 +59,15 @@ public sealed partial class SqliteStore
             while (true)
             {
                 List<Pending> batch;
+                lock (gate)
+                {
+                    // Only this loop takes rows out, so a queue seen non-empty here is still non-empty below.
+                    if (queued.Count == 0)
+                    {
+                        draining = false;
+                        return;
+                    }
+                }
                 Writer? writer = null;
                 try
                 {
@@ -83,11 +92,6 @@ public sealed partial class SqliteStore
                     {
                         batch = queued;
                         queued = [];
-                        if (batch.Count == 0)
-                        {
-                            draining = false;
-                            return;
-                        }
                     }
                     lock (BatchSizes) BatchSizes.Add(batch.Count);
                     await CommitAsync(writer.Connection, batch);
