@@ -13,21 +13,15 @@ public sealed partial class SqliteStore
     /// <inheritdoc/>
     public async Task<JobRecord> CreateJobAsync(Guid jobId, Guid userId, string uploadPath, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var job = new JobRecord(jobId, userId, JobStatus.Queued, Success: null, Now(), StartTime: null, EndTime: null, Reason: null);
         var stored = UploadPath(jobId);
         // File.Move falls back to copy + delete when the upload sits on another file system.
         File.Move(uploadPath, stored, overwrite: false);
         try
         {
-            await using var writer = await OpenWriterAsync(cancellationToken);
-            var connection = writer.Connection;
-            await using var command = connection.CreateCommand();
-            command.CommandText = "INSERT INTO jobs (id, user_id, status, created_at) VALUES ($id, $user, $status, $created);";
-            command.Parameters.AddWithValue("$id", Text(jobId));
-            command.Parameters.AddWithValue("$user", Text(userId));
-            command.Parameters.AddWithValue("$status", JobStatus.Queued.ToWire());
-            command.Parameters.AddWithValue("$created", FormatTime(job.CreatedAt));
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            // Not cancellable once queued: the batch may commit the row, and then the upload must stay where it is.
+            await jobInserts.InsertAsync(job);
         }
         catch
         {

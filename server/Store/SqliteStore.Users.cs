@@ -143,6 +143,13 @@ public sealed partial class SqliteStore
         return await reader.ReadAsync(cancellationToken) ? ReadKey(reader, 0) : null;
     }
 
+    /// <summary>
+    /// How stale a key's <c>last_used_at</c> may get before a use writes it again. Authentication is on every request;
+    /// writing on each one made every request wait for the single writer. Revocation and expiry are still read on
+    /// every request, so they take effect at once.
+    /// </summary>
+    internal static readonly TimeSpan LastUsedResolution = TimeSpan.FromSeconds(1);
+
     /// <inheritdoc/>
     public async Task<Caller?> AuthenticateAsync(string apiKey, CancellationToken cancellationToken)
     {
@@ -150,27 +157,58 @@ public sealed partial class SqliteStore
         {
             return null;
         }
+        var hash = HashKey(apiKey);
+        // Read first, without the writer: most requests are by a key used a moment ago, and then nothing needs writing.
+        await using (var connection = await OpenConnectionAsync(cancellationToken))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = AuthenticateReadSql;
+            command.Parameters.AddWithValue("$hash", hash);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+            var key = ReadKey(reader, 0);
+            var expires = ReadTime(reader, 11);
+            var now = Now();
+            if ((expires is null || expires > now) && key.LastUsedAt is { } used && now - used < LastUsedResolution && used <= now)
+            {
+                return new Caller(ReadUser(reader, 6), key);
+            }
+        }
+        // Expired (revoke it now), or its use is worth recording: the writer's path.
         await using var writer = await OpenWriterAsync(cancellationToken);
-        var connection = writer.Connection;
-        await RevokeExpiredKeysAsync(connection, cancellationToken);
-        await using var command = connection.CreateCommand();
+        var writerConnection = writer.Connection;
+        await RevokeExpiredKeysAsync(writerConnection, cancellationToken);
+        await using var update = writerConnection.CreateCommand();
         // Finds the active key and records its use in one statement; the user is read after.
-        command.CommandText = $"UPDATE api_keys SET last_used_at = $now WHERE key_hash = $hash AND is_active = 1 RETURNING {KeyColumns};";
-        command.Parameters.AddWithValue("$now", FormatTime(Now()));
-        command.Parameters.AddWithValue("$hash", HashKey(apiKey));
-        ApiKeyInfo key;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        update.CommandText = $"UPDATE api_keys SET last_used_at = $now WHERE key_hash = $hash AND is_active = 1 RETURNING {KeyColumns};";
+        update.Parameters.AddWithValue("$now", FormatTime(Now()));
+        update.Parameters.AddWithValue("$hash", hash);
+        ApiKeyInfo found;
+        await using (var reader = await update.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))
             {
                 return null;
             }
-            key = ReadKey(reader, 0);
+            found = ReadKey(reader, 0);
         }
-        var user = await QuerySingleUserAsync(connection, $"SELECT {UserColumns} FROM users WHERE id = $id;",
-            p => p.AddWithValue("$id", Text(key.UserId)), cancellationToken);
-        return user is null ? null : new Caller(user, key);
+        var user = await QuerySingleUserAsync(writerConnection, $"SELECT {UserColumns} FROM users WHERE id = $id;",
+            p => p.AddWithValue("$id", Text(found.UserId)), cancellationToken);
+        return user is null ? null : new Caller(user, found);
     }
+
+    static readonly string AuthenticateReadSql = $"""
+        SELECT {Prefixed("k", KeyColumns)}, {Prefixed("u", UserColumns)},
+               (SELECT expires_at FROM api_key_expiry WHERE key_id = k.id)
+        FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.key_hash = $hash AND k.is_active = 1;
+        """;
+
+    static string Prefixed(string alias, string columns) =>
+        string.Join(", ", columns.Split(", ").Select(column => alias + "." + column));
 
     internal static string HashKey(string key) => ApiKeys.Hash(key);
 

@@ -32,6 +32,7 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
         UploadsDirectory = uploadsDirectory;
         this.connectionString = connectionString;
         this.timeProvider = timeProvider;
+        jobInserts = new JobInsertBatcher(this);
     }
 
     /// <summary>The full path of the database file.</summary>

@@ -114,6 +114,66 @@ public class UserStoreTests
         Assert.Equal([caller.Key], await temp.Store.ListApiKeysAsync(user.Id, Ct));
     }
 
+    [Theory, Stores]
+    public async Task A_key_used_a_moment_ago_is_revoked_at_once(StoreKind kind)
+    {
+        await using var temp = await TempStore.CreateAsync(kind);
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
+        Assert.NotNull(await temp.Store.AuthenticateAsync(created.Key, Ct));
+        Assert.NotNull(await temp.Store.AuthenticateAsync(created.Key, Ct)); // within a second: read, not written
+
+        await temp.Store.RevokeApiKeyAsync(created.Info.Id, Ct);
+
+        Assert.Null(await temp.Store.AuthenticateAsync(created.Key, Ct));
+    }
+
+    [Fact]
+    public async Task A_key_whose_rotation_grace_ended_a_moment_after_its_last_use_is_refused()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
+        await ((IApiKeyRotation)temp.Store).RotateApiKeyAsync(created.Info.Id, TimeSpan.FromMilliseconds(200), Ct);
+        temp.Clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.NotNull(await temp.Store.AuthenticateAsync(created.Key, Ct));
+
+        temp.Clock.Advance(TimeSpan.FromMilliseconds(150)); // past the grace, still well within a second of the last use
+
+        Assert.Null(await temp.Store.AuthenticateAsync(created.Key, Ct));
+        Assert.False((await temp.Store.ListApiKeysAsync(user.Id, Ct)).Single(k => k.Id == created.Info.Id).IsActive);
+    }
+
+    [Theory, Stores]
+    public async Task A_deactivated_user_is_seen_at_once_by_a_key_used_a_moment_ago(StoreKind kind)
+    {
+        await using var temp = await TempStore.CreateAsync(kind);
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
+        Assert.True((await temp.Store.AuthenticateAsync(created.Key, Ct))!.User.IsActive);
+
+        await temp.Store.SetUserActiveAsync(user.Id, false, Ct);
+
+        Assert.False((await temp.Store.AuthenticateAsync(created.Key, Ct))!.User.IsActive);
+    }
+
+    [Fact]
+    public async Task Uses_of_a_key_within_a_second_write_its_last_use_once()
+    {
+        await using var temp = await TempStore.CreateAsync();
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var created = await temp.Store.CreateApiKeyAsync(user.Id, "laptop", Ct);
+        var first = (await temp.Store.AuthenticateAsync(created.Key, Ct))!.Key.LastUsedAt;
+
+        temp.Clock.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(first, (await temp.Store.AuthenticateAsync(created.Key, Ct))!.Key.LastUsedAt);
+        temp.Clock.Advance(TimeSpan.FromMilliseconds(600));
+        var third = (await temp.Store.AuthenticateAsync(created.Key, Ct))!.Key.LastUsedAt;
+
+        Assert.Equal(first + TimeSpan.FromMilliseconds(1100), third);
+        Assert.Equal(third, (await temp.Store.ListApiKeysAsync(user.Id, Ct)).Single().LastUsedAt);
+    }
+
     [Theory]
     [Stores("")]
     [Stores("ci_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]

@@ -23,15 +23,42 @@ public abstract record StreamStart
 /// Produces one job's event stream: stored backlog first, then live chunks, then exactly one
 /// <see cref="CompleteEvent"/>. Log events carry their chunk's sequence; <c>complete</c> gets the last
 /// sequence + 1, so <c>Last-Event-ID</c> can resume anywhere without loss or repetition.
-/// A null item means "nothing happened for a keep-alive interval".
+/// A null item means "nothing happened for a keep-alive interval": one clock ticking every half interval
+/// (<see cref="LogBroadcaster.KeepAliveTick"/>) gives each live watcher that heard nothing for two ticks its keep-alive,
+/// so a quiet stream gets one per interval (at most an interval after its last event) without a timer per watcher.
 /// </summary>
-public sealed class JobEventFeed(IJobStore store, LogBroadcaster broadcaster, TimeSpan keepAliveInterval)
+public sealed class JobEventFeed : IDisposable
 {
+    private readonly IJobStore store;
+    private readonly LogBroadcaster broadcaster;
+    private readonly ITimer keepAliveClock;
+
+    public JobEventFeed(IJobStore store, LogBroadcaster broadcaster, TimeSpan keepAliveInterval)
+    {
+        this.store = store;
+        this.broadcaster = broadcaster;
+        var tick = TimeSpan.FromTicks(Math.Max(keepAliveInterval.Ticks / 2, TimeSpan.TicksPerMillisecond));
+        keepAliveClock = TimeProvider.System.CreateTimer(static state => ((LogBroadcaster)state!).KeepAliveTick(), broadcaster, tick, tick);
+    }
+
+    /// <summary>One item of a stream: an event (null: a keep-alive) and, for a live chunk, its bytes encoded once for all watchers.</summary>
+    public readonly record struct Item(JobEvent? Event, byte[]? Encoded);
+
+    /// <inheritdoc />
+    public void Dispose() => keepAliveClock.Dispose();
+
     /// <summary>The text of the single log event a forward-only stream of an ended job gets.</summary>
     public const string AlreadyCompletedMessage = "Job already completed.\n";
 
     /// <summary>Streams the job's events from <paramref name="start"/> until it ends or the caller stops.</summary>
     public async IAsyncEnumerable<JobEvent?> ReadAsync(Guid jobId, StreamStart start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in ReadItemsAsync(jobId, start, cancellationToken))
+            yield return item.Event;
+    }
+
+    /// <summary>Like <see cref="ReadAsync"/>, with live chunks' shared wire bytes (what the SSE endpoints write).</summary>
+    public async IAsyncEnumerable<Item> ReadItemsAsync(Guid jobId, StreamStart start, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long? after = start switch
         {
@@ -58,8 +85,8 @@ public sealed class JobEventFeed(IJobStore store, LogBroadcaster broadcaster, Ti
                 if (job.Status.IsFinal())
                 {
                     var end = await store.GetLastSequenceAsync(jobId, cancellationToken);
-                    yield return new LogEvent(AlreadyCompletedMessage) { Sequence = end };
-                    yield return Complete(job, end);
+                    yield return new(new LogEvent(AlreadyCompletedMessage) { Sequence = end }, null);
+                    yield return new(Complete(job, end), null);
                     yield break;
                 }
                 after = forwardFrom ?? 0;
@@ -68,28 +95,19 @@ public sealed class JobEventFeed(IJobStore store, LogBroadcaster broadcaster, Ti
             // Status was read before the backlog: if it was final then, the backlog below is the whole log.
             await foreach (var chunk in store.ReadLogAsync(jobId, after.Value, cancellationToken))
             {
-                yield return Log(chunk);
+                yield return new(Log(chunk), null);
                 after = chunk.Sequence;
             }
             if (job.Status.IsFinal())
             {
-                yield return Complete(job, after.Value);
+                yield return new(Complete(job, after.Value), null);
                 yield break;
             }
 
             var reader = subscription.Reader;
-            Task<bool>? waiting = null;
             while (true)
             {
-                waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
-                if (!await IsReadyWithinAsync(waiting, cancellationToken))
-                {
-                    yield return null;
-                    continue;
-                }
-                var more = await waiting;
-                waiting = null;
-                if (!more)
+                if (!await reader.WaitToReadAsync(cancellationToken))
                     break; // Fell behind: start over from the store.
 
                 var gap = false;
@@ -101,7 +119,13 @@ public sealed class JobEventFeed(IJobStore store, LogBroadcaster broadcaster, Ti
                         finished = f.Job;
                         break;
                     }
-                    var chunk = ((LiveSignal.Chunk)signal).Value;
+                    if (signal is LiveSignal.KeepAlive)
+                    {
+                        yield return new(null, null);
+                        continue;
+                    }
+                    var live = (LiveSignal.Chunk)signal;
+                    var chunk = live.Value;
                     if (chunk.Sequence <= after.Value)
                         continue; // Already sent from the backlog.
                     if (chunk.Sequence != after.Value + 1)
@@ -109,7 +133,7 @@ public sealed class JobEventFeed(IJobStore store, LogBroadcaster broadcaster, Ti
                         gap = true;
                         break;
                     }
-                    yield return Log(chunk);
+                    yield return new(live.Event, live.Sse);
                     after = chunk.Sequence;
                 }
                 if (finished is not null)
@@ -117,28 +141,15 @@ public sealed class JobEventFeed(IJobStore store, LogBroadcaster broadcaster, Ti
                     // Chunks are published before Finish, but a cancel may have appended one more line.
                     await foreach (var chunk in store.ReadLogAsync(jobId, after.Value, cancellationToken))
                     {
-                        yield return Log(chunk);
+                        yield return new(Log(chunk), null);
                         after = chunk.Sequence;
                     }
-                    yield return Complete(finished, after.Value);
+                    yield return new(Complete(finished, after.Value), null);
                     yield break;
                 }
                 if (gap)
                     break;
             }
-        }
-    }
-
-    private async Task<bool> IsReadyWithinAsync(Task<bool> waiting, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await waiting.WaitAsync(keepAliveInterval, cancellationToken);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
         }
     }
 

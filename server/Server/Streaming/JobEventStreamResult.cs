@@ -35,8 +35,13 @@ public sealed record JobEventStreamResult(Guid JobId, StreamStart Start, bool An
             await response.Body.FlushAsync(cancellationToken);
             if (AnnounceJobId)
                 await SseWriter.WriteAsync(response, new JobIdEvent(JobId.ToString()), cancellationToken);
-            await foreach (var jobEvent in feed.ReadAsync(JobId, Start, cancellationToken))
-                await SseWriter.WriteAsync(response, jobEvent, cancellationToken);
+            await foreach (var item in feed.ReadItemsAsync(JobId, Start, cancellationToken))
+            {
+                if (item.Encoded is { } shared)
+                    await SseWriter.WriteAsync(response, shared, cancellationToken);
+                else
+                    await SseWriter.WriteAsync(response, item.Event, cancellationToken);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

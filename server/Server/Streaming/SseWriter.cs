@@ -27,6 +27,13 @@ public static class SseWriter
         response.Headers["X-Accel-Buffering"] = "no";
     }
 
+    /// <summary>The exact bytes of one event, UTF-8: encoded once, they can be shared by many watchers.</summary>
+    public static byte[] Encode(JobEvent jobEvent) => Encoding.UTF8.GetBytes(Format(jobEvent));
+
+    /// <summary>Writes bytes already encoded (<see cref="Encode"/>) and flushes them to the client.</summary>
+    public static async Task WriteAsync(HttpResponse response, ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken) =>
+        await response.BodyWriter.WriteAsync(encoded, cancellationToken);
+
     /// <summary>The exact bytes of one event.</summary>
     public static string Format(JobEvent jobEvent)
     {

@@ -31,6 +31,52 @@ public sealed class LogBroadcasterTests
     }
 
     [Fact]
+    public void A_watcher_gets_a_keep_alive_after_two_silent_ticks_and_none_while_chunks_flow()
+    {
+        var broadcaster = new LogBroadcaster();
+        var jobId = Guid.NewGuid();
+        using var watcher = broadcaster.Subscribe(jobId);
+        var heard = new List<string>();
+        void Tick()
+        {
+            broadcaster.KeepAliveTick();
+            while (watcher.Reader.TryRead(out var signal))
+                heard.Add(signal is LiveSignal.Chunk chunk ? chunk.Value.Text : "keepalive");
+        }
+
+        Tick();
+        Tick(); // a whole interval of silence
+        Tick();
+        Tick();
+        for (var i = 1; i <= 3; i++)
+        {
+            broadcaster.Publish(jobId, new LogChunk(i, $"{i}\n"));
+            Tick(); // never two silent ticks in a row
+        }
+        Tick();
+
+        Assert.Equal(["keepalive", "keepalive", "1\n", "2\n", "3\n", "keepalive"], heard);
+    }
+
+    [Fact]
+    public void Every_watcher_of_a_chunk_shares_one_event_and_its_encoded_bytes()
+    {
+        var broadcaster = new LogBroadcaster();
+        var jobId = Guid.NewGuid();
+        using var first = broadcaster.Subscribe(jobId);
+        using var second = broadcaster.Subscribe(jobId);
+
+        broadcaster.Publish(jobId, new LogChunk(7, "héllo\n"));
+
+        Assert.True(first.Reader.TryRead(out var a));
+        Assert.True(second.Reader.TryRead(out var b));
+        var chunk = Assert.IsType<LiveSignal.Chunk>(a);
+        Assert.Same(chunk, b);
+        Assert.Same(chunk.Sse, ((LiveSignal.Chunk)b).Sse);
+        Assert.Equal(SseWriter.Format(new LogEvent("héllo\n") { Sequence = 7 }), System.Text.Encoding.UTF8.GetString(chunk.Sse));
+    }
+
+    [Fact]
     public void Disposing_a_subscription_frees_the_job_entry()
     {
         var broadcaster = new LogBroadcaster();
