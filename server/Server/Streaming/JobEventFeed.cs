@@ -67,10 +67,23 @@ public sealed class JobEventFeed : IDisposable
             _ => null,
         };
 
-        // A forward-only stream starts after what is stored now, fixed before subscribing: a chunk written between
-        // this read and the subscription is still found by the backlog read below, so "what comes next" is exact
-        // (whatever is written once the watcher is subscribed is always sent).
-        long? forwardFrom = after is null ? await store.GetLastSequenceAsync(jobId, cancellationToken) : null;
+        // A forward-only stream of a job that has ended says so; of a job still queued or running, it starts after what
+        // is stored now, fixed before subscribing: a chunk written between this read and the subscription is still
+        // found by the backlog read below, so "what comes next" is exact (whatever is written once the watcher is
+        // subscribed is always sent, even if the job ends before the loop reads its status).
+        if (after is null)
+        {
+            var current = await store.GetJobAsync(jobId, cancellationToken)
+                ?? throw new InvalidOperationException($"Job {jobId} vanished while streaming.");
+            var end = await store.GetLastSequenceAsync(jobId, cancellationToken);
+            if (current.Status.IsFinal())
+            {
+                yield return new(new LogEvent(AlreadyCompletedMessage) { Sequence = end }, null);
+                yield return new(Complete(current, end), null);
+                yield break;
+            }
+            after = end;
+        }
 
         while (true)
         {
@@ -79,18 +92,6 @@ public sealed class JobEventFeed : IDisposable
 
             var job = await store.GetJobAsync(jobId, cancellationToken)
                 ?? throw new InvalidOperationException($"Job {jobId} vanished while streaming.");
-
-            if (after is null)
-            {
-                if (job.Status.IsFinal())
-                {
-                    var end = await store.GetLastSequenceAsync(jobId, cancellationToken);
-                    yield return new(new LogEvent(AlreadyCompletedMessage) { Sequence = end }, null);
-                    yield return new(Complete(job, end), null);
-                    yield break;
-                }
-                after = forwardFrom ?? 0;
-            }
 
             // Status was read before the backlog: if it was final then, the backlog below is the whole log.
             await foreach (var chunk in store.ReadLogAsync(jobId, after.Value, cancellationToken))
