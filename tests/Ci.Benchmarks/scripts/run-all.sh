@@ -357,7 +357,8 @@ md "" "## Targets" "" "| target | measured | |" "|---|---|---|" \
   "| \`ci --version\` <= 1.3x AOT hello world | ${startup_ratio}x (median) | $(pass "$startup_ratio" 1.3 "<=") |" \
   "| \`ci\` binary <= 8 MB | $ci_size_mib MiB ($ci_size_mb million bytes) | $(pass "$ci_size_mib" 8 "<=") in MiB, $(pass "$ci_size_mb" 8 "<=") in millions of bytes |"
 if [[ -n "$pack_row" ]]; then
-  IFS='|' read -r _ _ _ pack_speedup _ pack_size_ratio pack_rss _ <<<"$pack_row"
+  # | packer | time | speed-up | processor time | vs zipfile | archive | size vs zipfile | peak RSS |
+  IFS='|' read -r _ _ _ pack_speedup _ _ _ pack_size_ratio pack_rss _ <<<"$pack_row"
   pack_speedup=${pack_speedup//[ x]/}; pack_size_ratio=${pack_size_ratio//[ x]/}; pack_rss=${pack_rss//[ MiB]/}
   md "| packing >= 7x faster than zipfile | ${pack_speedup}x | $(pass "$pack_speedup" 7 ">=") |" \
     "| archive <= 1.1x zipfile's | ${pack_size_ratio}x | $(pass "$pack_size_ratio" 1.1 "<=") |" \
