@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Hashing;
 using System.Threading.Channels;
 
 namespace Ci.Core.Zip;
@@ -157,7 +156,7 @@ internal static class ChunkPipeline
 
         var data = input.AsSpan(0, chunk.Length);
         if (chunk.IsWholeFile || options.IndependentPieces)
-            chunk.Crc = Crc32.HashToUInt32(data);
+            chunk.Crc = ZipCrc32.Hash(data);
         var compressedFormat = ChunkCompressor.IsCompressedFormat(file.EntryName);
         if (!compressedFormat)
         {

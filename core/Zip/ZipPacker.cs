@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 
 namespace Ci.Core.Zip;
 
@@ -17,7 +16,7 @@ internal static class ZipPacker
         long bytesDone = 0;
         var filesDone = 0;
         await using var zip = new ZipStreamWriter(destination);
-        Crc32? crc = null;
+        ZipCrc32.Running? crc = null;
         await ChunkPipeline.RunAsync(files, options ?? new ChunkPipelineOptions(), async (chunk, token) =>
         {
             var file = chunk.File;
@@ -33,12 +32,12 @@ internal static class ZipPacker
                 {
                     var method = ChunkCompressor.IsCompressedFormat(file.EntryName) ? ZipStreamWriter.Stored : ZipStreamWriter.Deflated;
                     await zip.BeginStreamedEntryAsync(file.EntryName, method, chunk.LastWriteTime, chunk.Mode, token).ConfigureAwait(false);
-                    crc = new Crc32();
+                    crc = new ZipCrc32.Running();
                 }
                 crc!.Append(chunk.Input.Span);
                 await zip.WriteDataAsync(chunk.IsDeflated ? chunk.Deflated : chunk.Input, token).ConfigureAwait(false);
                 if (chunk.IsLast)
-                    await zip.EndStreamedEntryAsync(crc.GetCurrentHashAsUInt32(), file.Length, token).ConfigureAwait(false);
+                    await zip.EndStreamedEntryAsync(crc.Value, file.Length, token).ConfigureAwait(false);
             }
             bytesDone += chunk.Length;
             if (chunk.IsLast)
