@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using Ci.Core.Upload;
 
 namespace Ci.Server.Blobs;
@@ -65,10 +64,7 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     public async Task PutAsync(Guid owner, string hash, Stream content, long size, CancellationToken cancellationToken)
     {
-        if (!ContentHash.IsValid(hash))
-            throw new ArgumentException($"'{hash}' is not a content hash.", nameof(hash));
-        if (size > _maxBytes)
-            throw new BlobHashMismatchException(hash, $"{size} bytes is more than the whole blob store holds ({_maxBytes})");
+        var check = BlobCheck.Start(hash, size, _maxBytes);
         lock (_lock)
             EnsureIndex();
 
@@ -76,26 +72,17 @@ public sealed class FileSystemBlobStore : IBlobStore
         var temp = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
         try
         {
-            var hasher = new XxHash128();
-            long written = 0;
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
             {
                 var buffer = new byte[BufferSize];
                 int read;
                 while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
                 {
-                    written += read;
-                    if (written > size)
-                        throw new BlobHashMismatchException(hash, $"it is longer than the {size} bytes declared");
-                    hasher.Append(buffer.AsSpan(0, read));
+                    check.Append(buffer.AsSpan(0, read));
                     await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
             }
-            if (written != size)
-                throw new BlobHashMismatchException(hash, $"it is {written} bytes, not the {size} declared");
-            var actual = ContentHash.Of(hasher);
-            if (actual != hash)
-                throw new BlobHashMismatchException(hash, $"it hashes to {actual}");
+            check.Verify();
 
             var path = BlobPath(owner, hash);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);

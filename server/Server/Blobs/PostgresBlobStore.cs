@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using Ci.Core.Upload;
 using Npgsql;
 using NpgsqlTypes;
@@ -58,10 +57,7 @@ public sealed class PostgresBlobStore : IBlobStore
 
     public async Task PutAsync(Guid owner, string hash, Stream content, long size, CancellationToken cancellationToken)
     {
-        if (!ContentHash.IsValid(hash))
-            throw new ArgumentException($"'{hash}' is not a content hash.", nameof(hash));
-        if (size > _maxBytes)
-            throw new BlobHashMismatchException(hash, $"{size} bytes is more than the whole blob store holds ({_maxBytes})");
+        var check = BlobCheck.Start(hash, size, _maxBytes);
 
         await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
@@ -85,18 +81,13 @@ public sealed class PostgresBlobStore : IBlobStore
             part.Parameters.Add(number);
             part.Parameters.Add(data);
 
-            var hasher = new XxHash128();
             var buffer = new byte[(int)Math.Min(PartBytes, Math.Max(size, 1))];
-            long written = 0;
             for (var index = 0; ; index++)
             {
                 var length = await content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
-                written += length;
-                if (written > size)
-                    throw new BlobHashMismatchException(hash, $"it is longer than the {size} bytes declared");
+                check.Append(buffer.AsSpan(0, length));
                 if (length == 0 && index > 0)
                     break;
-                hasher.Append(buffer.AsSpan(0, length));
                 if (isNew)
                 {
                     number.TypedValue = index;
@@ -107,11 +98,7 @@ public sealed class PostgresBlobStore : IBlobStore
                 if (length < buffer.Length)
                     break;
             }
-            if (written != size)
-                throw new BlobHashMismatchException(hash, $"it is {written} bytes, not the {size} declared");
-            var actual = ContentHash.Of(hasher);
-            if (actual != hash)
-                throw new BlobHashMismatchException(hash, $"it hashes to {actual}");
+            check.Verify();
             // Leaving without this commit (any throw above) rolls the whole blob back.
             await transaction.CommitAsync(cancellationToken);
             if (!isNew)
