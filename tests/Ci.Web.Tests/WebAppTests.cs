@@ -16,6 +16,14 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
         await Expect(page.Locator("#who")).ToContainTextAsync(name);
     }
 
+    /// <summary>A new browser page, signed in with <paramref name="key"/>.</summary>
+    private async Task<IPage> SignedInPageAsync(WebServer server, string key, string name)
+    {
+        var page = await chromium.NewPageAsync();
+        await SignInAsync(page, server, key, name);
+        return page;
+    }
+
     [Fact]
     public async Task Root_redirects_to_the_app_and_signing_in_sets_an_HttpOnly_strict_cookie_only()
     {
@@ -46,8 +54,7 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
     {
         await using var server = await WebServer.StartAsync(withRunner: true);
         var (user, key) = await server.CreateUserAsync("Ada Lovelace");
-        var page = await chromium.NewPageAsync();
-        await SignInAsync(page, server, key.Key, user.Name);
+        var page = await SignedInPageAsync(server, key.Key, user.Name);
 
         var (jobId, response) = await server.SubmitAsync(key.Key,
             ("test_calculator.py", """
@@ -94,8 +101,7 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
         await using var server = await WebServer.StartAsync();
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
-        var page = await chromium.NewPageAsync();
-        await SignInAsync(page, server, key.Key, user.Name);
+        var page = await SignedInPageAsync(server, key.Key, user.Name);
 
         await page.GotoAsync($"{server.Url}/ui/jobs/{job.Id}");
         await Expect(page.Locator("#job-status")).ToHaveTextAsync("queued");
@@ -148,8 +154,7 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
         await using var server = await WebServer.StartAsync();
         var (user, key) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(user.Id);
-        var page = await chromium.NewPageAsync();
-        await SignInAsync(page, server, key.Key, user.Name);
+        var page = await SignedInPageAsync(server, key.Key, user.Name);
 
         await page.GotoAsync($"{server.Url}/ui/jobs/{job.Id}");
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
@@ -167,8 +172,7 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
         var (owner, _) = await server.CreateUserAsync();
         var job = await server.CreateJobAsync(owner.Id);
         var (other, otherKey) = await server.CreateUserAsync();
-        var page = await chromium.NewPageAsync();
-        await SignInAsync(page, server, otherKey.Key, other.Name);
+        var page = await SignedInPageAsync(server, otherKey.Key, other.Name);
 
         await page.GotoAsync($"{server.Url}/ui/jobs/{job.Id}");
         await Expect(page.GetByText("Job not found")).ToBeVisibleAsync();
@@ -184,8 +188,7 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
     {
         await using var server = await WebServer.StartAsync();
         var (user, key) = await server.CreateUserAsync();
-        var page = await chromium.NewPageAsync();
-        await SignInAsync(page, server, key.Key, user.Name);
+        var page = await SignedInPageAsync(server, key.Key, user.Name);
         var cookie = (await page.Context.CookiesAsync()).Single().Value;
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
@@ -203,8 +206,7 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
     {
         await using var server = await WebServer.StartAsync();
         var (user, key) = await server.CreateUserAsync();
-        var page = await chromium.NewPageAsync();
-        await SignInAsync(page, server, key.Key, user.Name);
+        var page = await SignedInPageAsync(server, key.Key, user.Name);
         var cookie = (await page.Context.CookiesAsync()).Single().Value;
         Assert.Equal(HttpStatusCode.OK, await GetJobsWithCookieAsync(server, cookie));
 
@@ -225,8 +227,7 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
         const int lines = 50_000;
         for (var start = 1; start <= lines; start += 1000)
             await server.LogAsync(job.Id, string.Concat(Enumerable.Range(start, 1000).Select(i => $"{i:D6} collected item with some text to make the line longer\n")));
-        var page = await chromium.NewPageAsync();
-        await SignInAsync(page, server, key.Key, user.Name);
+        var page = await SignedInPageAsync(server, key.Key, user.Name);
 
         await page.GotoAsync($"{server.Url}/ui/jobs/{job.Id}");
         await Expect(page.Locator("#log-status")).ToContainTextAsync("50,000 lines");
