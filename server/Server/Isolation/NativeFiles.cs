@@ -86,6 +86,9 @@ internal static partial class NativeFiles
     [LibraryImport("libc", EntryPoint = "fchmodat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int ChmodAt(int dirFd, byte[] name, uint mode, int flags);
 
+    [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
+    public static partial int MkdirAt(int dirFd, byte[] name, uint mode);
+
     [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
     public static partial int Fchmod(int fd, uint mode);
 

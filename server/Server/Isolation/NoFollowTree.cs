@@ -58,7 +58,7 @@ public static class NoFollowTree
             changed += Succeeded(result, "fchmodat", name);
         });
         if (StatAt(tree.Fd, [0], AT_EMPTY_PATH, STATX_BASIC_STATS, out var rootStat) != 0)
-            throw Failure("statx", root);
+            throw NativeFiles.Failure("statx", root);
         if ((rootStat.Mode & 0x92) != 0)
             changed += Succeeded(Fchmod(tree.Fd, (uint)(rootStat.Mode & 0xFFF & ~0x92)), "fchmod", [0]);
         return changed;
