@@ -44,8 +44,8 @@ internal static class JobCgroupTestProcesses
     /// <summary>True while a process exists and is not a zombie.</summary>
     public static bool Alive(int pid)
     {
-        string? stat = StatFields(pid);
-        return stat is not null && stat[0] != "Z";
+        string[]? fields = StatFields(pid);
+        return fields is not null && fields[0] != "Z";
     }
 
     /// <summary>A process's session id (from /proc/pid/stat), or -1 when it is gone.</summary>

@@ -40,7 +40,7 @@ public sealed class NoFollowTreeTests : IDisposable
         NoFollowTree.SetOwner(tree, JobUid, JobUid);
 
         Assert.Equal(before, Snapshot(host));
-        Assert.All(Snapshot(tree), entry => Assert.Equal((JobUid, JobUid), (entry.Uid, entry.Gid)));
+        Assert.All(Snapshot(tree), entry => Assert.Equal(((uint)JobUid, (uint)JobUid), (entry.Uid, entry.Gid)));
     }
 
     [Fact]
