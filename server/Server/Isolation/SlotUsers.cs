@@ -17,6 +17,8 @@ public sealed class SlotUsers
     /// <summary>The default number of uids in the range.</summary>
     public const int DefaultCount = 64;
 
+    const int NobodyUid = 65534;
+
     readonly bool[] taken;
     readonly Lock gate = new();
 
@@ -25,7 +27,9 @@ public sealed class SlotUsers
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(first, 1000);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)first + count - 1, 65533L);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)first + count - 1, int.MaxValue - 1L);
+        if (first <= NobodyUid && NobodyUid <= (long)first + count - 1)
+            throw new ArgumentException($"The uid range {first}-{(long)first + count - 1} holds {NobodyUid} (nobody), which other services run as.");
         First = first;
         taken = new bool[count];
     }

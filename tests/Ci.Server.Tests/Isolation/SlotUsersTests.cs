@@ -37,6 +37,7 @@ public sealed class SlotUsersTests
     [InlineData("62063-62000")]
     [InlineData("62000")]
     [InlineData("0-10")]
+    [InlineData("65000-65535")]
     public void A_bad_range_is_refused(string range)
     {
         Assert.ThrowsAny<Exception>(() => SlotUsers.Parse(range));
