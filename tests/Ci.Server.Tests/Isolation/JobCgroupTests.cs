@@ -30,6 +30,22 @@ public sealed class JobCgroupTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Kill_ends_a_process_tree_that_keeps_forking_while_it_is_killed()
+    {
+        var cgroup = JobCgroup.Create("job-forker", new JobLimits(null, 64, null, null), parent: parent);
+        // Forks short-lived sleepers as fast as it can for at most 60 s; the pids limit bounds it even without the kill.
+        const string Forker = "end=$(( $(date +%s) + 60 )); while [ $(date +%s) -lt $end ]; do sleep 1 & done";
+        Run(cgroup.CommandInside(["/bin/sh", "-c", $"setsid /bin/sh -c '{Forker}' </dev/null >/dev/null 2>&1 &"]), TimeSpan.FromSeconds(20));
+        Assert.True(await EventuallyAsync(() => cgroup.Processes().Count >= 10, TimeSpan.FromSeconds(10)), "the forker never got going");
+
+        await cgroup.KillAsync(Token);
+
+        Assert.Empty(cgroup.Processes());
+        await Task.Delay(300, Token);
+        Assert.Empty(cgroup.Processes()); // nothing forked past the kill
+    }
+
+    [Fact]
     public async Task A_memory_hog_past_the_limit_is_killed_and_the_kill_is_reported_as_out_of_memory()
     {
         var cgroup = JobCgroup.Create("job-oom", new JobLimits(64L << 20, null, null, null), parent: parent);

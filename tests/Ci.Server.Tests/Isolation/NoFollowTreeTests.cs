@@ -55,6 +55,20 @@ public sealed class NoFollowTreeTests : IDisposable
     }
 
     [Fact]
+    public void SetOwner_and_Seal_leave_a_file_alone_that_has_another_hard_link()
+    {
+        // A hard link shares its inode with a file that may be outside the tree: changing it would change the host file.
+        var linked = JobCgroupTestProcesses.Run(["ln", Path.Combine(host, "secret.txt"), Path.Combine(tree, "hard-link")], TimeSpan.FromSeconds(10));
+        Assert.Equal(0, linked.ExitCode);
+        var before = Snapshot(host);
+
+        NoFollowTree.SetOwner(tree, JobUid, JobUid);
+        NoFollowTree.Seal(tree);
+
+        Assert.Equal(before, Snapshot(host));
+    }
+
+    [Fact]
     public void Size_counts_the_tree_files_and_not_the_linked_host_files()
     {
         Assert.Equal(30, NoFollowTree.Size(tree));
