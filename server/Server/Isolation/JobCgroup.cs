@@ -235,6 +235,8 @@ public sealed class JobCgroup
     {
         var available = File.ReadAllText(Path.Combine(ownCgroup, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string enable = string.Join(' ', new[] { "memory", "pids", "cpu" }.Where(available.Contains).Select(c => "+" + c));
+        if (enable.Length == 0)
+            return;
         foreach (string folder in new[] { ownCgroup, parentFolder })
         {
             try

@@ -46,6 +46,35 @@ public sealed class JobCgroupTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task On_cgroup_v2_a_new_session_is_killed_through_cgroup_kill()
+    {
+        // This host mounts v1 for its controllers and an empty v2 hierarchy beside it: enough to prove the v2 kill path.
+        const string Unified = "/sys/fs/cgroup/unified";
+        if (!File.Exists(Path.Combine(Unified, "cgroup.controllers")))
+            Assert.Skip("no cgroup v2 hierarchy beside v1 here");
+        var v2 = new CgroupVersion(CgroupKind.V2, new Dictionary<string, string> { [""] = Unified }, null);
+        var cgroup = JobCgroup.Create("job-v2", JobLimits.None, v2, parent);
+        try
+        {
+            Assert.True(File.Exists(Path.Combine(cgroup.Folders[""], "cgroup.kill")), "kernel without cgroup.kill (before 5.14)");
+            Run(cgroup.CommandInside(["/bin/sh", "-c", "setsid /bin/sh -c 'sleep 120 & exec sleep 120' </dev/null >/dev/null 2>&1 &"]), TimeSpan.FromSeconds(20));
+            Assert.True(await EventuallyAsync(() => cgroup.Processes().Count >= 2, TimeSpan.FromSeconds(10)));
+            var pids = cgroup.Processes();
+
+            await cgroup.KillAsync(Token);
+
+            Assert.Empty(cgroup.Processes());
+            Assert.True(await EventuallyAsync(() => !pids.Any(Alive), TimeSpan.FromSeconds(10)), "a sleeper survived the kill");
+        }
+        finally
+        {
+            await JobCgroup.RemoveLeftoversAsync(_ => false, v2, parent, Token);
+            if (Directory.Exists(Path.Combine(Unified, parent)))
+                Directory.Delete(Path.Combine(Unified, parent));
+        }
+    }
+
+    [Fact]
     public async Task A_memory_hog_past_the_limit_is_killed_and_the_kill_is_reported_as_out_of_memory()
     {
         var cgroup = JobCgroup.Create("job-oom", new JobLimits(64L << 20, null, null, null), parent: parent);
