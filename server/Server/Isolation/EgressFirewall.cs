@@ -145,8 +145,7 @@ public static class EgressFirewall
         {
             var output = process.StandardOutput.ReadToEndAsync(limit.Token);
             var error = process.StandardError.ReadToEndAsync(limit.Token);
-            if (input is not null) await process.StandardInput.WriteAsync(input.AsMemory(), limit.Token);
-            process.StandardInput.Close();
+            await WriteInputAsync(process, input, limit.Token);
             await process.WaitForExitAsync(limit.Token);
             return (process.ExitCode, await output, await error);
         }
@@ -155,6 +154,19 @@ public static class EgressFirewall
             process.Kill(entireProcessTree: true);
             cancellationToken.ThrowIfCancellationRequested();
             return (-1, "", $"{Path.GetFileName(command[0])} did not finish within {s_commandLimit.TotalSeconds:0} s");
+        }
+    }
+
+    private static async Task WriteInputAsync(Process process, string? input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (input is not null) await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The command quit before reading (ip netns exec on a missing namespace): its exit code and message tell why.
         }
     }
 
