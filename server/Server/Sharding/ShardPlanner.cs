@@ -43,14 +43,16 @@ public static class ShardPlanner
         var used = Math.Min(shards, ids.Length);
         var members = Enumerable.Range(0, used).Select(_ => new List<int>()).ToArray();
         var loads = new double[used];
-        var leastLoaded = new PriorityQueue<int, (double Load, int Shard)>();
-        for (var shard = 0; shard < used; shard++) leastLoaded.Enqueue(shard, (0, shard));
+        // Equal loads go to the shard with fewer tests: tests of no cost (0 s) must not pile onto one shard and leave
+        // another empty.
+        var leastLoaded = new PriorityQueue<int, (double Load, int Tests, int Shard)>();
+        for (var shard = 0; shard < used; shard++) leastLoaded.Enqueue(shard, (0, 0, shard));
         foreach (var index in order)
         {
             var shard = leastLoaded.Dequeue();
             members[shard].Add(index);
             loads[shard] += costs[index];
-            leastLoaded.Enqueue(shard, (loads[shard], shard));
+            leastLoaded.Enqueue(shard, (loads[shard], members[shard].Count, shard));
         }
         var planned = members.Select((indexes, shard) => new Shard(
             shard + 1, used, [.. indexes.Order().Select(index => ids[index])], loads[shard])).ToArray();
