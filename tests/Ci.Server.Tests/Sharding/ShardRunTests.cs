@@ -96,6 +96,35 @@ public class ShardRunTests
     }
 
     [Fact]
+    public async Task Packages_and_doctests_collect_and_shard_like_plain_modules()
+    {
+        using var project = new PytestProject()
+            .With("pytest.ini", "[pytest]\naddopts = --doctest-modules\n")
+            .With("tests/__init__.py", "")
+            .With("tests/pkg/__init__.py", "")
+            .With("tests/pkg/test_x.py", "import os\nopen(os.environ['RAN_LOG'], 'a').write('imported test_x\\n')\n\ndef test_x():\n    pass\n")
+            .With("tests/pkg/mod.py", "def double(x):\n    \"\"\"\n    >>> double(2)\n    4\n    \"\"\"\n    return 2 * x\n")
+            .With("tests/test_y.py", "def test_y():\n    pass\n");
+        var log = project.Scratch("ran.log");
+        File.WriteAllText(log, "");
+        var environment = PytestProject.BaseEnvironment();
+        environment["RAN_LOG"] = log;
+        var ids = project.Scratch("ids.txt");
+        PytestCollection.Prepare(environment, project.PluginFolder, ids);
+        var collect = await project.RunAsync(environment, PytestCollection.DefaultArguments);
+        var collection = PytestCollection.Read(collect.ExitCode, ids);
+        Assert.True(collection.Outcome == CollectionOutcome.Collected, collect.ToString());
+        Assert.Equal(["tests/pkg/mod.py::tests.pkg.mod.double", "tests/pkg/test_x.py::test_x", "tests/test_y.py::test_y"], collection.TestIds.Order(StringComparer.Ordinal));
+
+        var (run, shardLog) = await RunShardAsync(project, new Shard(1, 2, ["tests/pkg/mod.py::tests.pkg.mod.double", "tests/test_y.py::test_y"], 0));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("2 passed", run.Output);
+        Assert.Contains("imported test_x", File.ReadAllText(log));
+        Assert.DoesNotContain("imported test_x", shardLog);
+    }
+
+    [Fact]
     public async Task A_shard_says_when_some_of_its_tests_are_no_longer_collected()
     {
         using var project = Project();
