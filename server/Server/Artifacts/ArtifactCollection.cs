@@ -44,6 +44,7 @@ public sealed record ArtifactCollection(string Workspace, IReadOnlyList<Artifact
     private static string Megabytes(long bytes)
     {
         var megabytes = bytes / (1024.0 * 1024.0);
-        return string.Create(CultureInfo.InvariantCulture, megabytes >= 10 || megabytes == Math.Floor(megabytes) ? $"{megabytes:0} MB" : $"{megabytes:0.#} MB");
+        var format = megabytes >= 10 || megabytes == Math.Floor(megabytes) ? "0" : "0.#";
+        return megabytes.ToString(format, CultureInfo.InvariantCulture) + " MB";
     }
 }

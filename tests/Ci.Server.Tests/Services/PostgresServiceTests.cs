@@ -4,6 +4,7 @@ using Ci.Server.Services;
 namespace Ci.Server.Tests.Services;
 
 /// <summary>Real PostgreSQL (Debian's binaries) started for jobs as nobody, each test in its own folders.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PostgresServiceTests : IDisposable
 {
     private readonly ServiceTestFolder _folder = new();

@@ -3,6 +3,7 @@ using Ci.Server.Services;
 namespace Ci.Server.Tests.Services;
 
 /// <summary>Real redis-server started for jobs as nobody.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RedisServiceTests : IDisposable
 {
     private readonly ServiceTestFolder _folder = new();

@@ -2,6 +2,7 @@ using Ci.Server.Services;
 
 namespace Ci.Server.Tests.Services;
 
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ServiceCatalogTests
 {
     [Fact]

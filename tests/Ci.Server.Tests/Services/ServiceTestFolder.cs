@@ -6,6 +6,7 @@ namespace Ci.Server.Tests.Services;
 /// A temp folder the unprivileged service user can pass through (mode 0711, like a job's folder), removed with
 /// everything in it at the end; plus the small process helpers the service tests share.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class ServiceTestFolder : IDisposable
 {
     /// <summary>The unprivileged user the services run as in these tests (nobody:nogroup).</summary>
