@@ -11,7 +11,7 @@ namespace Ci.Server.Artifacts;
 /// The globs are read as <c>.gitignore</c> lines and matched by the same code (<see cref="IgnoreRules"/>, git's
 /// wildmatch): <c>dist/*.whl</c> is anchored at the workspace, a name without a slash (<c>*.png</c>) matches at any
 /// depth, <c>**</c> crosses folders, a pattern matching a folder (<c>htmlcov</c>, <c>htmlcov/</c>) takes everything
-/// in it, and <c>!pattern</c> leaves out what an earlier pattern took.
+/// in it, and <c>!pattern</c> leaves out what it matches (a file, or a whole folder) whatever the other patterns say.
 /// </remarks>
 public static class ArtifactCollector
 {
@@ -36,8 +36,12 @@ public static class ArtifactCollector
         var kept = new List<ArtifactFile>();
         var leftOut = new List<ArtifactFile>();
         if (rules is null) return new ArtifactCollection(root, kept, leftOut, maxBytes);
+        // The "!" patterns again, positive: what they match is never collected, not even inside a folder taken whole.
+        var exclusions = IgnoreRules.Layer(null, "", patterns.Where(p => p.StartsWith('!')).Select(p => p[1..]));
+        var matches = Matches(root, rules, exclusions, cancellationToken).ToList();
+        matches.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         long total = 0;
-        foreach (var file in Matches(root, rules, cancellationToken))
+        foreach (var file in matches)
         {
             if (total + file.Size <= maxBytes)
             {
@@ -52,8 +56,9 @@ public static class ArtifactCollector
         return new ArtifactCollection(root, kept, leftOut, maxBytes);
     }
 
-    /// <summary>The matching regular files below <paramref name="root"/>, depth first, names in ordinal order.</summary>
-    private static IEnumerable<ArtifactFile> Matches(string root, IgnoreRules rules, CancellationToken cancellationToken)
+    /// <summary>The matching regular files below <paramref name="root"/>.</summary>
+    private static IEnumerable<ArtifactFile> Matches(string root, IgnoreRules rules, IgnoreRules? exclusions,
+        CancellationToken cancellationToken)
     {
         // Each folder with whether a pattern took it whole (then everything below it matches).
         var folders = new Stack<(string Relative, bool Taken)>();
@@ -68,7 +73,9 @@ public static class ArtifactCollector
             {
                 var relative = folder.Length == 0 ? name : folder + "/" + name;
                 var (kind, size) = NoFollow.Lstat(Path.Combine(root, relative));
-                if (kind == NoFollow.Kind.Directory)
+                var isDirectory = kind == NoFollow.Kind.Directory;
+                if (exclusions?.IsIgnored(relative, isDirectory) == true) continue;
+                if (isDirectory)
                     subfolders.Add((relative, taken || rules.IsIgnored(relative, isDirectory: true)));
                 else if (kind == NoFollow.Kind.Regular && (taken || rules.IsIgnored(relative, isDirectory: false)))
                     yield return new ArtifactFile(relative, size);

@@ -46,6 +46,7 @@ public sealed class ArtifactCollectorTests : IDisposable
     [InlineData("htmlcov/**", "htmlcov/d_1/style.css,htmlcov/index.html")]
     [InlineData("htmlcov", "htmlcov/d_1/style.css,htmlcov/index.html")]
     [InlineData("dist/,!*.gz,!dist/old/", "dist/pkg-1.0-py3-none-any.whl")]
+    [InlineData("**/*.png,!tests/", "shot.png")]
     [InlineData("nothing/*", "")]
     public void Globs_select_files_as_gitignore_lines_do(string patterns, string expected)
     {

@@ -39,6 +39,7 @@ public sealed class PostgresServiceTests : IDisposable
         Assert.NotEmpty(processes);
         Assert.All(processes, p => Assert.Equal(ServiceTestFolder.Nobody, p.Uid));
         Assert.InRange(instance.StartupTime, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(30));
+        TestContext.Current.TestOutputHelper?.WriteLine($"PostgreSQL ready in {instance.StartupTime.TotalSeconds:0.00} s");
         Assert.Equal(
             ["DATABASE_URL", "PGDATABASE", "PGHOST", "PGPORT", "PGUSER"],
             instance.Environment.Keys.Order(StringComparer.Ordinal));

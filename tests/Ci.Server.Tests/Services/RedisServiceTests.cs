@@ -33,6 +33,7 @@ public sealed class RedisServiceTests : IDisposable
         Assert.Single(processes);
         Assert.Equal(ServiceTestFolder.Nobody, processes[0].Uid);
         Assert.InRange(instance.StartupTime, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(30));
+        TestContext.Current.TestOutputHelper?.WriteLine($"Redis ready in {instance.StartupTime.TotalSeconds:0.00} s");
     }
 
     [Fact]
@@ -47,7 +48,8 @@ public sealed class RedisServiceTests : IDisposable
         Assert.Equal((0, "OK"), await CliAsync(first, "SET", "who", "first"));
         Assert.Equal((0, "first"), await CliAsync(first, "GET", "who"));
         Assert.Equal((0, ""), await CliAsync(second, "GET", "who"));
-        Assert.Equal((0, "save\n"), await CliAsync(first, "CONFIG", "GET", "save"));
+        // An empty value (no snapshots) prints as the name alone.
+        Assert.Equal((0, "save"), await CliAsync(first, "CONFIG", "GET", "save"));
         Assert.Equal((0, "appendonly\nno"), await CliAsync(first, "CONFIG", "GET", "appendonly"));
     }
 
