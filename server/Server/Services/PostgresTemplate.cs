@@ -56,7 +56,8 @@ internal sealed class PostgresTemplate(string bin, string cacheFolder)
         {
             var data = Path.Combine(building, "data");
             var initdb = builder.Command(Path.Combine(bin, "initdb"),
-                ["-D", data, "-U", PostgresService.User, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"], building);
+                // 1 MB WAL segments instead of 16: a third less to copy per job, and less of the job's disk.
+                ["-D", data, "-U", PostgresService.User, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C", "--wal-segsize=1"], building);
             await ServiceFolders.RunAsync(initdb, TimeSpan.FromMinutes(2), cancellationToken);
             await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), Settings + "\n", cancellationToken);
             try
