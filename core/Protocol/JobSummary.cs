@@ -13,6 +13,9 @@ namespace Ci.Core.Protocol;
 /// <param name="TestsPassed">Extension: passed tests of the job's test report; absent (null) when it has none.</param>
 /// <param name="TestsFailed">Extension: failed (or errored) tests of the report.</param>
 /// <param name="TestsSkipped">Extension: skipped tests of the report.</param>
+/// <param name="GitCommit">Extension: the commit (<c>HEAD</c>) of the git work tree the job's folder was in; absent outside git.</param>
+/// <param name="GitBranch">Extension: the branch checked out then; absent when detached or outside git.</param>
+/// <param name="GitDirty">Extension: whether the uploaded tree differed from <c>HEAD</c> (tracked changes or untracked files); absent outside git.</param>
 /// <remarks>The extensions come after the original five keys and are left out when null, so old clients see what they always saw.</remarks>
 public sealed record JobSummary(
     [property: JsonPropertyName("job_id")] string JobId,
@@ -22,7 +25,10 @@ public sealed record JobSummary(
     [property: JsonPropertyName("end_time"), JsonConverter(typeof(UtcTimestampConverter))] DateTime? EndTime,
     [property: JsonPropertyName("tests_passed"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestsPassed = null,
     [property: JsonPropertyName("tests_failed"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestsFailed = null,
-    [property: JsonPropertyName("tests_skipped"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestsSkipped = null)
+    [property: JsonPropertyName("tests_skipped"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestsSkipped = null,
+    [property: JsonPropertyName("git_commit"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? GitCommit = null,
+    [property: JsonPropertyName("git_branch"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? GitBranch = null,
+    [property: JsonPropertyName("git_dirty"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? GitDirty = null)
 {
     /// <summary>The test counts, when the job has a report.</summary>
     [JsonIgnore]

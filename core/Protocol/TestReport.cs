@@ -20,6 +20,10 @@ public sealed record TestReport(
     [property: JsonPropertyName("truncated")] bool Truncated,
     [property: JsonPropertyName("tests")] IReadOnlyList<TestCaseResult> Tests)
 {
+    /// <summary>Extension: tests that failed and then passed on a retry (each also counted as passed); left out when none.</summary>
+    [JsonPropertyName("flaky"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Flaky { get; init; }
+
     /// <summary>The counts alone.</summary>
     [JsonIgnore]
     public TestCounts Counts => new(Passed, Failed, Skipped);
@@ -38,7 +42,16 @@ public sealed record TestCaseResult(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("outcome")] TestOutcome Outcome,
     [property: JsonPropertyName("time")] double TimeSeconds,
-    [property: JsonPropertyName("message"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message = null);
+    [property: JsonPropertyName("message"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message = null)
+{
+    /// <summary>Extension: true when the test failed and then passed on a retry.</summary>
+    [JsonPropertyName("flaky"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Flaky { get; init; }
+
+    /// <summary>Extension: how many times the test ran, when it ran more than once (retries); else null.</summary>
+    [JsonPropertyName("attempts"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Attempts { get; init; }
+}
 
 /// <summary>How one test ended.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TestOutcome>))]

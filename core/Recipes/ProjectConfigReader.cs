@@ -19,7 +19,7 @@ public static partial class ProjectConfigReader
     public const string PyprojectFile = "pyproject.toml";
 
     /// <summary>The keys a configuration may set.</summary>
-    public static readonly IReadOnlyList<string> Keys = ["install", "test", "env", "timeout"];
+    public static readonly IReadOnlyList<string> Keys = ["install", "test", "env", "timeout", "shards", "retries", "services", "artifacts", "name"];
 
     /// <summary>
     /// Variables the recipe itself owns: the job's marker (how the runner finds its processes), its virtual
@@ -98,6 +98,13 @@ public static partial class ProjectConfigReader
         return pyproject is not null && pyproject.TryGetValue("build-system", out var buildSystem) && buildSystem is TomlTable;
     }
 
+    /// <summary>The <c>name</c> in <c>[project]</c> of the given <c>pyproject.toml</c>; null when missing or unreadable.</summary>
+    internal static string? ReadPyprojectName(string path)
+    {
+        var table = ParseFile(path, PyprojectFile, out _);
+        return table is null ? null : ProjectIdentity.NameOf(table);
+    }
+
     private static TomlTable? ReadPyproject(string projectDirectory, out string? error)
     {
         error = null;
@@ -156,6 +163,7 @@ public static partial class ProjectConfigReader
         string? test = null;
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         long? timeout = null;
+        var extra = new ExtraSettings();
         foreach (var (key, value) in table)
         {
             var problem = key switch
@@ -166,6 +174,11 @@ public static partial class ProjectConfigReader
                     ? (variable is null ? envProblem : $"variable '{variable}' {envProblem}")
                     : null,
                 "timeout" => ReadTimeout(value, out timeout),
+                "shards" => ReadWholeNumber(value, MinShards, MaxShards, out extra.Shards),
+                "retries" => ReadWholeNumber(value, 0, MaxRetries, out extra.Retries),
+                "services" => ReadNames(value, out extra.Services),
+                "artifacts" => ReadGlobs(value, out extra.Artifacts),
+                "name" => ReadName(value, out extra.Name),
                 _ => $"unknown setting (known: {string.Join(", ", Keys)})",
             };
             if (problem is not null)
@@ -174,7 +187,10 @@ public static partial class ProjectConfigReader
                 return null;
             }
         }
-        return new ProjectConfig(fileName, install, test, env, timeout);
+        return new ProjectConfig(fileName, install, test, env, timeout)
+        {
+            Shards = extra.Shards, Retries = extra.Retries, Services = extra.Services, Artifacts = extra.Artifacts, Name = extra.Name,
+        };
     }
 
     private static string? ReadInstall(object? value, out IReadOnlyList<string>? install)

@@ -145,7 +145,7 @@ public class TestsCommandTests
 
         var result = await ci.RunAsync("config");
 
-        Assert.Equal((1, "Error: Bad configuration: ci.toml: key 'tset': unknown setting (known: install, test, env, timeout).\n"), (result.ExitCode, result.Err));
+        Assert.Equal((1, "Error: Bad configuration: ci.toml: key 'tset': unknown setting (known: install, test, env, timeout, shards, retries, services, artifacts, name).\n"), (result.ExitCode, result.Err));
     }
 
     [Fact]

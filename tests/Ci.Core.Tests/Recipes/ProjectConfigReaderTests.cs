@@ -40,7 +40,7 @@ public class ProjectConfigReaderTests
     }
 
     [Theory]
-    [InlineData("tset = \"pytest\"", "ci.toml: key 'tset': unknown setting (known: install, test, env, timeout).")]
+    [InlineData("tset = \"pytest\"", "ci.toml: key 'tset': unknown setting (known: install, test, env, timeout, shards, retries, services, artifacts, name).")]
     [InlineData("test = 3", "ci.toml: key 'test': expected a command (a string), got a number (3).")]
     [InlineData("test = \"  \"", "ci.toml: key 'test': a command must not be empty.")]
     [InlineData("install = \"pip install .\"", "ci.toml: key 'install': expected a list of commands, got a string (\"pip install .\").")]

@@ -9,7 +9,7 @@ public class ProjectConfigJobTests
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Theory]
-    [InlineData("ci.toml", "tset = \"pytest\"\n", "Bad configuration: ci.toml: key 'tset': unknown setting (known: install, test, env, timeout).")]
+    [InlineData("ci.toml", "tset = \"pytest\"\n", "Bad configuration: ci.toml: key 'tset': unknown setting (known: install, test, env, timeout, shards, retries, services, artifacts, name).")]
     [InlineData("ci.toml", "timeout = \"ten\"\n", "Bad configuration: ci.toml: key 'timeout': expected a whole number of seconds, got a string (\"ten\").")]
     [InlineData("pyproject.toml", "[tool.ci]\ninstall = \"touch installed\"\n", "Bad configuration: pyproject.toml: key 'tool.ci.install': expected a list of commands, got a string (\"touch installed\").")]
     [InlineData("ci.toml", "env = { PATH = \"/tmp\" }\n", "Bad configuration: ci.toml: key 'env': variable 'PATH' is set by the CI itself and cannot be changed.")]
