@@ -1,4 +1,5 @@
 using Npgsql;
+using Ci.Store.Blobs;
 using NpgsqlTypes;
 
 namespace Ci.Store.Postgres;
@@ -32,6 +33,13 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubm
 
     /// <summary>The database, for what keeps its own tables beside the job store (the incremental uploads' blobs).</summary>
     public NpgsqlDataSource DataSource => dataSource;
+
+    /// <inheritdoc/>
+    public StoreFeatures Features => new(SubmissionKeys: this, Notifications: this, UploadsDirectory: null);
+
+    /// <inheritdoc/>
+    /// <remarks>The blobs live in this database whatever <paramref name="directory"/> says.</remarks>
+    public IBlobStore OpenBlobStore(long maxBytes, string? directory) => new PostgresBlobStore(dataSource, maxBytes);
 
     /// <summary>
     /// Connects to the database named by a <c>postgresql://user[:password]@host[:port]/dbname[?key=value...]</c> URI
@@ -250,8 +258,7 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubm
     static void Add(NpgsqlCommand command, string name, NpgsqlDbType type, object? value) =>
         command.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
 
-    static DateTime? ReadTime(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
+    static StoreColumns Columns => PostgresColumns.Instance;
 
     static bool IsUniqueViolation(PostgresException e) => e.SqlState == PostgresErrorCodes.UniqueViolation;
 
