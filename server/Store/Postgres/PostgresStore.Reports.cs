@@ -51,31 +51,14 @@ public sealed partial class PostgresStore
     public async Task<TestReport?> GetTestReportAsync(Guid jobId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // One snapshot: a report replaced meanwhile must not mix counts of one with tests of the other.
+        // Repeatable read: one snapshot for both queries.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        int passed, failed, skipped;
-        double duration;
-        bool truncated;
-        await using (var command = new NpgsqlCommand("SELECT passed, failed, skipped, duration, truncated FROM test_reports WHERE job_id = @job;", connection, transaction))
+        return await TestReportRows.ReadAsync(sql =>
         {
+            var command = new NpgsqlCommand(sql, connection, transaction);
             Add(command, "job", NpgsqlDbType.Uuid, jobId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken)) return null;
-            (passed, failed, skipped, duration, truncated) =
-                (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetDouble(3), reader.GetBoolean(4));
-        }
-        var tests = new List<TestCaseResult>();
-        await using (var command = new NpgsqlCommand("SELECT name, outcome, time, message FROM test_cases WHERE job_id = @job ORDER BY seq;", connection, transaction))
-        {
-            Add(command, "job", NpgsqlDbType.Uuid, jobId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                tests.Add(new TestCaseResult(
-                    reader.GetString(0), TestOutcomeNames.Parse(reader.GetString(1)), reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
-            }
-        }
-        return new TestReport(passed, failed, skipped, duration, truncated, tests);
+            return command;
+        }, Columns, cancellationToken);
     }
 
     /// <inheritdoc/>

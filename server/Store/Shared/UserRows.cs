@@ -40,22 +40,19 @@ static class UserRows
         columns.NullableTime(reader, first + 4),
         columns.Flag(reader, first + 5));
 
-    public static async Task<List<User>> ReadUsersAsync(DbCommand command, StoreColumns columns, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var users = new List<User>();
-        while (await reader.ReadAsync(cancellationToken))
-            users.Add(ReadUser(reader, 0, columns));
-        return users;
-    }
+    public static Task<List<User>> ReadUsersAsync(DbCommand command, StoreColumns columns, CancellationToken cancellationToken) =>
+        ReadAllAsync(command, reader => ReadUser(reader, 0, columns), cancellationToken);
 
-    public static async Task<List<ApiKeyInfo>> ReadKeysAsync(DbCommand command, StoreColumns columns, CancellationToken cancellationToken)
+    public static Task<List<ApiKeyInfo>> ReadKeysAsync(DbCommand command, StoreColumns columns, CancellationToken cancellationToken) =>
+        ReadAllAsync(command, reader => ReadKey(reader, 0, columns), cancellationToken);
+
+    static async Task<List<T>> ReadAllAsync<T>(DbCommand command, Func<DbDataReader, T> read, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var keys = new List<ApiKeyInfo>();
+        var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken))
-            keys.Add(ReadKey(reader, 0, columns));
-        return keys;
+            rows.Add(read(reader));
+        return rows;
     }
 
     /// <summary>Reads the one row of <see cref="SessionSql"/>, or null when there is none.</summary>

@@ -124,18 +124,14 @@ public sealed partial class SqliteStore
         // BEGIN IMMEDIATE: the write lock is taken before MAX(seq) is read, so the numbers stay consecutive.
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         long last;
-        await using (var query = connection.CreateCommand())
+        await using (var query = Command(connection, transaction, "SELECT COALESCE(MAX(seq), 0) FROM job_logs WHERE job_id = $job;"))
         {
-            query.Transaction = transaction;
-            query.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM job_logs WHERE job_id = $job;";
             query.Parameters.AddWithValue("$job", Text(jobId));
             last = (long)(await query.ExecuteScalarAsync(cancellationToken))!;
         }
         var chunks = new LogChunk[texts.Count];
-        await using (var insert = connection.CreateCommand())
+        await using (var insert = Command(connection, transaction, "INSERT INTO job_logs (job_id, seq, text) VALUES ($job, $seq, $text);"))
         {
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO job_logs (job_id, seq, text) VALUES ($job, $seq, $text);";
             insert.Parameters.AddWithValue("$job", Text(jobId));
             var sequence = insert.Parameters.Add("$seq", SqliteType.Integer);
             var text = insert.Parameters.Add("$text", SqliteType.Text);
@@ -236,14 +232,12 @@ public sealed partial class SqliteStore
         var connection = writer.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var ids = new List<Guid>();
-        await using (var update = connection.CreateCommand())
-        {
-            update.Transaction = transaction;
-            update.CommandText = """
+        await using (var update = Command(connection, transaction, """
                 UPDATE jobs SET status = $failed, success = 0, reason = $reason, end_time = $now
                 WHERE status = $running
                 RETURNING id;
-                """;
+                """))
+        {
             update.Parameters.AddWithValue("$failed", JobStatus.Failed.ToWire());
             update.Parameters.AddWithValue("$running", JobStatus.Running.ToWire());
             update.Parameters.AddWithValue("$reason", reason);

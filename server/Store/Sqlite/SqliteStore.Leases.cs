@@ -61,10 +61,7 @@ public sealed partial class SqliteStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var now = FormatTime(Now());
         var recovered = new List<RecoveredJob>();
-        await using (var update = connection.CreateCommand())
-        {
-            update.Transaction = transaction;
-            update.CommandText = $"""
+        await using (var update = Command(connection, transaction, $"""
                 UPDATE jobs SET
                     status = CASE WHEN attempts < $max THEN $queued ELSE $failed END,
                     success = CASE WHEN attempts < $max THEN NULL ELSE 0 END,
@@ -74,7 +71,8 @@ public sealed partial class SqliteStore
                     runner_id = NULL, lease_expires_at = NULL
                 WHERE status = $running AND lease_expires_at IS NOT NULL AND lease_expires_at < $now
                 RETURNING {JobRows.Columns};
-                """;
+                """))
+        {
             update.Parameters.AddWithValue("$max", maxAttempts);
             update.Parameters.AddWithValue("$queued", JobStatus.Queued.ToWire());
             update.Parameters.AddWithValue("$failed", JobStatus.Failed.ToWire());
@@ -123,14 +121,12 @@ public sealed partial class SqliteStore
         await using var writer = await OpenWriterAsync(cancellationToken);
         var connection = writer.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = """
+        await using (var command = Command(connection, transaction, """
                 UPDATE jobs SET status = $queued, start_time = NULL, runner_id = NULL, lease_expires_at = NULL,
                                 attempts = MAX(attempts - 1, 0)
                 WHERE id = $id AND status = $running AND runner_id = $runner;
-                """;
+                """))
+        {
             command.Parameters.AddWithValue("$id", Text(jobId));
             command.Parameters.AddWithValue("$runner", runnerId);
             command.Parameters.AddWithValue("$queued", JobStatus.Queued.ToWire());
@@ -149,14 +145,12 @@ public sealed partial class SqliteStore
         var connection = writer.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         JobRecord? ended;
-        await using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = $"""
+        await using (var command = Command(connection, transaction, $"""
                 UPDATE jobs SET status = $cancelled, success = 0, reason = $reason, end_time = $now, lease_expires_at = NULL
                 WHERE id = $id AND status IN ($queued, $running)
                 RETURNING {JobRows.Columns};
-                """;
+                """))
+        {
             command.Parameters.AddWithValue("$id", Text(jobId));
             command.Parameters.AddWithValue("$cancelled", JobStatus.Cancelled.ToWire());
             command.Parameters.AddWithValue("$reason", reason);

@@ -36,15 +36,13 @@ public sealed partial class SqliteStore : ITestReportStore
         await using var writer = await OpenWriterAsync(cancellationToken);
         var connection = writer.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            // Deleting the report row cascades to its tests.
-            command.CommandText = """
+        // Deleting the report row cascades to its tests.
+        await using (var command = Command(connection, transaction, """
                 DELETE FROM test_reports WHERE job_id = $job;
                 INSERT INTO test_reports (job_id, passed, failed, skipped, duration, truncated)
                 VALUES ($job, $passed, $failed, $skipped, $duration, $truncated);
-                """;
+                """))
+        {
             command.Parameters.AddWithValue("$job", Text(jobId));
             command.Parameters.AddWithValue("$passed", report.Passed);
             command.Parameters.AddWithValue("$failed", report.Failed);
@@ -53,10 +51,8 @@ public sealed partial class SqliteStore : ITestReportStore
             command.Parameters.AddWithValue("$truncated", report.Truncated ? 1 : 0);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        await using (var insert = connection.CreateCommand())
+        await using (var insert = Command(connection, transaction, "INSERT INTO test_cases (job_id, seq, name, outcome, time, message) VALUES ($job, $seq, $name, $outcome, $time, $message);"))
         {
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO test_cases (job_id, seq, name, outcome, time, message) VALUES ($job, $seq, $name, $outcome, $time, $message);";
             insert.Parameters.AddWithValue("$job", Text(jobId));
             var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
             var name = insert.Parameters.Add("$name", SqliteType.Text);
@@ -82,32 +78,14 @@ public sealed partial class SqliteStore : ITestReportStore
     public async Task<TestReport?> GetTestReportAsync(Guid jobId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        // One snapshot: a report replaced meanwhile must not mix counts of one with tests of the other.
+        // A read transaction: one snapshot for both queries.
         await using var transaction = connection.BeginTransaction(deferred: true);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT passed, failed, skipped, duration, truncated FROM test_reports WHERE job_id = $job;";
-        command.Parameters.AddWithValue("$job", Text(jobId));
-        int passed, failed, skipped;
-        double duration;
-        bool truncated;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        return await TestReportRows.ReadAsync(sql =>
         {
-            if (!await reader.ReadAsync(cancellationToken)) return null;
-            (passed, failed, skipped, duration, truncated) =
-                (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetDouble(3), reader.GetInt64(4) != 0);
-        }
-        command.CommandText = "SELECT name, outcome, time, message FROM test_cases WHERE job_id = $job ORDER BY seq;";
-        var tests = new List<TestCaseResult>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                tests.Add(new TestCaseResult(
-                    reader.GetString(0), TestOutcomeNames.Parse(reader.GetString(1)), reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
-            }
-        }
-        return new TestReport(passed, failed, skipped, duration, truncated, tests);
+            var command = Command(connection, transaction, sql);
+            command.Parameters.AddWithValue("@job", Text(jobId));
+            return command;
+        }, Columns, cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -273,6 +273,15 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
         }
     }
 
+    /// <summary>A command inside <paramref name="transaction"/> (SQLite wants it on every command of the connection).</summary>
+    static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
     static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
