@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace Ci.Store.Postgres;
 
 // Test reports, web sessions and job statistics: the same contracts as SqliteStore's, on PostgreSQL.
-public sealed partial class PostgresStore
+public sealed partial class PostgresStore : ITestReportStore
 {
     /// <inheritdoc/>
     public async Task SaveTestReportAsync(Guid jobId, TestReport report, CancellationToken cancellationToken)

@@ -2,7 +2,7 @@ using NpgsqlTypes;
 
 namespace Ci.Store.Postgres;
 
-public sealed partial class PostgresStore
+public sealed partial class PostgresStore : ISessionStore
 {
     /// <inheritdoc/>
     public async Task<CreatedWebSession> CreateSessionAsync(Guid keyId, DateTime expiresAt, CancellationToken cancellationToken)

@@ -2,7 +2,7 @@ using Ci.Core.Protocol;
 
 namespace Ci.Store.Postgres;
 
-public sealed partial class PostgresStore
+public sealed partial class PostgresStore : IJobStatistics
 {
     /// <inheritdoc/>
     public async Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace Ci.Store.Postgres;
 /// and ended jobs are announced with <c>NOTIFY</c> in the same statement (delivered on commit), see
 /// <see cref="ListenAsync"/>. Npgsql is set up the Native-AOT way (<see cref="NpgsqlSlimDataSourceBuilder"/>).
 /// </summary>
-public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubmissionKeyStore, IApiKeyRotation
+public sealed partial class PostgresStore : ICiStore
 {
     /// <summary>The newest schema version this code knows (rows of <c>schema_migrations</c>).</summary>
     public static int SchemaVersion => Migrations.Length;
