@@ -248,12 +248,7 @@ public sealed partial class PostgresStore : ICiStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Now, cut to the millisecond so that what we return equals what a later read returns.</summary>
-    DateTime Now()
-    {
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
-    }
+    DateTime Now() => StoreClock.Now(timeProvider);
 
     static void Add(NpgsqlCommand command, string name, NpgsqlDbType type, object? value) =>
         command.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });

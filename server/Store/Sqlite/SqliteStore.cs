@@ -298,12 +298,7 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
         return await command.ExecuteScalarAsync(cancellationToken);
     }
 
-    /// <summary>Now, cut to the millisecond so that what we return equals what a later read returns.</summary>
-    DateTime Now()
-    {
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
-    }
+    DateTime Now() => StoreClock.Now(timeProvider);
 
     static StoreColumns Columns => SqliteColumns.Instance;
 
