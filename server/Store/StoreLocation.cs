@@ -1,4 +1,5 @@
 using Ci.Store.Postgres;
+using Ci.Store.Sqlite;
 
 namespace Ci.Store;
 

@@ -1,5 +1,6 @@
 using Ci.Store.Postgres;
 using Ci.Tests.Shared;
+using Ci.Store.Sqlite;
 
 namespace Ci.Store.Tests;
 

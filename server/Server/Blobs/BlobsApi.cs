@@ -3,6 +3,7 @@ using Ci.Core.Protocol;
 using Ci.Core.Upload;
 using Ci.Server.Auth;
 using Ci.Server.Uploads;
+using Ci.Store.Blobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 

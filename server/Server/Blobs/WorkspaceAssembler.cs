@@ -4,6 +4,7 @@ using Ci.Core.Protocol;
 using Ci.Core.Upload;
 using Ci.Core.Zip;
 using Ci.Server.Uploads;
+using Ci.Store.Blobs;
 using Microsoft.Net.Http.Headers;
 
 namespace Ci.Server.Blobs;

@@ -9,7 +9,6 @@ using Ci.Server.Runner;
 using Ci.Server.Streaming;
 using Ci.Server.Uploads;
 using Ci.Store;
-using Ci.Store.Postgres;
 
 namespace Ci.Server.Hosting;
 
@@ -53,22 +52,7 @@ public static class ServerApp
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(_ => store); // A factory, so the container disposes it at shutdown.
-        if (store is SqliteStore sqlite)
-            services.AddSingleton(sqlite);
-        if (store is PostgresStore postgres)
-            services.AddSingleton(postgres);
-        services.AddSingleton<IUserStore>(store);
-        services.AddSingleton<IJobStore>(store);
-        if (store is ISubmissionKeyStore submissionKeys)
-            services.AddSingleton(submissionKeys);
-        services.AddSingleton<IJobLeases>(store);
-        services.AddSingleton<ITestReportStore>(store);
-        services.AddSingleton<ISessionStore>(store);
-        services.AddSingleton<IJobStatistics>(store);
-        var incoming = options.UploadTempDirectory ?? UploadTempDirectory(store, options);
-        services.AddSingleton(new UploadValidator(options.UploadLimits, incoming));
-        services.AddBlobStore(options, store, store is SqliteStore s ? s.UploadsDirectory : Path.Combine(Path.GetTempPath(), $"ci-uploads-{options.Port}"), incoming);
+        services.AddStore(store, options);
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));
@@ -81,24 +65,12 @@ public static class ServerApp
         // start-up step: runners on other hosts may be alive; expired leases tell which jobs lost their runner.
         if (!store.IsShared)
             services.AddHostedService<InterruptedJobsRecovery>();
-        if (store is IStoreNotifications notifications)
-        {
-            services.AddSingleton(notifications);
-            services.AddHostedService<StoreNotificationRelay>();
-        }
         if (runner is not null && options.Role != ServerRole.Api)
             services.AddJobRunner(runner);
         else
             services.AddSingleton<IJobDispatcher, NoJobRunner>();
         return builder;
     }
-
-    /// <summary>Where uploads wait while they are checked, before the store takes them.</summary>
-    private static string UploadTempDirectory(ICiStore store, ServerOptions options) => store is SqliteStore sqlite
-        // Next to the store's uploads, so that taking custody of a checked upload is a rename, not a copy.
-        ? Path.Combine(sqlite.UploadsDirectory, "incoming")
-        // One folder per process (replicas may share a host and each deletes its leftovers at start).
-        : Path.Combine(Path.GetTempPath(), $"ci-incoming-{options.Port}");
 
     /// <summary>The middleware and endpoints (a runner-only process answers just <c>GET /health</c>).</summary>
     public static WebApplication MapServerApi(this WebApplication app)

@@ -7,8 +7,6 @@ namespace Ci.Store.Postgres;
 
 public sealed partial class PostgresStore
 {
-    const string JobColumns = "id, user_id, status, success, created_at, start_time, end_time, reason";
-
     /// <summary>Uploads are stored in parts of this size: no single value is huge, and reading back streams.</summary>
     internal const int UploadPartBytes = 1024 * 1024;
 
@@ -25,51 +23,6 @@ public sealed partial class PostgresStore
         // In custody now: the file's bytes are in the database.
         File.Delete(uploadPath);
         return job;
-    }
-
-    /// <inheritdoc/>
-    public async Task<(JobRecord Job, bool Created)> CreateJobOnceAsync(Guid jobId, Guid userId, string idempotencyKey, string uploadPath,
-        CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
-        var job = new JobRecord(jobId, userId, JobStatus.Queued, Success: null, Now(), StartTime: null, EndTime: null, Reason: null);
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
-        {
-            // Submissions with one (user, key) queue on this lock until the first commits, on every host.
-            await using (var lockKey = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended(@user::text || '/' || @key, 0));", connection, transaction))
-            {
-                Add(lockKey, "user", NpgsqlDbType.Uuid, userId);
-                Add(lockKey, "key", NpgsqlDbType.Text, idempotencyKey);
-                await lockKey.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await using (var find = new NpgsqlCommand(
-                $"SELECT {JobColumns} FROM jobs WHERE id = (SELECT job_id FROM submission_keys WHERE user_id = @user AND key = @key AND created_at > @since);",
-                connection, transaction))
-            {
-                Add(find, "user", NpgsqlDbType.Uuid, userId);
-                Add(find, "key", NpgsqlDbType.Text, idempotencyKey);
-                Add(find, "since", NpgsqlDbType.TimestampTz, job.CreatedAt - ISubmissionKeyStore.KeyLifetime);
-                if (await ReadSingleJobAsync(find, cancellationToken) is { } existing)
-                    return (existing, false);
-            }
-            await InsertJobAsync(connection, transaction, job, uploadPath, cancellationToken);
-            await using (var remember = new NpgsqlCommand(
-                """
-                INSERT INTO submission_keys (user_id, key, job_id, created_at) VALUES (@user, @key, @job, @created)
-                ON CONFLICT (user_id, key) DO UPDATE SET job_id = EXCLUDED.job_id, created_at = EXCLUDED.created_at;
-                """, connection, transaction))
-            {
-                Add(remember, "user", NpgsqlDbType.Uuid, userId);
-                Add(remember, "key", NpgsqlDbType.Text, idempotencyKey);
-                Add(remember, "job", NpgsqlDbType.Uuid, jobId);
-                Add(remember, "created", NpgsqlDbType.TimestampTz, job.CreatedAt);
-                await remember.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-        }
-        File.Delete(uploadPath);
-        return (job, true);
     }
 
     /// <summary>Inserts a queued job and its upload, and notifies the queue, in <paramref name="transaction"/>.</summary>
@@ -116,22 +69,19 @@ public sealed partial class PostgresStore
     /// <inheritdoc/>
     public async Task<JobRecord?> GetJobAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {JobColumns} FROM jobs WHERE id = @id;");
+        await using var command = dataSource.CreateCommand($"SELECT {JobRows.Columns} FROM jobs WHERE id = @id;");
         Add(command, "id", NpgsqlDbType.Uuid, jobId);
-        return await ReadSingleJobAsync(command, cancellationToken);
+        return await JobRows.ReadSingleAsync(command, Columns, cancellationToken);
     }
 
     /// <inheritdoc/>
     /// <exception cref="InvalidCursorException">The cursor was not handed out by this store.</exception>
     public async Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
     {
-        if (query.Limit is <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, "Limit must be positive.");
-        }
+        JobRows.CheckLimit(query);
         var after = query.Cursor is null ? default((DateTime CreatedAt, long RowNumber)?) : JobCursor.Decode(query.Cursor);
         await using var command = dataSource.CreateCommand($"""
-            SELECT {JobColumns}, row_no FROM jobs
+            SELECT {JobRows.Columns}, row_no FROM jobs
             WHERE user_id = @user
               AND (@status::text IS NULL OR status = @status)
               AND (@afterCreated::timestamptz IS NULL OR (created_at, row_no) < (@afterCreated, @afterRow))
@@ -145,22 +95,7 @@ public sealed partial class PostgresStore
         // One more than asked tells whether another page exists; NULL is no limit.
         Add(command, "take", NpgsqlDbType.Bigint, query.Limit is { } limit ? limit + 1L : null);
 
-        var jobs = new List<JobRecord>();
-        (DateTime CreatedAt, long RowNumber) last = default;
-        var hasMore = false;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            if (jobs.Count == query.Limit)
-            {
-                hasMore = true;
-                break;
-            }
-            var job = ReadJob(reader);
-            jobs.Add(job);
-            last = (job.CreatedAt, reader.GetInt64(8));
-        }
-        return new JobPage(jobs, hasMore ? JobCursor.Encode(last.CreatedAt, last.RowNumber) : null);
+        return await JobRows.ReadPageAsync(command, query.Limit, Columns, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -324,9 +259,9 @@ public sealed partial class PostgresStore
                 UPDATE jobs SET status = @status, success = @success, reason = @reason, end_time = @now, lease_expires_at = NULL
                 WHERE id = @id AND (@runner::text IS NULL AND status IN ('queued', 'running')
                                     OR status = 'running' AND runner_id = @runner)
-                RETURNING {JobColumns}
+                RETURNING {JobRows.Columns}
             )
-            SELECT {JobColumns}, pg_notify('ci_job', id::text || ' ' || status) FROM ended;
+            SELECT {JobRows.Columns}, pg_notify('ci_job', id::text || ' ' || status) FROM ended;
             """);
         Add(command, "id", NpgsqlDbType.Uuid, jobId);
         Add(command, "runner", NpgsqlDbType.Text, runnerId);
@@ -334,7 +269,7 @@ public sealed partial class PostgresStore
         Add(command, "success", NpgsqlDbType.Boolean, success);
         Add(command, "reason", NpgsqlDbType.Text, reason);
         Add(command, "now", NpgsqlDbType.TimestampTz, Now());
-        return await ReadSingleJobAsync(command, cancellationToken);
+        return await JobRows.ReadSingleAsync(command, Columns, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -359,7 +294,7 @@ public sealed partial class PostgresStore
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var jobs = new List<RecoveredJob>();
-        await using (var update = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, updateSql, JobColumns), connection, transaction))
+        await using (var update = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, updateSql, JobRows.Columns), connection, transaction))
         {
             Add(update, "reason", NpgsqlDbType.Text, failedLine);
             Add(update, "now", NpgsqlDbType.TimestampTz, Now());
@@ -367,7 +302,7 @@ public sealed partial class PostgresStore
             await using var reader = await update.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var job = ReadJob(reader);
+                var job = JobRows.Read(reader, Columns);
                 jobs.Add(new RecoveredJob(job, job.Status == JobStatus.Queued));
             }
         }
@@ -387,28 +322,5 @@ public sealed partial class PostgresStore
         }
         await transaction.CommitAsync(cancellationToken);
         return jobs;
-    }
-
-    static async Task<JobRecord?> ReadSingleJobAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadJob(reader) : null;
-    }
-
-    static JobRecord ReadJob(NpgsqlDataReader reader)
-    {
-        if (!JobStatusNames.TryParse(reader.GetString(2), out var status))
-        {
-            throw new InvalidDataException($"Unknown job status '{reader.GetString(2)}' in the database.");
-        }
-        return new JobRecord(
-            reader.GetGuid(0),
-            reader.GetGuid(1),
-            status,
-            reader.IsDBNull(3) ? null : reader.GetBoolean(3),
-            ReadTime(reader, 4)!.Value,
-            ReadTime(reader, 5),
-            ReadTime(reader, 6),
-            reader.IsDBNull(7) ? null : reader.GetString(7));
     }
 }

@@ -26,10 +26,10 @@ public sealed partial class PostgresStore : IApiKeyRotation
         }
         ApiKeyInfo old;
         // FOR UPDATE: two rotations of the same key at once make one replacement, the other sees it revoked or expiring.
-        await using (var find = new NpgsqlCommand($"SELECT {KeyColumns} FROM api_keys WHERE id = @id FOR UPDATE;", connection, transaction))
+        await using (var find = new NpgsqlCommand($"SELECT {UserRows.KeyColumns} FROM api_keys WHERE id = @id FOR UPDATE;", connection, transaction))
         {
             Add(find, "id", NpgsqlDbType.Uuid, keyId);
-            var keys = await ReadKeysAsync(find, cancellationToken);
+            var keys = await UserRows.ReadKeysAsync(find, Columns, cancellationToken);
             if (keys.Count == 0)
             {
                 return null;

@@ -16,13 +16,13 @@ public sealed partial class PostgresStore
             UPDATE jobs SET status = 'running', start_time = @now, runner_id = @runner, lease_expires_at = @expires,
                             attempts = attempts + 1
             WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, row_no LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING {JobColumns};
+            RETURNING {JobRows.Columns};
             """);
         var now = Now();
         Add(command, "now", NpgsqlDbType.TimestampTz, now);
         Add(command, "runner", NpgsqlDbType.Text, runnerId);
         Add(command, "expires", NpgsqlDbType.TimestampTz, lease is { } l ? now + l : null);
-        return await ReadSingleJobAsync(command, cancellationToken);
+        return await JobRows.ReadSingleAsync(command, Columns, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -68,13 +68,13 @@ public sealed partial class PostgresStore
         await using (var cancel = new Npgsql.NpgsqlCommand($"""
             UPDATE jobs SET status = 'cancelled', success = false, reason = @reason, end_time = @now, lease_expires_at = NULL
             WHERE id = @id AND status IN ('queued', 'running')
-            RETURNING {JobColumns};
+            RETURNING {JobRows.Columns};
             """, connection, transaction))
         {
             Add(cancel, "id", NpgsqlDbType.Uuid, jobId);
             Add(cancel, "reason", NpgsqlDbType.Text, reason);
             Add(cancel, "now", NpgsqlDbType.TimestampTz, Now());
-            ended = await ReadSingleJobAsync(cancel, cancellationToken);
+            ended = await JobRows.ReadSingleAsync(cancel, Columns, cancellationToken);
         }
         if (ended is null) return null;
         long sequence;

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Ci.Store.Postgres;
 
-public sealed partial class PostgresStore
+public sealed partial class PostgresStore : IStoreNotifications
 {
     /// <inheritdoc/>
     public async Task ListenAsync(Func<StoreNotification, CancellationToken, Task> onNotification, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace Ci.Store.Postgres;
 
 // Test reports, web sessions and job statistics: the same contracts as SqliteStore's, on PostgreSQL.
-public sealed partial class PostgresStore
+public sealed partial class PostgresStore : ITestReportStore
 {
     /// <inheritdoc/>
     public async Task SaveTestReportAsync(Guid jobId, TestReport report, CancellationToken cancellationToken)
@@ -37,7 +37,7 @@ public sealed partial class PostgresStore
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = jobId });
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = i + 1 });
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = test.Name });
-                insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = SqliteStore.OutcomeName(test.Outcome) });
+                insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = TestOutcomeNames.Name(test.Outcome) });
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Double, Value = test.TimeSeconds });
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)test.Message ?? DBNull.Value });
                 batch.BatchCommands.Add(insert);
@@ -51,31 +51,14 @@ public sealed partial class PostgresStore
     public async Task<TestReport?> GetTestReportAsync(Guid jobId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // One snapshot: a report replaced meanwhile must not mix counts of one with tests of the other.
+        // Repeatable read: one snapshot for both queries.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        int passed, failed, skipped;
-        double duration;
-        bool truncated;
-        await using (var command = new NpgsqlCommand("SELECT passed, failed, skipped, duration, truncated FROM test_reports WHERE job_id = @job;", connection, transaction))
+        return await TestReportRows.ReadAsync(sql =>
         {
+            var command = new NpgsqlCommand(sql, connection, transaction);
             Add(command, "job", NpgsqlDbType.Uuid, jobId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken)) return null;
-            (passed, failed, skipped, duration, truncated) =
-                (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetDouble(3), reader.GetBoolean(4));
-        }
-        var tests = new List<TestCaseResult>();
-        await using (var command = new NpgsqlCommand("SELECT name, outcome, time, message FROM test_cases WHERE job_id = @job ORDER BY seq;", connection, transaction))
-        {
-            Add(command, "job", NpgsqlDbType.Uuid, jobId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                tests.Add(new TestCaseResult(
-                    reader.GetString(0), SqliteStore.ParseOutcome(reader.GetString(1)), reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
-            }
-        }
-        return new TestReport(passed, failed, skipped, duration, truncated, tests);
+            return command;
+        }, Columns, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -89,87 +72,5 @@ public sealed partial class PostgresStore
         while (await reader.ReadAsync(cancellationToken))
             counts[reader.GetGuid(0)] = new TestCounts(reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
         return counts;
-    }
-
-    /// <inheritdoc/>
-    public async Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT status, count(*) FROM jobs GROUP BY status;");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var counts = new Dictionary<JobStatus, long>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            if (JobStatusNames.TryParse(reader.GetString(0), out var status))
-                counts[status] = reader.GetInt64(1);
-        }
-        return counts;
-    }
-
-    /// <inheritdoc/>
-    public async Task<CreatedWebSession> CreateSessionAsync(Guid keyId, DateTime expiresAt, CancellationToken cancellationToken)
-    {
-        var sessionId = SqliteStore.NewSecret();
-        var hash = ApiKeys.Hash(sessionId);
-        await using (var command = dataSource.CreateCommand("""
-            DELETE FROM web_sessions WHERE expires_at <= @now;
-            INSERT INTO web_sessions (id_hash, key_id, csrf_token, created_at, expires_at) VALUES (@hash, @key, @csrf, @now, @expires);
-            """))
-        {
-            // Expired sessions are swept whenever a new one opens: the table stays as small as its live sessions.
-            Add(command, "hash", NpgsqlDbType.Text, hash);
-            Add(command, "key", NpgsqlDbType.Uuid, keyId);
-            Add(command, "csrf", NpgsqlDbType.Text, SqliteStore.NewSecret());
-            Add(command, "now", NpgsqlDbType.TimestampTz, Now());
-            Add(command, "expires", NpgsqlDbType.TimestampTz, DateTime.SpecifyKind(expiresAt, DateTimeKind.Utc));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        var session = await ReadSessionAsync(hash, cancellationToken)
-            ?? throw new InvalidOperationException("The session just stored cannot be read back.");
-        return new CreatedWebSession(sessionId, session);
-    }
-
-    /// <inheritdoc/>
-    public async Task<WebSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrEmpty(sessionId) || sessionId.Length > 256)
-            return null;
-        var hash = ApiKeys.Hash(sessionId);
-        var session = await ReadSessionAsync(hash, cancellationToken);
-        if (session is null)
-            return null;
-        if (session.Caller.Key.IsActive && session.Caller.User.IsActive && session.ExpiresAt > Now())
-            return session;
-        // Expired, or its key or user was switched off: the session is over for good.
-        await DeleteSessionByHashAsync(hash, cancellationToken);
-        return null;
-    }
-
-    /// <inheritdoc/>
-    public async Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken) =>
-        !string.IsNullOrEmpty(sessionId) && sessionId.Length <= 256 && await DeleteSessionByHashAsync(ApiKeys.Hash(sessionId), cancellationToken);
-
-    async Task<bool> DeleteSessionByHashAsync(string hash, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM web_sessions WHERE id_hash = @hash;");
-        Add(command, "hash", NpgsqlDbType.Text, hash);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-    }
-
-    async Task<WebSession?> ReadSessionAsync(string hash, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            SELECT s.csrf_token, s.expires_at,
-                   k.id, k.user_id, k.name, k.created_at, k.last_used_at, k.is_active,
-                   u.id, u.name, u.email, u.created_at, u.is_active
-            FROM web_sessions s
-            JOIN api_keys k ON k.id = s.key_id
-            JOIN users u ON u.id = k.user_id
-            WHERE s.id_hash = @hash;
-            """);
-        Add(command, "hash", NpgsqlDbType.Text, hash);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-            return null;
-        return new WebSession(new Caller(ReadUser(reader, 8), ReadKey(reader, 2)), reader.GetString(0), ReadTime(reader, 1)!.Value);
     }
 }

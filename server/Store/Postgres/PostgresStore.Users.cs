@@ -5,9 +5,6 @@ namespace Ci.Store.Postgres;
 
 public sealed partial class PostgresStore
 {
-    const string UserColumns = "id, name, email, created_at, is_active";
-    const string KeyColumns = "id, user_id, name, created_at, last_used_at, is_active";
-
     /// <inheritdoc/>
     public async Task<User> CreateUserAsync(string name, string email, CancellationToken cancellationToken)
     {
@@ -32,33 +29,33 @@ public sealed partial class PostgresStore
     /// <inheritdoc/>
     public async Task<User?> GetUserAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {UserColumns} FROM users WHERE id = @id;");
+        await using var command = dataSource.CreateCommand($"SELECT {UserRows.UserColumns} FROM users WHERE id = @id;");
         Add(command, "id", NpgsqlDbType.Uuid, id);
-        return (await ReadUsersAsync(command, cancellationToken)).FirstOrDefault();
+        return (await UserRows.ReadUsersAsync(command, Columns, cancellationToken)).FirstOrDefault();
     }
 
     /// <inheritdoc/>
     public async Task<User?> GetUserByEmailAsync(string email, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {UserColumns} FROM users WHERE lower(email) = lower(@email);");
+        await using var command = dataSource.CreateCommand($"SELECT {UserRows.UserColumns} FROM users WHERE lower(email) = lower(@email);");
         Add(command, "email", NpgsqlDbType.Text, email);
-        return (await ReadUsersAsync(command, cancellationToken)).FirstOrDefault();
+        return (await UserRows.ReadUsersAsync(command, Columns, cancellationToken)).FirstOrDefault();
     }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<User>> ListUsersAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {UserColumns} FROM users ORDER BY created_at, row_no;");
-        return await ReadUsersAsync(command, cancellationToken);
+        await using var command = dataSource.CreateCommand($"SELECT {UserRows.UserColumns} FROM users ORDER BY created_at, row_no;");
+        return await UserRows.ReadUsersAsync(command, Columns, cancellationToken);
     }
 
     /// <inheritdoc/>
     public async Task<User?> SetUserActiveAsync(Guid id, bool isActive, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"UPDATE users SET is_active = @active WHERE id = @id RETURNING {UserColumns};");
+        await using var command = dataSource.CreateCommand($"UPDATE users SET is_active = @active WHERE id = @id RETURNING {UserRows.UserColumns};");
         Add(command, "id", NpgsqlDbType.Uuid, id);
         Add(command, "active", NpgsqlDbType.Boolean, isActive);
-        return (await ReadUsersAsync(command, cancellationToken)).FirstOrDefault();
+        return (await UserRows.ReadUsersAsync(command, Columns, cancellationToken)).FirstOrDefault();
     }
 
     /// <inheritdoc/>
@@ -91,18 +88,18 @@ public sealed partial class PostgresStore
     public async Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync(Guid? userId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(RevokeExpiredKeysSql +
-            $"SELECT {KeyColumns} FROM api_keys WHERE @user::uuid IS NULL OR user_id = @user ORDER BY created_at, row_no;");
+            $"SELECT {UserRows.KeyColumns} FROM api_keys WHERE @user::uuid IS NULL OR user_id = @user ORDER BY created_at, row_no;");
         Add(command, "now", NpgsqlDbType.TimestampTz, Now());
         Add(command, "user", NpgsqlDbType.Uuid, userId);
-        return await ReadKeysAsync(command, cancellationToken);
+        return await UserRows.ReadKeysAsync(command, Columns, cancellationToken);
     }
 
     /// <inheritdoc/>
     public async Task<ApiKeyInfo?> RevokeApiKeyAsync(Guid keyId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"UPDATE api_keys SET is_active = false WHERE id = @id RETURNING {KeyColumns};");
+        await using var command = dataSource.CreateCommand($"UPDATE api_keys SET is_active = false WHERE id = @id RETURNING {UserRows.KeyColumns};");
         Add(command, "id", NpgsqlDbType.Uuid, keyId);
-        return (await ReadKeysAsync(command, cancellationToken)).FirstOrDefault();
+        return (await UserRows.ReadKeysAsync(command, Columns, cancellationToken)).FirstOrDefault();
     }
 
     /// <inheritdoc/>
@@ -116,7 +113,7 @@ public sealed partial class PostgresStore
         // round trip.
         await using var command = dataSource.CreateCommand(RevokeExpiredKeysSql + $"""
             WITH key AS (
-                UPDATE api_keys SET last_used_at = @now WHERE key_hash = @hash AND is_active RETURNING {KeyColumns}
+                UPDATE api_keys SET last_used_at = @now WHERE key_hash = @hash AND is_active RETURNING {UserRows.KeyColumns}
             )
             SELECT key.id, key.user_id, key.name, key.created_at, key.last_used_at, key.is_active,
                    u.id, u.name, u.email, u.created_at, u.is_active
@@ -125,37 +122,6 @@ public sealed partial class PostgresStore
         Add(command, "now", NpgsqlDbType.TimestampTz, Now());
         Add(command, "hash", NpgsqlDbType.Text, ApiKeys.Hash(apiKey));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new Caller(ReadUser(reader, 6), ReadKey(reader, 0)) : null;
+        return await reader.ReadAsync(cancellationToken) ? new Caller(UserRows.ReadUser(reader, 6, Columns), UserRows.ReadKey(reader, 0, Columns)) : null;
     }
-
-    static async Task<List<User>> ReadUsersAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var users = new List<User>();
-        while (await reader.ReadAsync(cancellationToken)) users.Add(ReadUser(reader, 0));
-        return users;
-    }
-
-    static async Task<List<ApiKeyInfo>> ReadKeysAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var keys = new List<ApiKeyInfo>();
-        while (await reader.ReadAsync(cancellationToken)) keys.Add(ReadKey(reader, 0));
-        return keys;
-    }
-
-    static User ReadUser(NpgsqlDataReader reader, int first) => new(
-        reader.GetGuid(first),
-        reader.GetString(first + 1),
-        reader.GetString(first + 2),
-        ReadTime(reader, first + 3)!.Value,
-        reader.GetBoolean(first + 4));
-
-    static ApiKeyInfo ReadKey(NpgsqlDataReader reader, int first) => new(
-        reader.GetGuid(first),
-        reader.GetGuid(first + 1),
-        reader.GetString(first + 2),
-        ReadTime(reader, first + 3)!.Value,
-        ReadTime(reader, first + 4),
-        reader.GetBoolean(first + 5));
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using Ci.Store.Blobs;
 using NpgsqlTypes;
 
 namespace Ci.Store.Postgres;
@@ -9,7 +10,7 @@ namespace Ci.Store.Postgres;
 /// and ended jobs are announced with <c>NOTIFY</c> in the same statement (delivered on commit), see
 /// <see cref="ListenAsync"/>. Npgsql is set up the Native-AOT way (<see cref="NpgsqlSlimDataSourceBuilder"/>).
 /// </summary>
-public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubmissionKeyStore, IApiKeyRotation
+public sealed partial class PostgresStore : ICiStore
 {
     /// <summary>The newest schema version this code knows (rows of <c>schema_migrations</c>).</summary>
     public static int SchemaVersion => Migrations.Length;
@@ -32,6 +33,13 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubm
 
     /// <summary>The database, for what keeps its own tables beside the job store (the incremental uploads' blobs).</summary>
     public NpgsqlDataSource DataSource => dataSource;
+
+    /// <inheritdoc/>
+    public StoreFeatures Features => new(SubmissionKeys: this, Notifications: this, UploadsDirectory: null);
+
+    /// <inheritdoc/>
+    /// <remarks>The blobs live in this database whatever <paramref name="directory"/> says.</remarks>
+    public IBlobStore OpenBlobStore(long maxBytes, string? directory) => new PostgresBlobStore(dataSource, maxBytes);
 
     /// <summary>
     /// Connects to the database named by a <c>postgresql://user[:password]@host[:port]/dbname[?key=value...]</c> URI
@@ -240,18 +248,12 @@ public sealed partial class PostgresStore : ICiStore, IStoreNotifications, ISubm
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Now, cut to the millisecond so that what we return equals what a later read returns.</summary>
-    DateTime Now()
-    {
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
-    }
+    DateTime Now() => StoreClock.Now(timeProvider);
 
     static void Add(NpgsqlCommand command, string name, NpgsqlDbType type, object? value) =>
         command.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
 
-    static DateTime? ReadTime(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
+    static StoreColumns Columns => PostgresColumns.Instance;
 
     static bool IsUniqueViolation(PostgresException e) => e.SqlState == PostgresErrorCodes.UniqueViolation;
 

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net.Http.Json;
 using Ci.Core.Protocol;
 using Ci.Store;
+using Ci.Store.Sqlite;
 
 namespace Ci.Server.Tests.Api;
 

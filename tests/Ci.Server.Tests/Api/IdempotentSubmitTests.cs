@@ -6,6 +6,7 @@ using Ci.Server.Auth;
 using Ci.Server.Tests.Auth;
 using Ci.Server.Tests.Streaming;
 using Ci.Store;
+using Ci.Store.Sqlite;
 using Ci.Tests.Shared;
 
 namespace Ci.Server.Tests.Api;

@@ -1,6 +1,7 @@
 using Ci.Core.Protocol;
 using Ci.Server.Hosting;
 using Ci.Store;
+using Ci.Store.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Ci.Server.Tests.Api;

@@ -9,6 +9,7 @@ using Ci.Core.Protocol;
 using Ci.Core.Upload;
 using Ci.Server.Blobs;
 using Ci.Server.Uploads;
+using Ci.Store.Blobs;
 using Ci.Tests.Shared;
 
 namespace Ci.Server.Tests.Blobs;

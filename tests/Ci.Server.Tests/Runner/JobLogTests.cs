@@ -2,6 +2,7 @@ using System.Text;
 using Ci.Server.Jobs;
 using Ci.Server.Runner;
 using Ci.Store;
+using Ci.Store.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ci.Server.Tests.Runner;

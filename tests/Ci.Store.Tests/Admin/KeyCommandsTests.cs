@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ci.Tests.Shared;
+using Ci.Store.Sqlite;
 
 namespace Ci.Store.Tests.Admin;
 

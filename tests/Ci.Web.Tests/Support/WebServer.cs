@@ -10,6 +10,7 @@ using Ci.Server.Jobs;
 using Ci.Server.Runner;
 using Ci.Server.Streaming;
 using Ci.Store;
+using Ci.Store.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;

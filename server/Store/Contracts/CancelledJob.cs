@@ -1,0 +1,4 @@
+namespace Ci.Store;
+
+/// <summary>A job just cancelled, and the line its log got.</summary>
+public sealed record CancelledJob(JobRecord Job, LogChunk Line);

@@ -1,0 +1,6 @@
+using Ci.Core.Protocol;
+
+namespace Ci.Store;
+
+/// <summary>A page of <see cref="IJobStore.ListJobsAsync"/>: newest first.</summary>
+public sealed record JobQuery(Guid UserId, JobStatus? Status = null, int? Limit = null, string? Cursor = null);
