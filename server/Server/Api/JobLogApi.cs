@@ -31,7 +31,7 @@ public static class JobLogApi
             log.Append(chunk.Text);
             last = chunk.Sequence;
         }
-        context.Response.Headers["Last-Event-ID"] = last.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers[ProtocolHeaders.LastEventId] = last.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Text(log.ToString(), "text/plain; charset=utf-8", Encoding.UTF8);
     }
 }

@@ -12,9 +12,6 @@ namespace Ci.Server.Api;
 /// <summary>The caller's jobs: list, look at, stream and cancel.</summary>
 public static class JobsApi
 {
-    /// <summary>The response header carrying the cursor of the next page of <c>GET /jobs</c>.</summary>
-    public const string NextCursorHeader = "X-Next-Cursor";
-
     /// <summary>The log line a cancelled job's watchers see before its <c>complete</c>.</summary>
     public const string CancelledLogLine = JobLifecycle.CancelledLogLine;
 
@@ -56,10 +53,10 @@ public static class JobsApi
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            return ApiErrors.BadRequest("Invalid cursor: pass the value of the X-Next-Cursor header unchanged.");
+            return ApiErrors.BadRequest($"Invalid cursor: pass the value of the {ProtocolHeaders.NextCursor} header unchanged.");
         }
         if (page.NextCursor is not null)
-            context.Response.Headers[NextCursorHeader] = page.NextCursor;
+            context.Response.Headers[ProtocolHeaders.NextCursor] = page.NextCursor;
         var counts = await reports.GetTestCountsAsync(page.Jobs.Select(j => j.Id).ToList(), cancellationToken);
         return TypedResults.Ok(page.Jobs.Select(j => j.ToSummary(counts.GetValueOrDefault(j.Id))).ToList());
     }
@@ -87,7 +84,7 @@ public static class JobsApi
     private static async Task<Results<JobEventStreamResult, JsonHttpResult<ErrorResponse>>> StreamAsync(
         string id,
         [FromQuery(Name = "from_beginning")] string? fromBeginning,
-        [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        [FromHeader(Name = ProtocolHeaders.LastEventId)] string? lastEventId,
         HttpContext context,
         IJobStore store,
         CancellationToken cancellationToken)
@@ -100,7 +97,7 @@ public static class JobsApi
         {
             // A reconnecting client knows exactly what it has seen; that beats from_beginning.
             if (!long.TryParse(lastEventId.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var after))
-                return ApiErrors.BadRequest($"Invalid Last-Event-ID '{lastEventId}': expected an event id from this stream.");
+                return ApiErrors.BadRequest($"Invalid {ProtocolHeaders.LastEventId} '{lastEventId}': expected an event id from this stream.");
             start = new StreamStart.After(after);
         }
         else if (ParseBool(fromBeginning) is not { } replay)

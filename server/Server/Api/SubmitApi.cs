@@ -19,9 +19,6 @@ namespace Ci.Server.Api;
 /// </summary>
 public static class SubmitApi
 {
-    /// <summary>The request header that makes a submission idempotent.</summary>
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
-
     /// <summary>The response header that says a submission repeated an earlier one (its job is answered again).</summary>
     public const string IdempotentReplayedHeader = "Idempotent-Replayed";
 
@@ -84,12 +81,12 @@ public static class SubmitApi
 
     private static string? IdempotencyKey(HttpRequest request)
     {
-        var values = request.Headers[IdempotencyKeyHeader];
+        var values = request.Headers[ProtocolHeaders.IdempotencyKey];
         if (values.Count == 0)
             return null;
         var key = values.Count == 1 ? values[0]?.Trim() : null;
         if (string.IsNullOrEmpty(key) || key.Length > MaxIdempotencyKeyLength || !key.All(c => c is > ' ' and < '\x7f'))
-            throw UploadRejectedException.BadRequest($"Invalid {IdempotencyKeyHeader}: send one value of 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
+            throw UploadRejectedException.BadRequest($"Invalid {ProtocolHeaders.IdempotencyKey}: send one value of 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
         return key;
     }
 }
