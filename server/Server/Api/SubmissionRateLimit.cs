@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Ci.Server.Auth;
+using Ci.Server.Http;
 using Ci.Server.Metrics;
 
 namespace Ci.Server.Api;
@@ -44,7 +45,7 @@ public sealed class SubmissionRateLimit : IDisposable
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
             http.RequestServices.GetRequiredService<CiMetrics>().UploadRejected("rate_limited");
             http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            return ApiErrors.Detail(StatusCodes.Status429TooManyRequests,
+            return ErrorResults.Detail(StatusCodes.Status429TooManyRequests,
                 $"Too many submissions with this API key; try again in {seconds} s.");
         });
 

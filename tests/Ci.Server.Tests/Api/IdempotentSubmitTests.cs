@@ -26,7 +26,7 @@ public sealed class IdempotentSubmitTests
         var jobId = response.IsSuccessStatusCode
             ? (await response.Content.ReadFromJsonAsync(CiJsonContext.Default.SubmitAsyncResponse, Token))!.JobId
             : null;
-        return (response.StatusCode, jobId, response.Headers.Contains(SubmitApi.IdempotentReplayedHeader));
+        return (response.StatusCode, jobId, response.Headers.Contains(SubmissionIntake.IdempotentReplayedHeader));
     }
 
     [Theory, Stores]
