@@ -26,7 +26,7 @@ public static class ApiOptionTable
         OptionSpec.Seconds("--keepalive-seconds", "N", "idle seconds between SSE keep-alive comments", 1, 3600,
             (o, t) => o with { KeepAliveInterval = t }) with { Default = $"{DefaultKeepAliveInterval.TotalSeconds}" },
         OptionSpec.Choice("--metrics", "MODE", "GET /metrics: off, open, or bearer (token in {env})", s_metrics,
-            v => $"--metrics: '{v}' is not off, open or bearer", (o, access) => o with { Metrics = access })
+            v => $"--metrics: '{v}' is not off, open or bearer", (o, access) => o with { Metrics = access }, exact: true)
             with { Default = DefaultMetrics.ToString().ToLowerInvariant(), EnvironmentVariable = MetricsTokenVariable },
     ];
 }

@@ -49,11 +49,15 @@ public sealed record OptionSpec(string Flag, string Value, string Help, Func<Ser
     public static OptionSpec Seconds(string flag, string value, string help, long min, long max, Func<ServerOptions, TimeSpan, ServerOptions> apply) =>
         Number(flag, value, help, min, max, (options, n) => apply(options, TimeSpan.FromSeconds(n)));
 
-    /// <summary>An option taking one of a few names; <paramref name="invalid"/> is the error line for any other value.</summary>
+    /// <summary>
+    /// An option taking one of a few names; <paramref name="invalid"/> is the error line for any other value. With
+    /// <paramref name="exact"/> the name must be written as listed, else case and surrounding spaces do not matter.
+    /// </summary>
     public static OptionSpec Choice<T>(
-        string flag, string value, string help, IReadOnlyDictionary<string, T> choices, Func<string, string> invalid, Func<ServerOptions, T, ServerOptions> apply) =>
+        string flag, string value, string help, IReadOnlyDictionary<string, T> choices, Func<string, string> invalid,
+        Func<ServerOptions, T, ServerOptions> apply, bool exact = false) =>
         new(flag, value, help, (options, text) =>
-            choices.TryGetValue(NonEmpty(flag, text).Trim().ToLowerInvariant(), out var choice)
+            choices.TryGetValue(exact ? text : NonEmpty(flag, text).Trim().ToLowerInvariant(), out var choice)
                 ? apply(options, choice)
                 : throw new FormatException(invalid(text)));
 

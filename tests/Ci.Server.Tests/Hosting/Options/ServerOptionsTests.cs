@@ -136,6 +136,7 @@ public sealed class ServerOptionsTests
     [InlineData("--job-network", "wifi", "Invalid --job-network: 'wifi' (expected outbound, none, host or auto).")]
     [InlineData("--role", "both", "--role: 'both' is not a role: use all, api or runner")]
     [InlineData("--metrics", "maybe", "--metrics: 'maybe' is not off, open or bearer")]
+    [InlineData("--metrics", "Open", "--metrics: 'Open' is not off, open or bearer")]
     [InlineData("--host", " ", "--host: must not be empty")]
     public void A_bad_mode_is_one_clear_line(string flag, string value, string expected) =>
         Assert.Equal(expected, Assert.IsType<CommandLine.Invalid>(ServerOptions.Parse([flag, value])).Error);
