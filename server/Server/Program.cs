@@ -1,6 +1,6 @@
 using Ci.Server;
 using Ci.Server.Hosting;
-using Ci.Server.Runner;
+using Ci.Server.Hosting.Options;
 using Ci.Store;
 
 switch (ServerOptions.Parse(args))
@@ -12,7 +12,7 @@ switch (ServerOptions.Parse(args))
         Console.Error.WriteLine($"Error: {invalid.Error}");
         return 2;
     case CommandLine.Run run:
-        if (!RunnerOptions.TryCreate(run.Options, out var runner, out var runnerError))
+        if (!RunnerOptionsFactory.TryCreate(run.Options, out var runner, out var runnerError))
         {
             Console.Error.WriteLine($"Error: {runnerError}");
             return 2;

@@ -1,3 +1,4 @@
+using Ci.Core.Protocol;
 using System.Text;
 
 namespace Ci.Server.Tests;
@@ -23,7 +24,7 @@ public sealed class SseCapture(HttpResponseMessage response, Stream body) : IAsy
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (lastEventId is not null)
-            request.Headers.Add("Last-Event-ID", lastEventId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.Add(ProtocolHeaders.LastEventId, lastEventId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return OpenAsync(client, request);
     }
 

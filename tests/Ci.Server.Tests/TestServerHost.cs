@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net.Http.Headers;
 using Ci.Core.Protocol;
 using Ci.Server.Hosting;
+using Ci.Server.Hosting.Options;
 using Ci.Server.Jobs;
 using Ci.Server.Runner;
 using Ci.Server.Streaming;
@@ -79,7 +80,7 @@ public sealed class TestServerHost : IAsyncDisposable
         if (withRunner)
         {
             Assert.SkipUnless(File.Exists(RealPython), $"{RealPython} (with python3-pytest) is needed to run real jobs.");
-            Assert.True(RunnerOptions.TryCreate(RealPython, 1, "none", TimeSpan.FromSeconds(120), null, TimeSpan.FromSeconds(2),
+            Assert.True(RunnerOptionsFactory.TryCreate(RealPython, 1, SandboxMode.None, TimeSpan.FromSeconds(120), null, TimeSpan.FromSeconds(2),
                 Path.Combine(directory, "work"), null, out runner, out var error), error);
             runner = runner with { HandBackOnShutdown = kind == StoreKind.Postgres };
         }

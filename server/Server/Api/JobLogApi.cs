@@ -1,6 +1,6 @@
 using System.Text;
 using Ci.Core.Protocol;
-using Ci.Server.Auth;
+using Ci.Server.Http;
 using Ci.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,17 +13,18 @@ namespace Ci.Server.Api;
 /// </summary>
 public static class JobLogApi
 {
-    public static IEndpointRouteBuilder MapJobLog(this IEndpointRouteBuilder routes)
+    /// <summary>Maps the log endpoint into the <c>/jobs</c> group (see <see cref="JobsApi.MapJobs"/>).</summary>
+    public static RouteGroupBuilder MapJobLog(this RouteGroupBuilder jobs)
     {
-        routes.MapGroup("/jobs").RequireApiKey().MapGet("/{id}/log", GetLogAsync);
-        return routes;
+        jobs.MapGet("/{id}/log", GetLogAsync);
+        return jobs;
     }
 
     private static async Task<Results<ContentHttpResult, JsonHttpResult<ErrorResponse>>> GetLogAsync(
         string id, HttpContext context, IJobStore store, CancellationToken cancellationToken)
     {
         if (await JobsApi.FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
-            return ApiErrors.NotFound();
+            return ErrorResults.NotFound();
         var log = new StringBuilder();
         long last = 0;
         await foreach (var chunk in store.ReadLogAsync(job.Id, 0, cancellationToken))
@@ -31,7 +32,7 @@ public static class JobLogApi
             log.Append(chunk.Text);
             last = chunk.Sequence;
         }
-        context.Response.Headers["Last-Event-ID"] = last.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers[ProtocolHeaders.LastEventId] = last.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Text(log.ToString(), "text/plain; charset=utf-8", Encoding.UTF8);
     }
 }

@@ -1,5 +1,6 @@
 using Ci.Core.Protocol;
 using Ci.Server.Auth;
+using Ci.Server.Http;
 using Ci.Server.Jobs;
 using Ci.Server.Streaming;
 using Ci.Server.Web;
@@ -12,9 +13,6 @@ namespace Ci.Server.Api;
 /// <summary>The caller's jobs: list, look at, stream and cancel.</summary>
 public static class JobsApi
 {
-    /// <summary>The response header carrying the cursor of the next page of <c>GET /jobs</c>.</summary>
-    public const string NextCursorHeader = "X-Next-Cursor";
-
     /// <summary>The log line a cancelled job's watchers see before its <c>complete</c>.</summary>
     public const string CancelledLogLine = JobLifecycle.CancelledLogLine;
 
@@ -28,6 +26,7 @@ public static class JobsApi
         jobs.MapGet("/{id}/stream", StreamAsync);
         jobs.MapGet("/{id}/tests", TestsAsync);
         jobs.MapPost("/{id}/cancel", CancelAsync);
+        jobs.MapJobLog();
         return routes;
     }
 
@@ -38,14 +37,14 @@ public static class JobsApi
         if (!string.IsNullOrEmpty(status))
         {
             if (!JobStatusNames.TryParse(status, out var parsed))
-                return ApiErrors.BadRequest($"Invalid status '{status}': use queued, running, completed, failed or cancelled.");
+                return ErrorResults.BadRequest($"Invalid status '{status}': use queued, running, completed, failed or cancelled.");
             statusFilter = parsed;
         }
         int? pageSize = null;
         if (!string.IsNullOrEmpty(limit))
         {
             if (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1 || n > MaxLimit)
-                return ApiErrors.BadRequest($"Invalid limit '{limit}': use a whole number from 1 to {MaxLimit}.");
+                return ErrorResults.BadRequest($"Invalid limit '{limit}': use a whole number from 1 to {MaxLimit}.");
             pageSize = n;
         }
 
@@ -56,10 +55,10 @@ public static class JobsApi
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            return ApiErrors.BadRequest("Invalid cursor: pass the value of the X-Next-Cursor header unchanged.");
+            return ErrorResults.BadRequest($"Invalid cursor: pass the value of the {ProtocolHeaders.NextCursor} header unchanged.");
         }
         if (page.NextCursor is not null)
-            context.Response.Headers[NextCursorHeader] = page.NextCursor;
+            context.Response.Headers[ProtocolHeaders.NextCursor] = page.NextCursor;
         var counts = await reports.GetTestCountsAsync(page.Jobs.Select(j => j.Id).ToList(), cancellationToken);
         return TypedResults.Ok(page.Jobs.Select(j => j.ToSummary(counts.GetValueOrDefault(j.Id))).ToList());
     }
@@ -68,7 +67,7 @@ public static class JobsApi
         string id, HttpContext context, IJobStore store, ITestReportStore reports, CancellationToken cancellationToken)
     {
         if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
-            return ApiErrors.NotFound();
+            return ErrorResults.NotFound();
         var counts = job.Status.IsFinal() ? await reports.GetTestCountsAsync([job.Id], cancellationToken) : null;
         return WithWebLink(context, job.Id, TypedResults.Ok(job.ToSummary(counts?.GetValueOrDefault(job.Id))));
     }
@@ -78,34 +77,34 @@ public static class JobsApi
         string id, HttpContext context, IJobStore store, ITestReportStore reports, CancellationToken cancellationToken)
     {
         if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
-            return ApiErrors.NotFound();
+            return ErrorResults.NotFound();
         return await reports.GetTestReportAsync(job.Id, cancellationToken) is { } report
             ? TypedResults.Ok(report)
-            : ApiErrors.Detail(StatusCodes.Status404NotFound, "This job has no test report.");
+            : ErrorResults.Detail(StatusCodes.Status404NotFound, "This job has no test report.");
     }
 
     private static async Task<Results<JobEventStreamResult, JsonHttpResult<ErrorResponse>>> StreamAsync(
         string id,
         [FromQuery(Name = "from_beginning")] string? fromBeginning,
-        [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        [FromHeader(Name = ProtocolHeaders.LastEventId)] string? lastEventId,
         HttpContext context,
         IJobStore store,
         CancellationToken cancellationToken)
     {
         if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
-            return ApiErrors.NotFound();
+            return ErrorResults.NotFound();
 
         StreamStart start;
         if (!string.IsNullOrWhiteSpace(lastEventId))
         {
             // A reconnecting client knows exactly what it has seen; that beats from_beginning.
             if (!long.TryParse(lastEventId.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var after))
-                return ApiErrors.BadRequest($"Invalid Last-Event-ID '{lastEventId}': expected an event id from this stream.");
+                return ErrorResults.BadRequest($"Invalid {ProtocolHeaders.LastEventId} '{lastEventId}': expected an event id from this stream.");
             start = new StreamStart.After(after);
         }
         else if (ParseBool(fromBeginning) is not { } replay)
         {
-            return ApiErrors.BadRequest($"Invalid from_beginning '{fromBeginning}': use true or false.");
+            return ErrorResults.BadRequest($"Invalid from_beginning '{fromBeginning}': use true or false.");
         }
         else
         {
@@ -119,7 +118,7 @@ public static class JobsApi
         string id, HttpContext context, IJobStore store, JobLifecycle lifecycle, CancellationToken cancellationToken)
     {
         if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
-            return ApiErrors.NotFound();
+            return ErrorResults.NotFound();
         if (job.Status.IsFinal())
             return AlreadyEnded(job.Status);
         if (await lifecycle.CancelAsync(job, CancellationToken.None) is { } ended)
@@ -144,7 +143,7 @@ public static class JobsApi
     }
 
     private static JsonHttpResult<ErrorResponse> AlreadyEnded(JobStatus status) =>
-        ApiErrors.Detail(StatusCodes.Status409Conflict, $"Job already ended ({status.ToWire()}); it cannot be cancelled.");
+        ErrorResults.Detail(StatusCodes.Status409Conflict, $"Job already ended ({status.ToWire()}); it cannot be cancelled.");
 
     private static bool? ParseBool(string? text) => text?.Trim().ToLowerInvariant() switch
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Ci.Server.Auth;
+using Ci.Server.Http;
 using Ci.Server.Metrics;
 
 namespace Ci.Server.Api;
@@ -29,23 +30,28 @@ public sealed class SubmissionRateLimit : IDisposable
 
     /// <summary>Refuses a submission over the caller's key's budget with 429 and <c>Retry-After</c>.</summary>
     public static TBuilder LimitSubmissions<TBuilder>(TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.AddEndpointFilterFactory((factory, next) =>
         {
-            var http = context.HttpContext;
-            var limit = http.RequestServices.GetRequiredService<SubmissionRateLimit>();
-            if (limit._limiter is null)
-                return await next(context);
+            // Singletons: taken once per endpoint, not on every request.
+            var limit = factory.ApplicationServices.GetRequiredService<SubmissionRateLimit>();
+            var metrics = factory.ApplicationServices.GetRequiredService<CiMetrics>();
+            return async context =>
+            {
+                var http = context.HttpContext;
+                if (limit._limiter is null)
+                    return await next(context);
 
-            using var lease = limit._limiter.AttemptAcquire(http.GetCaller().Key.Id);
-            if (lease.IsAcquired)
-                return await next(context);
+                using var lease = limit._limiter.AttemptAcquire(http.GetCaller().Key.Id);
+                if (lease.IsAcquired)
+                    return await next(context);
 
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
-            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-            http.RequestServices.GetRequiredService<CiMetrics>().UploadRejected("rate_limited");
-            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            return ApiErrors.Detail(StatusCodes.Status429TooManyRequests,
-                $"Too many submissions with this API key; try again in {seconds} s.");
+                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+                metrics.UploadRejected("rate_limited");
+                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return ErrorResults.Detail(StatusCodes.Status429TooManyRequests,
+                    $"Too many submissions with this API key; try again in {seconds} s.");
+            };
         });
 
     public void Dispose() => _limiter?.Dispose();

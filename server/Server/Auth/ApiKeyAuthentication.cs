@@ -1,6 +1,6 @@
 using System.Globalization;
 using Ci.Core.Protocol;
-using Ci.Server.Api;
+using Ci.Server.Http;
 using Ci.Store;
 
 namespace Ci.Server.Auth;
@@ -43,10 +43,10 @@ public static class ApiKeyAuthentication
                     http.Response.Headers[KeyAgeHeader] = KeyAgeDays(ok.Caller.Key, TimeProvider.System).ToString(CultureInfo.InvariantCulture);
                     return await next(context);
                 case Outcome.Forbidden forbidden:
-                    return ApiErrors.Detail(StatusCodes.Status403Forbidden, forbidden.Detail);
+                    return ErrorResults.Detail(StatusCodes.Status403Forbidden, forbidden.Detail);
                 case Outcome.Unauthorized unauthorized:
                     http.Response.Headers.WWWAuthenticate = Scheme;
-                    return ApiErrors.Detail(StatusCodes.Status401Unauthorized, unauthorized.Detail);
+                    return ErrorResults.Detail(StatusCodes.Status401Unauthorized, unauthorized.Detail);
                 default:
                     throw new InvalidOperationException("Unknown authentication outcome.");
             }

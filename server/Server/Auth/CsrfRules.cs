@@ -1,20 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
+using Ci.Core.Protocol;
 
 namespace Ci.Server.Auth;
 
 /// <summary>
 /// Cross-site request forgery rules for requests that a browser authenticates with the session cookie. Three
 /// layers, any one of which stops a forged request: the cookie is SameSite=Strict; a state-changing request must
-/// carry the session's token in <see cref="HeaderName"/> (a header another site cannot set, and a token it cannot
+/// carry the session's token in <see cref="ProtocolHeaders.CsrfToken"/> (a header another site cannot set, and a token it cannot
 /// read); and when the browser says where the request comes from (<c>Origin</c>, <c>Sec-Fetch-Site</c>), that
 /// must be this site. Bearer-key requests need none of this: a browser never adds that header by itself.
 /// </summary>
 public static class CsrfRules
 {
-    /// <summary>The request header carrying the session's CSRF token.</summary>
-    public const string HeaderName = "X-CSRF-Token";
-
     /// <summary>Whether the method only reads (and so needs no token).</summary>
     public static bool IsSafeMethod(string method) =>
         HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
@@ -29,11 +27,11 @@ public static class CsrfRules
             return null;
         if (CheckOrigin(request) is { } originError)
             return originError;
-        var sent = request.Headers[HeaderName].ToString();
+        var sent = request.Headers[ProtocolHeaders.CsrfToken].ToString();
         if (sent.Length == 0)
-            return $"CSRF check failed: the {HeaderName} header is missing.";
+            return $"CSRF check failed: the {ProtocolHeaders.CsrfToken} header is missing.";
         if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sent), Encoding.UTF8.GetBytes(sessionToken)))
-            return $"CSRF check failed: the {HeaderName} header does not match the session.";
+            return $"CSRF check failed: the {ProtocolHeaders.CsrfToken} header does not match the session.";
         return null;
     }
 

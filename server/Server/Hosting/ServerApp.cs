@@ -2,6 +2,7 @@ using System.Net;
 using Ci.Core.Protocol;
 using Ci.Server.Api;
 using Ci.Server.Blobs;
+using Ci.Server.Http;
 using Ci.Server.Jobs;
 using Ci.Server.Metrics;
 using Ci.Server.Web;
@@ -47,13 +48,14 @@ public static class ServerApp
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, CiJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, WebJsonContext.Default);
-            json.SerializerOptions.Encoder = ApiErrors.RelaxedJson.Encoder;
+            json.SerializerOptions.Encoder = ErrorResults.RelaxedJson.Encoder;
         });
 
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddStore(store, options);
         services.AddSingleton<SubmissionRateLimit>();
+        services.AddSingleton<SubmissionIntake>();
         services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<LogBroadcaster>(), options.KeepAliveInterval));
@@ -83,7 +85,6 @@ public static class ServerApp
         app.MapSubmit();
         app.MapBlobs();
         app.MapJobs();
-        app.MapJobLog();
         app.MapSessions();
         app.MapWebApp();
         app.MapMetrics();

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Ci.Server.Api;
+using Ci.Server.Http;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -34,6 +34,7 @@ public static class MetricsApi
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder routes)
     {
         var options = routes.ServiceProvider.GetRequiredService<ServerOptions>();
+        var metrics = routes.ServiceProvider.GetRequiredService<CiMetrics>();
         if (options.Metrics == MetricsAccess.Off)
             return routes;
         var expected = options.Metrics == MetricsAccess.Bearer
@@ -45,10 +46,10 @@ public static class MetricsApi
                     Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString()), expected))
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer";
-                await ApiErrors.Detail(StatusCodes.Status401Unauthorized, "Metrics need 'Authorization: Bearer <metrics token>'.").ExecuteAsync(context);
+                await ErrorResults.Detail(StatusCodes.Status401Unauthorized, "Metrics need 'Authorization: Bearer <metrics token>'.").ExecuteAsync(context);
                 return;
             }
-            await context.RequestServices.GetRequiredService<CiMetrics>().RefreshAsync(context.RequestAborted);
+            await metrics.RefreshAsync(context.RequestAborted);
             await next(context);
         }), optionsName: null);
         return routes;

@@ -1,23 +1,9 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Ci.Core.Protocol;
 using Ci.Store;
 
 namespace Ci.Server.Streaming;
-
-/// <summary>Where a stream of a job starts.</summary>
-public abstract record StreamStart
-{
-    private StreamStart() { }
-
-    /// <summary>The whole log (<c>from_beginning=true</c>, and the submit endpoints).</summary>
-    public sealed record FromBeginning : StreamStart;
-
-    /// <summary>Only what comes next (<c>from_beginning=false</c>); an ended job says so.</summary>
-    public sealed record ForwardOnly : StreamStart;
-
-    /// <summary>Exactly after the event with this id (<c>Last-Event-ID</c>).</summary>
-    public sealed record After(long Sequence) : StreamStart;
-}
 
 /// <summary>
 /// Produces one job's event stream: stored backlog first, then live chunks, then exactly one
@@ -73,8 +59,7 @@ public sealed class JobEventFeed : IDisposable
         // subscribed is always sent, even if the job ends before the loop reads its status).
         if (after is null)
         {
-            var current = await store.GetJobAsync(jobId, cancellationToken)
-                ?? throw new InvalidOperationException($"Job {jobId} vanished while streaming.");
+            var current = await GetJobAsync(jobId, cancellationToken);
             var end = await store.GetLastSequenceAsync(jobId, cancellationToken);
             if (current.Status.IsFinal())
             {
@@ -85,73 +70,82 @@ public sealed class JobEventFeed : IDisposable
             after = end;
         }
 
-        while (true)
+        var position = new Position(after.Value);
+        while (!position.Ended)
         {
             // Subscribe before looking at the store: whatever is written after this point reaches the channel.
             using var subscription = broadcaster.Subscribe(jobId);
-
-            var job = await store.GetJobAsync(jobId, cancellationToken)
-                ?? throw new InvalidOperationException($"Job {jobId} vanished while streaming.");
+            var job = await GetJobAsync(jobId, cancellationToken);
 
             // Status was read before the backlog: if it was final then, the backlog below is the whole log.
-            await foreach (var chunk in store.ReadLogAsync(jobId, after.Value, cancellationToken))
-            {
-                yield return new(Log(chunk), null);
-                after = chunk.Sequence;
-            }
+            await foreach (var item in ReadBacklogAsync(jobId, position, cancellationToken))
+                yield return item;
             if (job.Status.IsFinal())
             {
-                yield return new(Complete(job, after.Value), null);
+                yield return new(Complete(job, position.After), null);
                 yield break;
             }
+            await foreach (var item in ReadLiveAsync(jobId, subscription.Reader, position, cancellationToken))
+                yield return item;
+        }
+    }
 
-            var reader = subscription.Reader;
-            while (true)
+    /// <summary>
+    /// Live signals until the job finishes (then <paramref name="position"/> has ended), or until the watcher fell
+    /// behind or missed a chunk (then the caller starts over from the store).
+    /// </summary>
+    private async IAsyncEnumerable<Item> ReadLiveAsync(
+        Guid jobId, ChannelReader<LiveSignal> reader, Position position, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await reader.WaitToReadAsync(cancellationToken))
+        {
+            while (reader.TryRead(out var signal))
             {
-                if (!await reader.WaitToReadAsync(cancellationToken))
-                    break; // Fell behind: start over from the store.
-
-                var gap = false;
-                JobRecord? finished = null;
-                while (reader.TryRead(out var signal))
+                switch (signal)
                 {
-                    if (signal is LiveSignal.Finished f)
-                    {
-                        finished = f.Job;
-                        break;
-                    }
-                    if (signal is LiveSignal.KeepAlive)
-                    {
+                    case LiveSignal.Finished finished:
+                        // Chunks are published before Finish, but a cancel may have appended one more line.
+                        await foreach (var item in ReadBacklogAsync(jobId, position, cancellationToken))
+                            yield return item;
+                        yield return new(Complete(finished.Job, position.After), null);
+                        position.Ended = true;
+                        yield break;
+                    case LiveSignal.KeepAlive:
                         yield return new(null, null);
-                        continue;
-                    }
-                    var live = (LiveSignal.Chunk)signal;
-                    var chunk = live.Value;
-                    if (chunk.Sequence <= after.Value)
-                        continue; // Already sent from the backlog.
-                    if (chunk.Sequence != after.Value + 1)
-                    {
-                        gap = true;
                         break;
-                    }
-                    yield return new(live.Event, live.Sse);
-                    after = chunk.Sequence;
+                    case LiveSignal.Chunk live when live.Value.Sequence <= position.After:
+                        break; // Already sent from the backlog.
+                    case LiveSignal.Chunk live when live.Value.Sequence != position.After + 1:
+                        yield break; // A gap: start over from the store.
+                    case LiveSignal.Chunk live:
+                        yield return new(live.Event, live.Sse);
+                        position.After = live.Value.Sequence;
+                        break;
                 }
-                if (finished is not null)
-                {
-                    // Chunks are published before Finish, but a cancel may have appended one more line.
-                    await foreach (var chunk in store.ReadLogAsync(jobId, after.Value, cancellationToken))
-                    {
-                        yield return new(Log(chunk), null);
-                        after = chunk.Sequence;
-                    }
-                    yield return new(Complete(finished, after.Value), null);
-                    yield break;
-                }
-                if (gap)
-                    break;
             }
         }
+        // The channel closed: the watcher fell behind; start over from the store.
+    }
+
+    /// <summary>The stored chunks after <paramref name="position"/>, which moves past each one.</summary>
+    private async IAsyncEnumerable<Item> ReadBacklogAsync(Guid jobId, Position position, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var chunk in store.ReadLogAsync(jobId, position.After, cancellationToken))
+        {
+            yield return new(Log(chunk), null);
+            position.After = chunk.Sequence;
+        }
+    }
+
+    private async Task<JobRecord> GetJobAsync(Guid jobId, CancellationToken cancellationToken) =>
+        await store.GetJobAsync(jobId, cancellationToken) ?? throw new InvalidOperationException($"Job {jobId} vanished while streaming.");
+
+    /// <summary>How far a stream has got: the last sequence sent, and whether its <c>complete</c> was sent.</summary>
+    private sealed class Position(long after)
+    {
+        public long After { get; set; } = after;
+
+        public bool Ended { get; set; }
     }
 
     private static LogEvent Log(LogChunk chunk) => new(chunk.Text) { Sequence = chunk.Sequence };

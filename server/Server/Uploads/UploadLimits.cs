@@ -10,26 +10,23 @@ namespace Ci.Server.Uploads;
 /// <param name="MaxCompressionRatio">Entries larger than <paramref name="RatioCheckMinBytes"/> may not expand more than this.</param>
 /// <param name="RatioCheckMinBytes">Small entries compress arbitrarily well (a file of spaces); only big ones are bombs.</param>
 public sealed record UploadLimits(
-    long MaxUploadBytes = 100L * 1024 * 1024,
-    long MaxExpandedBytes = 1024L * 1024 * 1024,
-    int MaxEntries = 100_000,
+    long MaxUploadBytes = UploadLimits.DefaultMaxUploadMb * UploadLimits.Megabyte,
+    long MaxExpandedBytes = UploadLimits.DefaultMaxExpandedMb * UploadLimits.Megabyte,
+    int MaxEntries = UploadLimits.DefaultMaxEntries,
     double MaxCompressionRatio = 200,
     long RatioCheckMinBytes = 1024 * 1024)
 {
+    private const long Megabyte = 1024 * 1024;
+
+    /// <summary>The largest accepted upload in MB unless <c>--max-upload-mb</c> says otherwise.</summary>
+    public const long DefaultMaxUploadMb = 100;
+
+    /// <summary>The largest unpacked size in MB unless <c>--max-expanded-mb</c> says otherwise.</summary>
+    public const long DefaultMaxExpandedMb = 1024;
+
+    /// <summary>The most entries in a zip unless <c>--max-entries</c> says otherwise.</summary>
+    public const int DefaultMaxEntries = 100_000;
+
     /// <summary>The server's defaults.</summary>
     public static UploadLimits Default { get; } = new();
-}
-
-/// <summary>
-/// An upload the server refuses. <see cref="StatusCode"/> is 400 (bad or unsafe) or 413 (too big);
-/// <see cref="Exception.Message"/> is the one-line reason sent as <c>detail</c>.
-/// </summary>
-public sealed class UploadRejectedException(int statusCode, string detail) : Exception(detail)
-{
-    /// <summary>The HTTP status that says what is wrong.</summary>
-    public int StatusCode { get; } = statusCode;
-
-    internal static UploadRejectedException BadRequest(string detail) => new(StatusCodes.Status400BadRequest, detail);
-
-    internal static UploadRejectedException TooLarge(string detail) => new(StatusCodes.Status413PayloadTooLarge, detail);
 }

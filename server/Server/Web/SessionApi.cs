@@ -1,5 +1,5 @@
 using Ci.Core.Protocol;
-using Ci.Server.Api;
+using Ci.Server.Http;
 using Ci.Server.Auth;
 using Ci.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,10 +29,10 @@ public static class SessionApi
         // No session yet, so no token: a JSON body (which another site cannot send without a preflight) and
         // the browser's Origin are what stop a forged sign-in.
         if (CsrfRules.CheckOrigin(context.Request) is { } originError)
-            return ApiErrors.Detail(StatusCodes.Status403Forbidden, originError);
+            return ErrorResults.Detail(StatusCodes.Status403Forbidden, originError);
         var key = request.ApiKey?.Trim();
         if (string.IsNullOrEmpty(key))
-            return ApiErrors.BadRequest("Enter an API key.");
+            return ErrorResults.BadRequest("Enter an API key.");
         switch (await ApiKeyAuthentication.AuthenticateAsync($"Bearer {key}", users, cancellationToken))
         {
             case ApiKeyAuthentication.Outcome.Authenticated ok:
@@ -40,9 +40,9 @@ public static class SessionApi
                 WebSessionCookie.Write(context.Response, created);
                 return TypedResults.Ok(Info(created.Session));
             case ApiKeyAuthentication.Outcome.Forbidden forbidden:
-                return ApiErrors.Detail(StatusCodes.Status403Forbidden, forbidden.Detail);
+                return ErrorResults.Detail(StatusCodes.Status403Forbidden, forbidden.Detail);
             case ApiKeyAuthentication.Outcome.Unauthorized:
-                return ApiErrors.Detail(StatusCodes.Status401Unauthorized, "Invalid or revoked API key.");
+                return ErrorResults.Detail(StatusCodes.Status401Unauthorized, "Invalid or revoked API key.");
             default:
                 throw new InvalidOperationException("Unknown authentication outcome.");
         }
@@ -62,7 +62,7 @@ public static class SessionApi
             if (await sessions.GetSessionAsync(sessionId, cancellationToken) is { } session)
             {
                 if (CsrfRules.Check(context.Request, session.CsrfToken) is { } csrfError)
-                    return ApiErrors.Detail(StatusCodes.Status403Forbidden, csrfError);
+                    return ErrorResults.Detail(StatusCodes.Status403Forbidden, csrfError);
                 await sessions.DeleteSessionAsync(sessionId, cancellationToken);
             }
             WebSessionCookie.Clear(context.Response);

@@ -22,9 +22,8 @@ public static class WebApp
 
     public static IEndpointRouteBuilder MapWebApp(this IEndpointRouteBuilder routes)
     {
-        var assets = routes.ServiceProvider.GetRequiredService<EmbeddedAssets>();
         routes.MapGet("/", () => TypedResults.Redirect(BasePath)).ExcludeFromDescription();
-        routes.MapMethods(BasePath + "{**path}", [HttpMethods.Get, HttpMethods.Head], (string? path, HttpContext context) =>
+        routes.MapMethods(BasePath + "{**path}", [HttpMethods.Get, HttpMethods.Head], (string? path, HttpContext context, EmbeddedAssets assets) =>
             ServeAsync(assets, path ?? "", context)).ExcludeFromDescription();
         return routes;
     }

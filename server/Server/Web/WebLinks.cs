@@ -1,3 +1,5 @@
+using Ci.Core.Protocol;
+
 namespace Ci.Server.Web;
 
 /// <summary>
@@ -6,9 +8,6 @@ namespace Ci.Server.Web;
 /// </summary>
 public static class WebLinks
 {
-    /// <summary>The response header with the job page's absolute address.</summary>
-    public const string Header = "X-CI-Web-URL";
-
     /// <summary>The job page's address as the client reached this server (scheme and host of the request).</summary>
     public static string JobPage(HttpRequest request, Guid jobId) =>
         $"{request.Scheme}://{request.Host}{request.PathBase}{WebApp.BasePath}jobs/{jobId}";
@@ -17,6 +16,6 @@ public static class WebLinks
     public static void Announce(HttpContext context, Guid jobId)
     {
         if (!context.Response.HasStarted)
-            context.Response.Headers[Header] = JobPage(context.Request, jobId);
+            context.Response.Headers[ProtocolHeaders.WebUrl] = JobPage(context.Request, jobId);
     }
 }

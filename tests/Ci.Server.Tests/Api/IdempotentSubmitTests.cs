@@ -22,12 +22,12 @@ public sealed class IdempotentSubmitTests
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/submit-async") { Content = Zips.Upload(Project) };
         if (key is not null)
-            request.Headers.Add(SubmitApi.IdempotencyKeyHeader, key);
+            request.Headers.Add(ProtocolHeaders.IdempotencyKey, key);
         using var response = await client.SendAsync(request, Token);
         var jobId = response.IsSuccessStatusCode
             ? (await response.Content.ReadFromJsonAsync(CiJsonContext.Default.SubmitAsyncResponse, Token))!.JobId
             : null;
-        return (response.StatusCode, jobId, response.Headers.Contains(SubmitApi.IdempotentReplayedHeader));
+        return (response.StatusCode, jobId, response.Headers.Contains(SubmissionIntake.IdempotentReplayedHeader));
     }
 
     [Theory, Stores]
@@ -78,7 +78,7 @@ public sealed class IdempotentSubmitTests
         await server.FinishAsync(jobId, success: true);
 
         var request = new HttpRequestMessage(HttpMethod.Post, "/submit-stream") { Content = Zips.Upload(Project) };
-        request.Headers.Add(SubmitApi.IdempotencyKeyHeader, "stream-key");
+        request.Headers.Add(ProtocolHeaders.IdempotencyKey, "stream-key");
         await using var stream = await SseCapture.OpenAsync(client, request);
 
         Assert.Equal(
@@ -114,12 +114,12 @@ public sealed class IdempotentSubmitTests
         await using var server = await TestServerHost.StartAsync(kind);
         var (user, apiKey) = await server.CreateUserAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/submit-async") { Content = Zips.Upload(Project) };
-        request.Headers.TryAddWithoutValidation(SubmitApi.IdempotencyKeyHeader, key);
+        request.Headers.TryAddWithoutValidation(ProtocolHeaders.IdempotencyKey, key);
 
         using var response = await server.Client(apiKey).SendAsync(request, Token);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(SubmitApi.IdempotencyKeyHeader, await ApiKeyAuthenticationTests.DetailAsync(response));
+        Assert.Contains(ProtocolHeaders.IdempotencyKey, await ApiKeyAuthenticationTests.DetailAsync(response));
         Assert.Empty((await server.Store.ListJobsAsync(new(user.Id), Token)).Jobs);
     }
 

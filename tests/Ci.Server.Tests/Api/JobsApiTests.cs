@@ -149,7 +149,7 @@ public sealed class JobsApiTests
         var jobs = (await response.Content.ReadFromJsonAsync(CiJsonContext.Default.ListJobSummary, Token))!;
 
         Assert.Equal(Enumerable.Reverse(ids).Select(id => id.ToString()), jobs.Select(j => j.JobId));
-        Assert.False(response.Headers.Contains(JobsApi.NextCursorHeader));
+        Assert.False(response.Headers.Contains(ProtocolHeaders.NextCursor));
     }
 
     [Theory, Stores]
@@ -185,7 +185,7 @@ public sealed class JobsApiTests
             var page = (await response.Content.ReadFromJsonAsync(CiJsonContext.Default.ListJobSummary, Token))!;
             Assert.True(page.Count <= 2);
             seen.AddRange(page.Select(j => j.JobId));
-            cursor = response.Headers.TryGetValues(JobsApi.NextCursorHeader, out var values) ? values.Single() : null;
+            cursor = response.Headers.TryGetValues(ProtocolHeaders.NextCursor, out var values) ? values.Single() : null;
             pages++;
         }
         while (cursor is not null);

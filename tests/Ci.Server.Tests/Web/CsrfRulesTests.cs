@@ -1,3 +1,4 @@
+using Ci.Core.Protocol;
 using Ci.Server.Auth;
 using Microsoft.AspNetCore.Http;
 
@@ -14,7 +15,7 @@ public class CsrfRulesTests
         context.Request.Scheme = "http";
         context.Request.Host = new HostString("ci.example:8000");
         if (token is not null)
-            context.Request.Headers[CsrfRules.HeaderName] = token;
+            context.Request.Headers[ProtocolHeaders.CsrfToken] = token;
         if (origin is not null)
             context.Request.Headers.Origin = origin;
         if (fetchSite is not null)

@@ -41,7 +41,7 @@ public class WebSessionTests
         var request = new HttpRequestMessage(method, path);
         request.Headers.Add("Cookie", $"{WebSessionCookie.Name}={sessionId}");
         if (csrf is not null)
-            request.Headers.Add(CsrfRules.HeaderName, csrf);
+            request.Headers.Add(ProtocolHeaders.CsrfToken, csrf);
         if (origin is not null)
             request.Headers.Add("Origin", origin);
         return request;

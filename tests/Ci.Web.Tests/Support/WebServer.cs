@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using Ci.Core.Protocol;
 using Ci.Server;
 using Ci.Server.Hosting;
+using Ci.Server.Hosting.Options;
 using Ci.Server.Jobs;
 using Ci.Server.Runner;
 using Ci.Server.Streaming;
@@ -61,7 +62,7 @@ public sealed class WebServer : IAsyncDisposable
         if (withRunner)
         {
             Assert.SkipUnless(File.Exists(RealPython), $"{RealPython} (with python3-pytest) is needed to run real jobs.");
-            Assert.True(RunnerOptions.TryCreate(RealPython, 2, "none", TimeSpan.FromSeconds(120), null, TimeSpan.FromSeconds(2),
+            Assert.True(RunnerOptionsFactory.TryCreate(RealPython, 2, SandboxMode.None, TimeSpan.FromSeconds(120), null, TimeSpan.FromSeconds(2),
                 Path.Combine(directory, "work"), options.DbPath, out runner, out var error), error);
         }
         var builder = await ServerApp.CreateBuilderAsync(options, runner, TestContext.Current.CancellationToken);

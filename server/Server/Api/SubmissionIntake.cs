@@ -1,0 +1,76 @@
+using Ci.Core.Protocol;
+using Ci.Server.Auth;
+using Ci.Server.Blobs;
+using Ci.Server.Jobs;
+using Ci.Server.Metrics;
+using Ci.Server.Uploads;
+using Ci.Server.Web;
+
+namespace Ci.Server.Api;
+
+/// <summary>
+/// Receives a submission: the upload is checked in full before the job is stored, so a refused upload leaves no
+/// trace; a repeated <c>Idempotency-Key</c> answers with the earlier job and stores nothing.
+/// </summary>
+/// <param name="assembler">The incremental-upload path; null when the blob store is off.</param>
+public sealed partial class SubmissionIntake(
+    UploadValidator validator, CiMetrics metrics, JobLifecycle lifecycle, ILogger<SubmissionIntake> logger, WorkspaceAssembler? assembler = null)
+{
+    private const int MaxIdempotencyKeyLength = 200;
+
+    /// <summary>The response header that says a submission repeated an earlier one (its job is answered again).</summary>
+    public const string IdempotentReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>Receives, checks and stores the upload as a queued job (which wakes a runner); returns the job's id.</summary>
+    public async Task<Guid> SubmitAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var caller = context.GetCaller();
+        var idempotencyKey = IdempotencyKey(context.Request);
+        // A manifest submission (incremental upload) ends as the same checked zip a multipart upload does.
+        var uploadPath = WorkspaceAssembler.IsManifestSubmission(context.Request) && assembler is not null
+            ? await assembler.ReceiveAsync(context.Request, caller.User.Id, cancellationToken)
+            : await validator.ReceiveAsync(context.Request, cancellationToken);
+        metrics.UploadAccepted(new FileInfo(uploadPath).Length);
+        var jobId = Guid.NewGuid();
+        try
+        {
+            if (idempotencyKey is null)
+            {
+                await lifecycle.QueueAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
+            }
+            else
+            {
+                var (job, created) = await lifecycle.QueueOnceAsync(jobId, caller.User.Id, idempotencyKey, uploadPath, cancellationToken);
+                if (!created)
+                {
+                    context.Response.Headers[IdempotentReplayedHeader] = "true";
+                    WebLinks.Announce(context, job.Id);
+                    return job.Id;
+                }
+            }
+        }
+        finally
+        {
+            // The store moved it on success; on failure or a repeat it must not linger.
+            File.Delete(uploadPath);
+        }
+        WebLinks.Announce(context, jobId);
+        LogQueued(logger, jobId, caller.User.Id, caller.Key.Id);
+        return jobId;
+    }
+
+    private static string? IdempotencyKey(HttpRequest request)
+    {
+        var values = request.Headers[ProtocolHeaders.IdempotencyKey];
+        if (values.Count == 0)
+            return null;
+        var key = values.Count == 1 ? values[0]?.Trim() : null;
+        if (string.IsNullOrEmpty(key) || key.Length > MaxIdempotencyKeyLength || !key.All(c => c is > ' ' and < '\x7f'))
+            throw UploadRejectedException.BadRequest(
+                $"Invalid {ProtocolHeaders.IdempotencyKey}: send one value of 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
+        return key;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} queued for user {UserId} (key {KeyId})")]
+    private static partial void LogQueued(ILogger logger, Guid jobId, Guid userId, Guid keyId);
+}
