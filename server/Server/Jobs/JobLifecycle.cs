@@ -28,8 +28,6 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
     /// <summary>The job's end when it ran too long.</summary>
     public static string TimedOutReason(TimeSpan timeout) => $"Job timed out after {timeout.TotalSeconds:0.###} seconds.";
 
-    public ICiStore Store => store;
-
     /// <summary>Stores a checked upload as a queued job and wakes a runner.</summary>
     public async Task<JobRecord> QueueAsync(Guid jobId, Guid userId, string uploadPath, CancellationToken cancellationToken)
     {
@@ -85,6 +83,46 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
         var ended = await store.FinishHeldJobAsync(jobId, runnerId, status, success, reason, cancellationToken);
         if (ended is not null) sink.Finish(ended);
         return ended;
+    }
+
+    /// <summary>Whether the job was cancelled (a cancel may reach the store between a runner's claim and its start).</summary>
+    public async Task<bool> IsCancelledAsync(Guid jobId, CancellationToken cancellationToken) =>
+        (await store.GetJobAsync(jobId, cancellationToken))?.Status == JobStatus.Cancelled;
+
+    /// <summary>The job's uploaded project; null when it is missing.</summary>
+    public Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken) => store.OpenUploadAsync(jobId, cancellationToken);
+
+    /// <summary>
+    /// The runner's end of a job it ran: what the job becomes and which last log line it gets. A job whose lease was
+    /// lost belongs to someone else (not a word more, its upload stays); a handed-back one goes back to the queue; any
+    /// other ends with its report saved first (a client that sees the job end may ask for it at once), and its upload
+    /// deleted. Returns the job's status now, or null when nothing changed (lease lost, or not handed back).
+    /// </summary>
+    public async Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken)
+    {
+        switch (outcome.Kind)
+        {
+            case JobOutcomeKind.LeaseLost:
+                return null;
+            case JobOutcomeKind.HandedBack:
+                return await HandBackAsync(jobId, runnerId, cancellationToken) ? JobStatus.Queued : null;
+        }
+        var (status, reason) = outcome.Kind switch
+        {
+            JobOutcomeKind.Passed or JobOutcomeKind.TestsFailed => (JobStatus.Completed, null),
+            JobOutcomeKind.TimedOut => (JobStatus.Failed, TimedOutReason(outcome.Timeout)),
+            JobOutcomeKind.StoppedAtShutdown => (JobStatus.Failed, ShutdownReason),
+            JobOutcomeKind.Cancelled => (JobStatus.Cancelled, "Cancelled."),
+            _ => (JobStatus.Failed, outcome.Reason),
+        };
+        // A cancelled job's log belongs to whoever cancelled it (who wrote its last line).
+        if (outcome.Kind != JobOutcomeKind.Cancelled && reason is not null) await AppendAsync(jobId, reason + "\n", cancellationToken);
+        if (outcome.Report is { } report && outcome.Kind is JobOutcomeKind.Passed or JobOutcomeKind.TestsFailed)
+            await store.SaveTestReportAsync(jobId, report, cancellationToken);
+        // Null: the job ended meanwhile (cancelled through the API, which told the watchers itself).
+        var ended = await FinishAsync(jobId, runnerId, status, outcome.Success, reason, cancellationToken);
+        if (ended is not null || outcome.Kind == JobOutcomeKind.Cancelled) await store.DeleteUploadAsync(jobId, cancellationToken);
+        return ended?.Status ?? JobStatus.Cancelled;
     }
 
     /// <summary>

@@ -1,8 +1,9 @@
 using Ci.Core.Protocol;
-using Ci.Server.Environments;
+using Ci.Server.Isolation;
 using Ci.Server.Jobs;
+using Ci.Server.Recipes;
+using Ci.Server.Recipes.Environments;
 using Ci.Server.Uploads;
-using Ci.Store;
 
 namespace Ci.Server.Runner;
 
@@ -13,7 +14,7 @@ namespace Ci.Server.Runner;
 /// of runners that died (their lease expired), here or on other hosts.
 /// </summary>
 public sealed partial class JobRunner(
-    JobLifecycle lifecycle, ITestReportStore reports, RunningJobs running, RunnerOptions options, ILogger<JobRunner> logger)
+    IRunnerChannel channel, RunningJobs running, RunnerOptions options, ILogger<JobRunner> logger)
     : BackgroundService
 {
     // A missed wake-up (another process queued a job while our notification connection was down) costs at most this.
@@ -27,7 +28,11 @@ public sealed partial class JobRunner(
     private Task _heartbeat = Task.CompletedTask;
     private static readonly JobUser? s_jobUser = JobUser.ForThisServer(out s_jobUserProblem);
     private static readonly string? s_jobUserProblem;
-    private readonly Sandbox _sandbox = Sandbox.Create(options.Sandbox, s_jobUser);
+    private readonly Sandbox _sandbox = options.Sandbox switch
+    {
+        SandboxMode.Bwrap => new BwrapSandbox(BwrapSandbox.FindBwrap() ?? throw new InvalidOperationException("bwrap is not on PATH."), s_jobUser),
+        _ => new NoSandbox(s_jobUser),
+    };
     // An unsandboxed job of another user reaches its workspace through the work root itself.
     private bool WorkRootTraversable => s_jobUser is not null && options.Sandbox == SandboxMode.None;
     private readonly EnvironmentCache? _environments = options.EnvironmentCacheBytes > 0
@@ -74,10 +79,10 @@ public sealed partial class JobRunner(
         while (true)
         {
             await _slots.WaitAsync(stoppingToken);
-            JobRecord? job;
+            Guid? job;
             try
             {
-                job = await lifecycle.ClaimAsync(RunnerId, options.Lease, stoppingToken);
+                job = await channel.ClaimAsync(RunnerId, options.Lease, stoppingToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -87,13 +92,13 @@ public sealed partial class JobRunner(
                 await running.WaitForWorkAsync(s_pollInterval, stoppingToken);
                 continue;
             }
-            if (job is null)
+            if (job is not { } jobId)
             {
                 _slots.Release();
                 await running.WaitForWorkAsync(s_pollInterval, stoppingToken);
                 continue;
             }
-            Start(job);
+            Start(jobId);
         }
     }
 
@@ -117,14 +122,14 @@ public sealed partial class JobRunner(
                     var started = TimeProvider.System.GetTimestamp();
                     if (ids.Length > 0)
                     {
-                        var held = (await lifecycle.RenewAsync(RunnerId, ids, options.Lease, cancellationToken)).ToHashSet();
+                        var held = (await channel.RenewAsync(RunnerId, ids, options.Lease, cancellationToken)).ToHashSet();
                         foreach (var id in ids.Where(id => !held.Contains(id)))
                         {
                             if (running.TryGet(id, out var job) && job.Stop(StopReason.LeaseLost)) LogLeaseLost(logger, id);
                         }
                     }
                     lastRenewed = started;
-                    await lifecycle.RecoverExpiredAsync(cancellationToken);
+                    await channel.RecoverExpiredAsync(cancellationToken);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -145,25 +150,25 @@ public sealed partial class JobRunner(
         }
     }
 
-    private void Start(JobRecord job)
+    private void Start(Guid jobId)
     {
-        var handle = new RunningJob(job.Id, options.JobTimeout);
+        var handle = new RunningJob(jobId, options.JobTimeout);
         running.Add(handle);
         Interlocked.Increment(ref _unfinishedJobs);
         _ = Task.Run(async () =>
         {
             try
             {
-                await RunJobAsync(job, handle);
+                await RunJobAsync(jobId, handle);
             }
             catch (Exception exception)
             {
                 // Only reached when the host gave up waiting at shutdown; the lease expires and the job is recovered.
-                LogJobCrashed(logger, exception, job.Id);
+                LogJobCrashed(logger, exception, jobId);
             }
             finally
             {
-                running.Remove(job.Id);
+                running.Remove(jobId);
                 handle.Dispose();
                 _slots.Release();
                 handle.Done.TrySetResult();
@@ -173,72 +178,72 @@ public sealed partial class JobRunner(
         });
     }
 
-    private async Task RunJobAsync(JobRecord job, RunningJob handle)
+    private async Task RunJobAsync(Guid jobId, RunningJob handle)
     {
         var cancellationToken = _abandon.Token;
-        var log = new JobLog(lifecycle, job.Id, options.MaxLogBytes);
+        var log = new JobLog(channel, jobId, options.MaxLogBytes);
         JobWorkspace? workspace = null;
         JobOutcome outcome;
-        LogJobClaimed(logger, job.Id, RunnerId);
+        LogJobClaimed(logger, jobId, RunnerId);
         try
         {
             // A cancel that reached the store between our claim and our registration found nothing to stop here.
-            if ((await lifecycle.Store.GetJobAsync(job.Id, cancellationToken))?.Status == JobStatus.Cancelled) handle.Stop(StopReason.Cancelled);
-            workspace = JobWorkspace.Create(options.WorkRoot, job.Id, WorkRootTraversable);
-            outcome = await PrepareAndRunAsync(job.Id, workspace, log, handle, cancellationToken);
+            if (await channel.IsCancelledAsync(jobId, cancellationToken)) handle.Stop(StopReason.Cancelled);
+            workspace = JobWorkspace.Create(options.WorkRoot, jobId, WorkRootTraversable);
+            outcome = await PrepareAndRunAsync(jobId, workspace, log, handle, cancellationToken);
         }
         catch (Exception exception) when (!_abandon.IsCancellationRequested)
         {
-            LogJobCrashed(logger, exception, job.Id);
+            LogJobCrashed(logger, exception, jobId);
             outcome = JobOutcome.Failed($"Runner error: {exception.Message}");
         }
-
-        var handBack = handle.Reason == StopReason.ShuttingDown && options.HandBackOnShutdown;
         outcome = handle.Reason switch
         {
-            StopReason.TimedOut => JobOutcome.Failed(JobLifecycle.TimedOutReason(handle.Timeout)),
-            StopReason.ShuttingDown => JobOutcome.Failed(JobLifecycle.ShutdownReason),
-            StopReason.Cancelled => new JobOutcome(JobStatus.Cancelled, false, "Cancelled."),
+            StopReason.TimedOut => new JobOutcome(JobOutcomeKind.TimedOut, Timeout: handle.Timeout),
+            StopReason.ShuttingDown => new JobOutcome(options.HandBackOnShutdown ? JobOutcomeKind.HandedBack : JobOutcomeKind.StoppedAtShutdown),
+            StopReason.Cancelled => new JobOutcome(JobOutcomeKind.Cancelled),
+            StopReason.LeaseLost => new JobOutcome(JobOutcomeKind.LeaseLost),
             _ => outcome,
         };
         try
         {
             if (workspace is not null && !workspace.TryDelete()) LogWorkspaceLeft(logger, workspace.Root);
-            if (handle.Reason == StopReason.LeaseLost)
-            {
-                // Someone else owns the job now (or it was cancelled): not a word more from us, and its upload stays.
-                log.Close();
-                LogJobAbandoned(logger, job.Id);
-                return;
-            }
-            if (handBack)
-            {
-                log.Close();
-                if (await lifecycle.HandBackAsync(job.Id, RunnerId, cancellationToken)) LogHandedBack(logger, job.Id);
-                return;
-            }
-            if (handle.Reason == StopReason.Cancelled) log.Close();
-            else if (outcome.Reason is { } reason) await log.WriteStatusAsync(reason + "\n", cancellationToken);
-
-            // Before the job ends: a client that sees it end may ask for its report at once.
-            if (outcome.Report is { } report) await reports.SaveTestReportAsync(job.Id, report, cancellationToken);
-
-            // Null: the job ended meanwhile (cancelled through the API, which told the watchers itself).
-            var ended = await lifecycle.FinishAsync(job.Id, RunnerId, outcome.Status, outcome.Success, outcome.Reason, cancellationToken);
-            if (ended is not null || handle.Reason == StopReason.Cancelled) await lifecycle.Store.DeleteUploadAsync(job.Id, cancellationToken);
-            LogJobEnded(logger, job.Id, ended?.Status ?? JobStatus.Cancelled, outcome.Success);
+            await EndAsync(jobId, log, outcome, cancellationToken);
         }
         catch (Exception exception) when (!_abandon.IsCancellationRequested)
         {
             // The store is failing: the job's lease expires and the job is recovered (or the next start-up ends it).
-            LogJobCrashed(logger, exception, job.Id);
+            LogJobCrashed(logger, exception, jobId);
+        }
+    }
+
+    /// <summary>Stops the job's log and tells the lifecycle how the run ended (it decides what the job becomes).</summary>
+    private async Task EndAsync(Guid jobId, JobLog log, JobOutcome outcome, CancellationToken cancellationToken)
+    {
+        // Someone else's now (lease lost, cancelled, handed back): what the job left unsaved is dropped. Else it is all
+        // stored before the job's last line.
+        if (outcome.Kind is not (JobOutcomeKind.LeaseLost or JobOutcomeKind.Cancelled or JobOutcomeKind.HandedBack))
+            await log.FlushAsync(cancellationToken);
+        log.Close();
+        var status = await channel.EndAsync(jobId, RunnerId, outcome, cancellationToken);
+        switch (outcome.Kind)
+        {
+            case JobOutcomeKind.LeaseLost:
+                LogJobAbandoned(logger, jobId);
+                break;
+            case JobOutcomeKind.HandedBack:
+                if (status is not null) LogHandedBack(logger, jobId);
+                break;
+            default:
+                LogJobEnded(logger, jobId, status ?? JobStatus.Cancelled, outcome.Success);
+                break;
         }
     }
 
     private async Task<JobOutcome> PrepareAndRunAsync(Guid jobId, JobWorkspace workspace, JobLog log, RunningJob running, CancellationToken cancellationToken)
     {
         if (running.StopToken.IsCancellationRequested) return JobOutcome.Failed("stopped");
-        await using (var upload = await lifecycle.Store.OpenUploadAsync(jobId, cancellationToken))
+        await using (var upload = await channel.OpenUploadAsync(jobId, cancellationToken))
         {
             if (upload is null) return JobOutcome.Failed("Bad upload: the uploaded project is missing.");
             try
@@ -254,8 +259,9 @@ public sealed partial class JobRunner(
         // Only now: the job's user must never own a folder the server is still writing into.
         if (s_jobUser is not null) workspace.HandTo(s_jobUser);
         using var network = options.Network == JobNetworkMode.Host ? null : JobNetwork.Create(jobId, options.Network, workspace.NetworkPidFile);
-        return await new PythonRecipe(_python, _sandbox, options.JobTimeout, network?.EnterCommand, _environments)
-            .RunAsync(jobId, workspace, log, running, cancellationToken);
+        var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running);
+        return await new PythonRecipe(_python, options.JobTimeout, network?.EnterCommand, _environments)
+            .RunAsync(jobId, workspace, steps, cancellationToken);
     }
 
     private void LogJobUser()

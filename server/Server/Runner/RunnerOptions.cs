@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ci.Server.Isolation;
 using Ci.Server.Uploads;
 using Ci.Store;
 

@@ -13,6 +13,7 @@ public static class RunnerServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<IJobDispatcher>(provider => provider.GetRequiredService<RunningJobs>());
+        services.AddSingleton<IRunnerChannel, LocalRunnerChannel>();
         services.AddSingleton<JobRunner>();
         services.AddHostedService(provider => provider.GetRequiredService<JobRunner>());
         return services;
