@@ -15,17 +15,6 @@ internal sealed class BwrapSandbox(string bwrap, JobUser? user) : Sandbox(user)
 
     public override bool StartsProcessGroup => false;
 
-    public static string? FindBwrap()
-    {
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(Path.PathSeparator))
-        {
-            if (folder.Length == 0) continue;
-            var candidate = Path.Combine(folder, "bwrap");
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
-
     public override ProcessStartInfo CreateStartInfo(JobCommand command)
     {
         // nsenter execs bwrap without forking: the pid the runner gets is still bwrap's.

@@ -14,13 +14,17 @@ internal sealed class JobNetwork : IDisposable
     private const string NamePrefix = "ci-";
     private static readonly TimeSpan s_commandLimit = TimeSpan.FromSeconds(20);
 
-    private JobNetwork(string name, string pidFile)
+    private JobNetwork(string name, string pidFile, HostCapabilities host)
     {
         Name = name;
         _pidFile = pidFile;
+        _ip = host.Ip!;
+        _nsenter = host.Nsenter!;
     }
 
     private readonly string _pidFile;
+    private readonly string _ip;
+    private readonly string _nsenter;
 
     /// <summary>The namespace's name (<c>ip netns</c>).</summary>
     public string Name { get; }
@@ -29,52 +33,43 @@ internal sealed class JobNetwork : IDisposable
     public string NamespaceFile => "/run/netns/" + Name;
 
     /// <summary>The command prefix that runs the rest of a command line inside the namespace.</summary>
-    public IReadOnlyList<string> EnterCommand => [Tools.Nsenter!, "--net=" + NamespaceFile, "--"];
+    public IReadOnlyList<string> EnterCommand => [_nsenter, "--net=" + NamespaceFile, "--"];
 
-    /// <summary>What can be used here; the reason when a mode cannot.</summary>
+    /// <summary>What can be used here (<see cref="HostCapabilities.Current"/>); the reason when a mode cannot.</summary>
     public static bool Supports(JobNetworkMode mode, out string? problem)
     {
-        problem = mode switch
-        {
-            JobNetworkMode.Host => null,
-            _ when !OperatingSystem.IsLinux() => "job networks need Linux",
-            _ when !JobUser.ServerIsRoot => "job networks need the server to run as root (ip netns)",
-            _ when Tools.Ip is null => "the ip command is missing (install iproute2)",
-            _ when Tools.Nsenter is null => "nsenter is missing (install util-linux)",
-            JobNetworkMode.Outbound when Tools.Pasta is null => "pasta is missing (install passt)",
-            JobNetworkMode.Outbound when Tools.Env is null => "env is missing (install coreutils)",
-            _ => s_probe.Value,
-        };
+        problem = mode == JobNetworkMode.Host ? null : HostCapabilities.Current.NetworkProblem(outbound: mode == JobNetworkMode.Outbound);
         return problem is null;
     }
 
-    // Containers may forbid creating namespaces: only a real one tells.
-    private static readonly Lazy<string?> s_probe = new(() =>
+    /// <summary>Whether a network namespace can be created here (containers may forbid it: only a real one tells).</summary>
+    internal static string? ProbeNamespace(string ip)
     {
         var name = $"{NamePrefix}probe-{Environment.ProcessId}";
-        var (code, output) = RunTool(Tools.Ip!, "netns", "add", name);
+        var (code, output) = RunTool(ip, "netns", "add", name);
         if (code != 0) return $"cannot create a network namespace here: {output.Trim()}";
-        RunTool(Tools.Ip!, "netns", "delete", name);
+        RunTool(ip, "netns", "delete", name);
         return null;
-    });
+    }
 
     /// <summary>Creates the job's namespace (replacing one a crashed run left) and, for outbound, starts pasta in it.</summary>
     /// <param name="pidFile">Where pasta writes its pid: a file the job cannot reach (the work root).</param>
-    public static JobNetwork Create(Guid jobId, JobNetworkMode mode, string pidFile)
+    /// <param name="host">The host's tools; <see cref="Supports"/> said the mode works.</param>
+    public static JobNetwork Create(Guid jobId, JobNetworkMode mode, string pidFile, HostCapabilities host)
     {
-        var network = new JobNetwork(NamePrefix + jobId.ToString("N"), pidFile);
+        var network = new JobNetwork(NamePrefix + jobId.ToString("N"), pidFile, host);
         network.Delete();
         try
         {
-            Check(RunTool(Tools.Ip!, "netns", "add", network.Name), "create the job's network namespace");
-            Check(RunTool(Tools.Ip!, "-n", network.Name, "link", "set", "lo", "up"), "bring up the job's loopback");
+            Check(RunTool(network._ip, "netns", "add", network.Name), "create the job's network namespace");
+            Check(RunTool(network._ip, "-n", network.Name, "link", "set", "lo", "up"), "bring up the job's loopback");
             if (mode == JobNetworkMode.Outbound)
             {
                 // pasta forks into the background once the namespace is configured. As root it would switch to nobody
                 // before joining the namespace, which fails: it stays root, inside its own seccomp sandbox.
                 // Through env: children of .NET inherit SIGPIPE ignored, which this pasta takes for a failure to
                 // install its own handlers.
-                Check(RunTool(Tools.Env!, "--default-signal=PIPE", Tools.Pasta!,
+                Check(RunTool(host.Env!, "--default-signal=PIPE", host.Pasta!,
                     "--runas", "0", "--netns", network.Name, "--config-net", "--no-map-gw", "--quiet",
                     "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--pid", pidFile), "start pasta");
             }
@@ -94,7 +89,7 @@ internal sealed class JobNetwork : IDisposable
     {
         try
         {
-            if (File.Exists(NamespaceFile)) RunTool(Tools.Ip!, "netns", "delete", Name);
+            if (File.Exists(NamespaceFile)) RunTool(_ip, "netns", "delete", Name);
             StopPasta(_pidFile);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
@@ -103,17 +98,13 @@ internal sealed class JobNetwork : IDisposable
     }
 
     /// <summary>
-    /// The namespaces (and so their pasta processes) a previous run of this runner left behind for
-    /// <paramref name="jobs"/>: only those, since other runners on the same host (other work roots) have live ones.
+    /// The namespace (and so its pasta) a previous run of this runner left behind for <paramref name="jobId"/>: only
+    /// that job's, since other runners on the same host (other work roots) have live ones.
     /// </summary>
-    public static void DeleteLeftovers(IEnumerable<Guid> jobs)
+    public static void DeleteLeftover(Guid jobId, HostCapabilities host)
     {
-        if (Tools.Ip is null || !Directory.Exists("/run/netns")) return;
-        foreach (var jobId in jobs)
-        {
-            var name = NamePrefix + jobId.ToString("N");
-            if (File.Exists(Path.Combine("/run/netns", name))) RunTool(Tools.Ip, "netns", "delete", name);
-        }
+        var name = NamePrefix + jobId.ToString("N");
+        if (host.Ip is not null && File.Exists(Path.Combine("/run/netns", name))) RunTool(host.Ip, "netns", "delete", name);
     }
 
     /// <summary>pasta quits when its namespace goes; the pid file makes sure.</summary>
@@ -161,16 +152,5 @@ internal sealed class JobNetwork : IDisposable
         }
         var message = error.Wait(TimeSpan.FromMilliseconds(200)) ? error.Result : "";
         return (process.ExitCode, string.Join(' ', message.Split('\n').Where(line => !line.Contains("syslog", StringComparison.Ordinal))));
-    }
-
-    private static class Tools
-    {
-        public static readonly string? Ip = Find("ip", "/usr/sbin", "/sbin", "/usr/bin", "/bin");
-        public static readonly string? Nsenter = Find("nsenter", "/usr/bin", "/bin", "/usr/sbin");
-        public static readonly string? Pasta = Find("pasta", "/usr/bin", "/usr/sbin", "/bin");
-        public static readonly string? Env = Find("env", "/usr/bin", "/bin");
-
-        private static string? Find(string name, params string[] folders) =>
-            folders.Select(folder => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
     }
 }

@@ -26,11 +26,11 @@ internal sealed partial record JobUser(uint Uid, uint Gid, string Setpriv)
     /// The user jobs run as: null when the server is not root (jobs simply run as the server's user), or when it is
     /// root but setpriv is missing (then <paramref name="problem"/> says so, and jobs run as root).
     /// </summary>
-    public static JobUser? ForThisServer(out string? problem)
+    public static JobUser? For(HostCapabilities host, out string? problem)
     {
         problem = null;
-        if (!ServerIsRoot) return null;
-        if (FindSetpriv() is not { } setpriv)
+        if (!host.ServerIsRoot) return null;
+        if (host.Setpriv is not { } setpriv)
         {
             problem = "setpriv (util-linux) is not on PATH";
             return null;
@@ -70,17 +70,6 @@ internal sealed partial record JobUser(uint Uid, uint Gid, string Setpriv)
         {
             throw new IOException($"Could not hand '{path}' to the job's user (errno {Marshal.GetLastPInvokeError()}).");
         }
-    }
-
-    private static string? FindSetpriv()
-    {
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") + ":/usr/bin:/bin").Split(Path.PathSeparator))
-        {
-            if (folder.Length == 0) continue;
-            var candidate = Path.Combine(folder, "setpriv");
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
     }
 
     [LibraryImport("libc", EntryPoint = "geteuid")]

@@ -38,7 +38,7 @@ internal sealed class JobWorkspace
     /// <summary>Where the server moves the report before reading it: in the work root, which no job can write.</summary>
     public string ReadReport { get; }
 
-    /// <summary>The pid file of the job's pasta (<see cref="JobNetwork"/>), where no job can reach it.</summary>
+    /// <summary>The pid file of the job's pasta (<see cref="JobNetwork"/>), where no job can reach it; <see cref="JobSite"/> removes it.</summary>
     public string NetworkPidFile { get; }
 
     /// <param name="workRoot">The work root; see <see cref="PrepareWorkRoot"/> for <paramref name="workRootTraversable"/>.</param>
@@ -66,7 +66,6 @@ internal sealed class JobWorkspace
             if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
             if (Directory.Exists(Report)) Directory.Delete(Report, recursive: true);
             File.Delete(ReadReport);
-            JobNetwork.StopPasta(NetworkPidFile);
             return true;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -75,23 +74,21 @@ internal sealed class JobWorkspace
         }
     }
 
+    /// <summary>The workspace of <paramref name="jobId"/> under <paramref name="workRoot"/>, as it is (nothing created).</summary>
+    public static JobWorkspace At(string workRoot, Guid jobId) => new(Path.Combine(workRoot, jobId.ToString("D")));
+
     /// <summary>
-    /// Job folders left behind by a previous server process (named by job id; nothing else is touched); returns the
-    /// ids of those jobs, whose other leftovers (a network namespace) are this runner's to remove too.
+    /// The jobs whose folders a previous server process left behind: named by job id (the job's folder, and its
+    /// siblings, report and pid file, start with it); nothing else in the work root is theirs.
     /// </summary>
-    public static IReadOnlySet<Guid> DeleteLeftovers(string workRoot)
+    public static IReadOnlySet<Guid> Leftovers(string workRoot)
     {
         var jobs = new HashSet<Guid>();
         if (!Directory.Exists(workRoot)) return jobs;
         foreach (var entry in Directory.GetFileSystemEntries(workRoot))
         {
-            // The job's folder is named by its id; its siblings (report, pid file) start with it.
             var name = Path.GetFileName(entry);
-            if (name.Length >= 36 && Guid.TryParseExact(name[..36], "D", out var jobId))
-            {
-                jobs.Add(jobId);
-                new JobWorkspace(Path.Combine(workRoot, name[..36])).TryDelete();
-            }
+            if (name.Length >= 36 && Guid.TryParseExact(name[..36], "D", out var jobId)) jobs.Add(jobId);
         }
         return jobs;
     }

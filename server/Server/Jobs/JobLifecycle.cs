@@ -7,7 +7,7 @@ namespace Ci.Server.Jobs;
 /// Every change of a job's state, in one place: queue, claim, append, finish, cancel, time out, hand back and
 /// recover. The API and the runner both call this; it writes the store first and then wakes whoever must know in
 /// this process (watchers through <see cref="IJobLogSink"/>, the runner through <see cref="IJobDispatcher"/>). Other
-/// processes on a shared store hear the same through the store's notifications (<see cref="StoreNotificationRelay"/>).
+/// processes on a shared store hear the same through the store's notifications (Streaming's StoreNotificationRelay).
 /// </summary>
 public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobDispatcher dispatcher, ILogger<JobLifecycle> logger)
 {

@@ -16,7 +16,7 @@ public class PrivilegeDropTests(ITestOutputHelper output)
     static void SkipUnlessRootWithSetpriv()
     {
         Assert.SkipUnless(JobUser.ServerIsRoot, "The privilege drop only happens when the tests run as root.");
-        Assert.SkipUnless(JobUser.ForThisServer(out var problem) is not null, $"Jobs cannot drop privileges here: {problem}.");
+        Assert.SkipUnless(JobUser.For(HostCapabilities.Current, out var problem) is not null, $"Jobs cannot drop privileges here: {problem}.");
     }
 
     [Theory]

@@ -84,13 +84,13 @@ internal sealed partial class EnvironmentCache
         foreach (var path in Directory.EnumerateFileSystemEntries(Root).ToList())
         {
             var name = Path.GetFileName(path);
-            if (EnvironmentKey.TryParse(name, out var key) && Directory.Exists(path) && ReadSize(path + ReadySuffix) is { } bytes)
+            if (EnvironmentKey.TryParse(name, out var key) && Directory.Exists(path) && EnvironmentFolders.ReadSize(path + ReadySuffix) is { } bytes)
             {
                 found.Add((key, bytes, File.GetLastWriteTimeUtc(path + ReadySuffix)));
             }
             else if (!(name.EndsWith(ReadySuffix, StringComparison.Ordinal) && Directory.Exists(path[..^ReadySuffix.Length])))
             {
-                DeleteTree(path);
+                EnvironmentFolders.DeleteTree(path);
             }
         }
         lock (_lock)
@@ -104,7 +104,7 @@ internal sealed partial class EnvironmentCache
         // Ready files whose folder was not an entry after all (a key-named file, say).
         foreach (var ready in Directory.EnumerateFiles(Root, "*" + ReadySuffix))
         {
-            if (!EnvironmentKey.TryParse(Path.GetFileName(ready)[..^ReadySuffix.Length], out var key) || !Contains(key)) TryDelete(ready);
+            if (!EnvironmentKey.TryParse(Path.GetFileName(ready)[..^ReadySuffix.Length], out var key) || !Contains(key)) EnvironmentFolders.TryDelete(ready);
         }
         LogOpened(_logger, Root, found.Count, _bytes / (1024.0 * 1024), MaxBytes / (1024.0 * 1024));
         EvictOverflow();
@@ -163,7 +163,7 @@ internal sealed partial class EnvironmentCache
         var cached = false;
         try
         {
-            DeleteTree(folder);
+            EnvironmentFolders.DeleteTree(folder);
             Directory.CreateDirectory(folder);
             JobWorkspace.CreatePrivateFolder(work);
             var home = Directory.CreateDirectory(Path.Combine(work, "home")).FullName;
@@ -175,7 +175,7 @@ internal sealed partial class EnvironmentCache
             }
             if (!await build(new EnvironmentBuild(folder, _sandboxed ? SandboxPath : folder, work, home, temp))) return null;
 
-            var bytes = Seal(folder);
+            var bytes = EnvironmentFolders.Seal(folder, _jobUser);
             await File.WriteAllTextAsync(folder + ReadySuffix, bytes.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
             lock (_lock)
             {
@@ -189,11 +189,11 @@ internal sealed partial class EnvironmentCache
         }
         finally
         {
-            DeleteTree(work);
+            EnvironmentFolders.DeleteTree(work);
             if (!cached)
             {
-                TryDelete(folder + ReadySuffix);
-                DeleteTree(folder);
+                EnvironmentFolders.TryDelete(folder + ReadySuffix);
+                EnvironmentFolders.DeleteTree(folder);
             }
         }
     }
@@ -235,7 +235,7 @@ internal sealed partial class EnvironmentCache
                 if (victim is null) break;
                 _entries.Remove(victim.Key);
                 _bytes -= victim.Bytes;
-                TryDelete(victim.Folder + ReadySuffix);
+                EnvironmentFolders.TryDelete(victim.Folder + ReadySuffix);
                 // Renamed while locked, so a new build of the same key never meets the old folder half deleted.
                 var scratch = Path.Combine(Root, ScratchPrefix + Guid.NewGuid().ToString("N"));
                 try
@@ -250,88 +250,7 @@ internal sealed partial class EnvironmentCache
                 LogEvicted(_logger, victim.Key.ToString(), victim.Bytes / (1024.0 * 1024));
             }
         }
-        foreach (var folder in doomed) DeleteTree(folder);
-    }
-
-    /// <summary>
-    /// Makes a finished entry read-only for jobs: owned by the server (when builds ran as the job's user), no write,
-    /// set-id or sticky bits anywhere, readable by the job's user. Symbolic links are left alone (their modes mean
-    /// nothing and chmod would follow them). Returns the entry's size in bytes.
-    /// </summary>
-    private long Seal(string folder)
-    {
-        _jobUser?.ReturnToServer(folder);
-        long bytes = 0;
-        const UnixFileMode Removed = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite |
-            UnixFileMode.SetUser | UnixFileMode.SetGroup | UnixFileMode.StickyBit;
-        const UnixFileMode Executable = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        var root = new DirectoryInfo(folder);
-        foreach (var item in root.EnumerateFileSystemInfos("*", AllEntries).Append(root))
-        {
-            if (item.LinkTarget is not null) continue;
-            var isFolder = item is DirectoryInfo;
-            if (item is FileInfo file) bytes += file.Length;
-            var mode = item.UnixFileMode & ~Removed;
-            if (_jobUser is not null) mode |= Readable | (isFolder || (mode & UnixFileMode.UserExecute) != 0 ? Executable : 0);
-            if (!OperatingSystem.IsWindows()) item.UnixFileMode = mode;
-        }
-        return bytes;
-    }
-
-    private static readonly EnumerationOptions AllEntries = new()
-    {
-        RecurseSubdirectories = true,
-        AttributesToSkip = 0,
-        IgnoreInaccessible = false,
-        ReturnSpecialDirectories = false,
-    };
-
-    /// <summary>Deletes a folder (or file) whatever its modes: a sealed entry's folders lack the write bit.</summary>
-    private static void DeleteTree(string path)
-    {
-        try
-        {
-            if (File.Exists(path))
-            {
-                File.Delete(path);
-                return;
-            }
-            if (!Directory.Exists(path) || new DirectoryInfo(path).LinkTarget is not null) return;
-            var root = new DirectoryInfo(path);
-            foreach (var folder in root.EnumerateDirectories("*", AllEntries).Append(root))
-            {
-                if (folder.LinkTarget is null && !OperatingSystem.IsWindows()) folder.UnixFileMode |= UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-            }
-            Directory.Delete(path, recursive: true);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            // Left for the next Open, which deletes whatever is not an entry.
-        }
-    }
-
-    private static void TryDelete(string file)
-    {
-        try
-        {
-            File.Delete(file);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
-
-    private static long? ReadSize(string readyFile)
-    {
-        try
-        {
-            return long.TryParse(File.ReadAllText(readyFile), NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        foreach (var folder in doomed) EnvironmentFolders.DeleteTree(folder);
     }
 
     private sealed class Entry(EnvironmentKey key, string folder, long bytes)

@@ -1,8 +1,8 @@
 using Ci.Core.Protocol;
-using Ci.Server.Streaming;
+using Ci.Server.Jobs;
 using Ci.Store;
 
-namespace Ci.Server.Jobs;
+namespace Ci.Server.Streaming;
 
 /// <summary>
 /// On a shared store, what other processes did reaches this one: log chunks and ended jobs go to this replica's
