@@ -74,17 +74,6 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
         foreach (var chunk in chunks) sink.Publish(jobId, chunk);
     }
 
-    /// <summary>
-    /// The runner's end of a job it holds. Null when it no longer holds it: a cancel won (and told the watchers), or
-    /// its lease expired and the job went back to the queue.
-    /// </summary>
-    public async Task<JobRecord?> FinishAsync(Guid jobId, string runnerId, JobStatus status, bool success, string? reason, CancellationToken cancellationToken)
-    {
-        var ended = await store.FinishHeldJobAsync(jobId, runnerId, status, success, reason, cancellationToken);
-        if (ended is not null) sink.Finish(ended);
-        return ended;
-    }
-
     /// <summary>Whether the job was cancelled (a cancel may reach the store between a runner's claim and its start).</summary>
     public async Task<bool> IsCancelledAsync(Guid jobId, CancellationToken cancellationToken) =>
         (await store.GetJobAsync(jobId, cancellationToken))?.Status == JobStatus.Cancelled;
@@ -120,8 +109,16 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
         if (outcome.Report is { } report && outcome.Kind is JobOutcomeKind.Passed or JobOutcomeKind.TestsFailed)
             await store.SaveTestReportAsync(jobId, report, cancellationToken);
         // Null: the job ended meanwhile (cancelled through the API, which told the watchers itself).
-        var ended = await FinishAsync(jobId, runnerId, status, outcome.Success, reason, cancellationToken);
-        if (ended is not null || outcome.Kind == JobOutcomeKind.Cancelled) await store.DeleteUploadAsync(jobId, cancellationToken);
+        var ended = await store.FinishHeldJobAsync(jobId, runnerId, status, outcome.Success, reason, cancellationToken);
+        try
+        {
+            if (ended is not null || outcome.Kind == JobOutcomeKind.Cancelled) await store.DeleteUploadAsync(jobId, cancellationToken);
+        }
+        finally
+        {
+            // After the upload went: whoever sees the job end finds it gone.
+            if (ended is not null) sink.Finish(ended);
+        }
         return ended?.Status ?? JobStatus.Cancelled;
     }
 
@@ -142,7 +139,7 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
     }
 
     /// <summary>Puts a job back in the queue because its runner is shutting down (not counted as an attempt).</summary>
-    public async Task<bool> HandBackAsync(Guid jobId, string runnerId, CancellationToken cancellationToken)
+    private async Task<bool> HandBackAsync(Guid jobId, string runnerId, CancellationToken cancellationToken)
     {
         if (!await store.ReleaseJobAsync(jobId, runnerId, HandedBackLine, cancellationToken)) return false;
         dispatcher.JobQueued(jobId);

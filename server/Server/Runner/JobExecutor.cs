@@ -12,13 +12,12 @@ namespace Ci.Server.Runner;
 /// sandbox as the job's user, then cleans up and tells the lifecycle how the run ended. Set up once at start-up from
 /// the runner's options and the host's capabilities.
 /// </summary>
-/// <param name="logger">The runner's logger (the lines are the runner's).</param>
 internal sealed partial class JobExecutor
 {
-    private readonly IRunnerChannel channel;
-    private readonly RunnerOptions options;
-    private readonly HostCapabilities host;
-    private readonly ILogger logger;
+    private readonly IRunnerChannel _channel;
+    private readonly RunnerOptions _options;
+    private readonly HostCapabilities _host;
+    private readonly ILogger _logger;
     private readonly JobUser? _jobUser;
     private readonly string? _jobUserProblem;
     private readonly Sandbox _sandbox;
@@ -26,12 +25,13 @@ internal sealed partial class JobExecutor
     private PythonInterpreter? _python;
     private string? _pythonError;
 
+    /// <param name="logger">The runner's logger: these lines are the runner's.</param>
     public JobExecutor(IRunnerChannel channel, RunnerOptions options, HostCapabilities host, ILogger logger)
     {
-        this.channel = channel;
-        this.options = options;
-        this.host = host;
-        this.logger = logger;
+        _channel = channel;
+        _options = options;
+        _host = host;
+        _logger = logger;
         _jobUser = JobUser.For(host, out _jobUserProblem);
         _sandbox = options.Sandbox switch
         {
@@ -44,7 +44,7 @@ internal sealed partial class JobExecutor
     }
 
     // An unsandboxed job of another user reaches its workspace through the work root itself.
-    private bool WorkRootTraversable => _jobUser is not null && options.Sandbox == SandboxMode.None;
+    private bool WorkRootTraversable => _jobUser is not null && _options.Sandbox == SandboxMode.None;
 
     /// <summary>
     /// Before the first claim: says what jobs will get (sandbox, network, Python, user), and clears what a previous
@@ -52,19 +52,19 @@ internal sealed partial class JobExecutor
     /// </summary>
     public async Task StartAsync(string runnerId, CancellationToken cancellationToken)
     {
-        LogHost(logger, host.Summary);
-        if (options.Sandbox == SandboxMode.None) LogNoSandbox(logger);
-        if (options.Network == JobNetworkMode.Host)
+        LogHost(_logger, _host.Summary);
+        if (_options.Sandbox == SandboxMode.None) LogNoSandbox(_logger);
+        if (_options.Network == JobNetworkMode.Host)
         {
             JobNetwork.Supports(JobNetworkMode.Outbound, out var networkProblem);
-            LogHostNetwork(logger, networkProblem ?? "--job-network host");
+            LogHostNetwork(_logger, networkProblem ?? "--job-network host");
         }
-        (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, cancellationToken);
-        if (_python is null) LogPythonBroken(logger, _pythonError!);
-        else LogStarted(logger, runnerId, options.Concurrency, options.Sandbox, options.Network, _python.Executable, options.WorkRoot, options.Lease.TotalSeconds);
+        (_python, _pythonError) = await PythonInterpreter.ResolveAsync(_options.Python, cancellationToken);
+        if (_python is null) LogPythonBroken(_logger, _pythonError!);
+        else LogStarted(_logger, runnerId, _options.Concurrency, _options.Sandbox, _options.Network, _python.Executable, _options.WorkRoot, _options.Lease.TotalSeconds);
 
-        JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
-        JobSite.DeleteLeftovers(options.WorkRoot, ownNetworks: options.Network != JobNetworkMode.Host, host);
+        JobWorkspace.PrepareWorkRoot(_options.WorkRoot, WorkRootTraversable);
+        JobSite.DeleteLeftovers(_options.WorkRoot, ownNetworks: _options.Network != JobNetworkMode.Host, _host);
         _environments?.Open();
         LogJobUser();
     }
@@ -73,46 +73,48 @@ internal sealed partial class JobExecutor
     /// <param name="cancellationToken">Cancelled only when the host stops waiting for the runner: the job's store writes stop too.</param>
     public async Task RunAsync(Guid jobId, RunningJob handle, string runnerId, CancellationToken cancellationToken)
     {
-        var log = new JobLog(channel, jobId, options.MaxLogBytes);
+        var log = new JobLog(_channel, jobId, _options.MaxLogBytes);
         JobSite? site = null;
-        JobOutcome outcome;
-        LogJobClaimed(logger, jobId, runnerId);
+        LogJobClaimed(_logger, jobId, runnerId);
         try
         {
-            // A cancel that reached the store between our claim and our registration found nothing to stop here.
-            if (await channel.IsCancelledAsync(jobId, cancellationToken)) handle.Stop(StopReason.Cancelled);
-            site = JobSite.Create(options.WorkRoot, jobId, WorkRootTraversable);
-            outcome = await PrepareAndRunAsync(jobId, site, log, handle, cancellationToken);
-        }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            LogJobCrashed(logger, exception, jobId);
-            outcome = JobOutcome.Failed($"Runner error: {exception.Message}");
-        }
-        outcome = handle.Reason switch
-        {
-            StopReason.TimedOut => new JobOutcome(JobOutcomeKind.TimedOut, Timeout: handle.Timeout),
-            StopReason.ShuttingDown => new JobOutcome(options.HandBackOnShutdown ? JobOutcomeKind.HandedBack : JobOutcomeKind.StoppedAtShutdown),
-            StopReason.Cancelled => new JobOutcome(JobOutcomeKind.Cancelled),
-            StopReason.LeaseLost => new JobOutcome(JobOutcomeKind.LeaseLost),
-            _ => outcome,
-        };
-        try
-        {
-            if (site is not null && !site.TryDelete()) LogWorkspaceLeft(logger, site.Workspace.Root);
-            await EndAsync(jobId, runnerId, log, outcome, cancellationToken);
+            JobOutcome outcome;
+            try
+            {
+                // A cancel that reached the store between our claim and our registration found nothing to stop here.
+                if (await _channel.IsCancelledAsync(jobId, cancellationToken)) handle.Stop(StopReason.Cancelled);
+                site = JobSite.Create(_options.WorkRoot, jobId, WorkRootTraversable);
+                outcome = await PrepareAndRunAsync(jobId, site, log, handle, cancellationToken);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogJobCrashed(_logger, exception, jobId);
+                outcome = JobOutcome.Failed($"Runner error: {exception.Message}");
+            }
+            if (site is not null && !site.TryDelete()) LogWorkspaceLeft(_logger, site.Workspace.Root);
+            await EndAsync(jobId, runnerId, log, StoppedOutcome(handle) ?? outcome, cancellationToken);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             // The store is failing: the job's lease expires and the job is recovered (or the next start-up ends it).
-            LogJobCrashed(logger, exception, jobId);
+            LogJobCrashed(_logger, exception, jobId);
         }
         finally
         {
-            // Abandoned at shutdown: its network and folders still go (a no-op when TryDelete above succeeded).
+            // Abandoned at shutdown: its network and folders still go (nothing left to do when TryDelete succeeded).
             site?.Dispose();
         }
     }
+
+    /// <summary>How a job that was stopped ended, whatever its recipe said; null when it was not stopped.</summary>
+    private JobOutcome? StoppedOutcome(RunningJob handle) => handle.Reason switch
+    {
+        StopReason.TimedOut => new JobOutcome(JobOutcomeKind.TimedOut, Timeout: handle.Timeout),
+        StopReason.ShuttingDown => new JobOutcome(_options.HandBackOnShutdown ? JobOutcomeKind.HandedBack : JobOutcomeKind.StoppedAtShutdown),
+        StopReason.Cancelled => new JobOutcome(JobOutcomeKind.Cancelled),
+        StopReason.LeaseLost => new JobOutcome(JobOutcomeKind.LeaseLost),
+        _ => null,
+    };
 
     /// <summary>Stops the job's log and tells the lifecycle how the run ended (it decides what the job becomes).</summary>
     private async Task EndAsync(Guid jobId, string runnerId, JobLog log, JobOutcome outcome, CancellationToken cancellationToken)
@@ -122,17 +124,17 @@ internal sealed partial class JobExecutor
         if (outcome.Kind is not (JobOutcomeKind.LeaseLost or JobOutcomeKind.Cancelled or JobOutcomeKind.HandedBack))
             await log.FlushAsync(cancellationToken);
         log.Close();
-        var status = await channel.EndAsync(jobId, runnerId, outcome, cancellationToken);
+        var status = await _channel.EndAsync(jobId, runnerId, outcome, cancellationToken);
         switch (outcome.Kind)
         {
             case JobOutcomeKind.LeaseLost:
-                LogJobAbandoned(logger, jobId);
+                LogJobAbandoned(_logger, jobId);
                 break;
             case JobOutcomeKind.HandedBack:
-                if (status is not null) LogHandedBack(logger, jobId);
+                if (status is not null) LogHandedBack(_logger, jobId);
                 break;
             default:
-                LogJobEnded(logger, jobId, status ?? JobStatus.Cancelled, outcome.Success);
+                LogJobEnded(_logger, jobId, status ?? JobStatus.Cancelled, outcome.Success);
                 break;
         }
     }
@@ -141,12 +143,12 @@ internal sealed partial class JobExecutor
     {
         var workspace = site.Workspace;
         if (running.StopToken.IsCancellationRequested) return JobOutcome.Failed("stopped");
-        await using (var upload = await channel.OpenUploadAsync(jobId, cancellationToken))
+        await using (var upload = await _channel.OpenUploadAsync(jobId, cancellationToken))
         {
             if (upload is null) return JobOutcome.Failed("Bad upload: the uploaded project is missing.");
             try
             {
-                await SafeZipExtractor.ExtractAsync(upload, workspace.Source, options.UploadLimits ?? UploadLimits.Default, cancellationToken);
+                await SafeZipExtractor.ExtractAsync(upload, workspace.Source, _options.UploadLimits ?? UploadLimits.Default, cancellationToken);
             }
             catch (UploadRejectedException exception)
             {
@@ -156,9 +158,9 @@ internal sealed partial class JobExecutor
         if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
         // Only now: the job's user must never own a folder the server is still writing into.
         if (_jobUser is not null) workspace.HandTo(_jobUser);
-        var enterNetwork = site.ConnectNetwork(options.Network, host);
+        var enterNetwork = site.ConnectNetwork(_options.Network, _host);
         var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running);
-        return await new PythonRecipe(_python, options.JobTimeout, enterNetwork, _environments)
+        return await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments)
             .RunAsync(jobId, workspace, steps, cancellationToken);
     }
 
@@ -166,12 +168,12 @@ internal sealed partial class JobExecutor
     {
         if (_jobUser is { } user)
         {
-            LogJobsUnprivileged(logger, user.Uid);
-            if (WorkRootTraversable && FirstUntraversableFolder(options.WorkRoot) is { } closed) LogWorkRootUnreachable(logger, options.WorkRoot, closed);
+            LogJobsUnprivileged(_logger, user.Uid);
+            if (WorkRootTraversable && FirstUntraversableFolder(_options.WorkRoot) is { } closed) LogWorkRootUnreachable(_logger, _options.WorkRoot, closed);
         }
         else if (_jobUserProblem is { } problem)
         {
-            LogJobsAsRoot(logger, problem);
+            LogJobsAsRoot(_logger, problem);
         }
     }
 

@@ -7,7 +7,8 @@ namespace Ci.Server.Runner;
 /// Runs queued jobs, oldest first, at most <see cref="RunnerOptions.Concurrency"/> at a time. The store is the queue:
 /// a free slot claims the next queued job under a lease that the heartbeat renews; <see cref="RunningJobs.JobQueued"/>
 /// wakes an idle runner, and the first claim at start-up picks up jobs left queued. The heartbeat also recovers jobs
-/// of runners that died (their lease expired), here or on other hosts.
+/// of runners that died (their lease expired), here or on other hosts. The runner reaches the rest of the server only
+/// through <see cref="IRunnerChannel"/>; <see cref="JobExecutor"/> takes each claimed job to its end.
 /// </summary>
 public sealed partial class JobRunner(
     IRunnerChannel channel, RunningJobs running, RunnerOptions options, HostCapabilities host, ILogger<JobRunner> logger)
