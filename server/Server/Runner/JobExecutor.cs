@@ -54,11 +54,7 @@ internal sealed partial class JobExecutor
     {
         LogHost(_logger, _host.Summary);
         if (_options.Sandbox == SandboxMode.None) LogNoSandbox(_logger);
-        if (_options.Network == JobNetworkMode.Host)
-        {
-            JobNetwork.Supports(JobNetworkMode.Outbound, out var networkProblem);
-            LogHostNetwork(_logger, networkProblem ?? "--job-network host");
-        }
+        if (_options.Network == JobNetworkMode.Host) LogHostNetwork(_logger, _host.NetworkProblem(outbound: true) ?? "--job-network host");
         (_python, _pythonError) = await PythonInterpreter.ResolveAsync(_options.Python, cancellationToken);
         if (_python is null) LogPythonBroken(_logger, _pythonError!);
         else LogStarted(_logger, runnerId, _options.Concurrency, _options.Sandbox, _options.Network, _python.Executable, _options.WorkRoot, _options.Lease.TotalSeconds);
