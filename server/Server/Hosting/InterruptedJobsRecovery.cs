@@ -6,9 +6,10 @@ namespace Ci.Server.Hosting;
 /// <summary>
 /// At start-up, before the runner takes jobs: a job still marked running was orphaned by a previous
 /// process that died, and nothing will ever end it. Registered before the runner so it runs first. Only for a
-/// single-host store: on a shared one, runners recover jobs whose lease expired.
+/// single-host store: on a shared one, runners recover jobs whose lease expired. (What such a job left on the host,
+/// its folders and network, the runner's own start-up removes: JobSite.DeleteLeftovers.)
 /// </summary>
-public sealed class InterruptedJobsRecovery(JobLifecycle lifecycle, UploadValidator uploads, ILogger<InterruptedJobsRecovery> logger) : IHostedService
+public sealed partial class InterruptedJobsRecovery(JobLifecycle lifecycle, UploadValidator uploads, ILogger<InterruptedJobsRecovery> logger) : IHostedService
 {
     public const string Reason = "Server restarted while the job was running.";
 
@@ -16,12 +17,21 @@ public sealed class InterruptedJobsRecovery(JobLifecycle lifecycle, UploadValida
     {
         var ended = await lifecycle.FailInterruptedAsync(Reason, cancellationToken);
         if (ended.Count > 0)
-            logger.LogWarning("Marked {Count} interrupted job(s) as failed: {JobIds}", ended.Count, string.Join(", ", ended));
+            LogInterrupted(logger, ended.Count, string.Join(", ", ended));
         else
-            logger.LogInformation("No interrupted jobs to recover");
+            LogNoneInterrupted(logger);
         if (uploads.DeleteLeftoverUploads() is var leftovers and > 0)
-            logger.LogWarning("Deleted {Count} half-received upload(s) from before the restart", leftovers);
+            LogLeftoverUploads(logger, leftovers);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(LogLevel.Warning, "Marked {Count} interrupted job(s) as failed: {JobIds}")]
+    private static partial void LogInterrupted(ILogger logger, int count, string jobIds);
+
+    [LoggerMessage(LogLevel.Information, "No interrupted jobs to recover")]
+    private static partial void LogNoneInterrupted(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Deleted {Count} half-received upload(s) from before the restart")]
+    private static partial void LogLeftoverUploads(ILogger logger, int count);
 }

@@ -26,6 +26,9 @@ public sealed record CgroupVersion(CgroupKind Kind, IReadOnlyDictionary<string, 
 
     static readonly Lazy<CgroupVersion> Host = new(() => Detect("/proc/self/mounts", "/proc/self/cgroup", IsRoot()));
 
+    /// <summary>No cgroups at all (not Linux).</summary>
+    public static CgroupVersion Unavailable { get; } = new(CgroupKind.None, new Dictionary<string, string>(), "cgroups need Linux");
+
     /// <summary>True when jobs can be put in cgroups here.</summary>
     public bool Usable => Problem is null;
 

@@ -7,7 +7,7 @@ namespace Ci.Server.Jobs;
 /// Every change of a job's state, in one place: queue, claim, append, finish, cancel, time out, hand back and
 /// recover. The API and the runner both call this; it writes the store first and then wakes whoever must know in
 /// this process (watchers through <see cref="IJobLogSink"/>, the runner through <see cref="IJobDispatcher"/>). Other
-/// processes on a shared store hear the same through the store's notifications (<see cref="StoreNotificationRelay"/>).
+/// processes on a shared store hear the same through the store's notifications (Streaming's StoreNotificationRelay).
 /// </summary>
 public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobDispatcher dispatcher, ILogger<JobLifecycle> logger)
 {
@@ -27,8 +27,6 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
 
     /// <summary>The job's end when it ran too long.</summary>
     public static string TimedOutReason(TimeSpan timeout) => $"Job timed out after {timeout.TotalSeconds:0.###} seconds.";
-
-    public ICiStore Store => store;
 
     /// <summary>Stores a checked upload as a queued job and wakes a runner.</summary>
     public async Task<JobRecord> QueueAsync(Guid jobId, Guid userId, string uploadPath, CancellationToken cancellationToken)
@@ -76,15 +74,52 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
         foreach (var chunk in chunks) sink.Publish(jobId, chunk);
     }
 
+    /// <summary>Whether the job was cancelled (a cancel may reach the store between a runner's claim and its start).</summary>
+    public async Task<bool> IsCancelledAsync(Guid jobId, CancellationToken cancellationToken) =>
+        (await store.GetJobAsync(jobId, cancellationToken))?.Status == JobStatus.Cancelled;
+
+    /// <summary>The job's uploaded project; null when it is missing.</summary>
+    public Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken) => store.OpenUploadAsync(jobId, cancellationToken);
+
     /// <summary>
-    /// The runner's end of a job it holds. Null when it no longer holds it: a cancel won (and told the watchers), or
-    /// its lease expired and the job went back to the queue.
+    /// The runner's end of a job it ran: what the job becomes and which last log line it gets. A job whose lease was
+    /// lost belongs to someone else (not a word more, its upload stays); a handed-back one goes back to the queue; any
+    /// other ends with its report saved first (a client that sees the job end may ask for it at once), and its upload
+    /// deleted. Returns the job's status now, or null when nothing changed (lease lost, or not handed back).
     /// </summary>
-    public async Task<JobRecord?> FinishAsync(Guid jobId, string runnerId, JobStatus status, bool success, string? reason, CancellationToken cancellationToken)
+    public async Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken)
     {
-        var ended = await store.FinishHeldJobAsync(jobId, runnerId, status, success, reason, cancellationToken);
-        if (ended is not null) sink.Finish(ended);
-        return ended;
+        switch (outcome.Kind)
+        {
+            case JobOutcomeKind.LeaseLost:
+                return null;
+            case JobOutcomeKind.HandedBack:
+                return await HandBackAsync(jobId, runnerId, cancellationToken) ? JobStatus.Queued : null;
+        }
+        var (status, reason) = outcome.Kind switch
+        {
+            JobOutcomeKind.Passed or JobOutcomeKind.TestsFailed => (JobStatus.Completed, null),
+            JobOutcomeKind.TimedOut => (JobStatus.Failed, TimedOutReason(outcome.Timeout)),
+            JobOutcomeKind.StoppedAtShutdown => (JobStatus.Failed, ShutdownReason),
+            JobOutcomeKind.Cancelled => (JobStatus.Cancelled, "Cancelled."),
+            _ => (JobStatus.Failed, outcome.Reason),
+        };
+        // A cancelled job's log belongs to whoever cancelled it (who wrote its last line).
+        if (outcome.Kind != JobOutcomeKind.Cancelled && reason is not null) await AppendAsync(jobId, reason + "\n", cancellationToken);
+        if (outcome.Report is { } report && outcome.Kind is JobOutcomeKind.Passed or JobOutcomeKind.TestsFailed)
+            await store.SaveTestReportAsync(jobId, report, cancellationToken);
+        // Null: the job ended meanwhile (cancelled through the API, which told the watchers itself).
+        var ended = await store.FinishHeldJobAsync(jobId, runnerId, status, outcome.Success, reason, cancellationToken);
+        try
+        {
+            if (ended is not null || outcome.Kind == JobOutcomeKind.Cancelled) await store.DeleteUploadAsync(jobId, cancellationToken);
+        }
+        finally
+        {
+            // After the upload went: whoever sees the job end finds it gone.
+            if (ended is not null) sink.Finish(ended);
+        }
+        return ended?.Status ?? JobStatus.Cancelled;
     }
 
     /// <summary>
@@ -104,7 +139,7 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
     }
 
     /// <summary>Puts a job back in the queue because its runner is shutting down (not counted as an attempt).</summary>
-    public async Task<bool> HandBackAsync(Guid jobId, string runnerId, CancellationToken cancellationToken)
+    private async Task<bool> HandBackAsync(Guid jobId, string runnerId, CancellationToken cancellationToken)
     {
         if (!await store.ReleaseJobAsync(jobId, runnerId, HandedBackLine, cancellationToken)) return false;
         dispatcher.JobQueued(jobId);

@@ -105,20 +105,7 @@ internal static class JUnitReportParser
                     else caseDepth = depth;
                     break;
                 case "failure" or "error" or "skipped" when caseDepth >= 0 && depth == caseDepth + 1:
-                    var outcome = reader.LocalName switch
-                    {
-                        "failure" => TestOutcome.Failed,
-                        "error" => TestOutcome.Error,
-                        _ => TestOutcome.Skipped,
-                    };
-                    // A failure outranks an error (teardown after a failed call), both outrank a skip.
-                    if (caseOutcome == TestOutcome.Passed || Rank(outcome) > Rank(caseOutcome))
-                    {
-                        var message = reader.GetAttribute("message");
-                        if (string.IsNullOrWhiteSpace(message) && !reader.IsEmptyElement) message = ReadTextStart(reader);
-                        caseOutcome = outcome;
-                        caseMessage = FirstLines(message);
-                    }
+                    (caseOutcome, caseMessage) = WorstOutcome(reader, caseOutcome, caseMessage);
                     break;
             }
         }
@@ -149,6 +136,22 @@ internal static class JUnitReportParser
             }
             if (tests.Count < MaxTests) tests.Add(new TestCaseResult(caseName, caseOutcome, caseTime, caseMessage));
         }
+    }
+
+    /// <summary>The test case's outcome once the child element at <paramref name="reader"/> is seen, with its message.</summary>
+    private static (TestOutcome Outcome, string? Message) WorstOutcome(XmlReader reader, TestOutcome current, string? currentMessage)
+    {
+        var outcome = reader.LocalName switch
+        {
+            "failure" => TestOutcome.Failed,
+            "error" => TestOutcome.Error,
+            _ => TestOutcome.Skipped,
+        };
+        // A failure outranks an error (teardown after a failed call), both outrank a skip.
+        if (current != TestOutcome.Passed && Rank(outcome) <= Rank(current)) return (current, currentMessage);
+        var message = reader.GetAttribute("message");
+        if (string.IsNullOrWhiteSpace(message) && !reader.IsEmptyElement) message = ReadTextStart(reader);
+        return (outcome, FirstLines(message));
     }
 
     private static int Rank(TestOutcome outcome) => outcome switch

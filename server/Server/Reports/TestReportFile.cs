@@ -1,5 +1,5 @@
 using Ci.Core.Protocol;
-using Ci.Server.Runner;
+using Ci.Server.Isolation;
 
 namespace Ci.Server.Reports;
 

@@ -1,6 +1,5 @@
 using System.Runtime.ExceptionServices;
 using System.Text;
-using Ci.Server.Jobs;
 
 namespace Ci.Server.Runner;
 
@@ -16,7 +15,7 @@ namespace Ci.Server.Runner;
 /// <c>pendingLimit</c> characters: past that a writer waits (the pipe fills and the job blocks), so the server's
 /// memory does not grow with the log.
 /// </remarks>
-internal sealed class JobLog(JobLifecycle lifecycle, Guid jobId, long maxOutputBytes, int pendingLimit = JobLog.DefaultPendingLimit)
+internal sealed class JobLog(IRunnerChannel channel, Guid jobId, long maxOutputBytes, int pendingLimit = JobLog.DefaultPendingLimit)
 {
     /// <summary>The most characters waiting for the store before writers wait.</summary>
     public const int DefaultPendingLimit = 1 << 20;
@@ -133,7 +132,7 @@ internal sealed class JobLog(JobLifecycle lifecycle, Guid jobId, long maxOutputB
             }
             try
             {
-                await lifecycle.AppendAsync(jobId, chunks, cancellationToken);
+                await channel.AppendLogAsync(jobId, chunks, cancellationToken);
             }
             catch (Exception exception)
             {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Ci.Server.Isolation;
 
 namespace Ci.Server.Runner;
 

@@ -1,8 +1,5 @@
-using Ci.Core.Protocol;
-using Ci.Server.Environments;
+using Ci.Server.Isolation;
 using Ci.Server.Jobs;
-using Ci.Server.Uploads;
-using Ci.Store;
 
 namespace Ci.Server.Runner;
 
@@ -10,10 +7,11 @@ namespace Ci.Server.Runner;
 /// Runs queued jobs, oldest first, at most <see cref="RunnerOptions.Concurrency"/> at a time. The store is the queue:
 /// a free slot claims the next queued job under a lease that the heartbeat renews; <see cref="RunningJobs.JobQueued"/>
 /// wakes an idle runner, and the first claim at start-up picks up jobs left queued. The heartbeat also recovers jobs
-/// of runners that died (their lease expired), here or on other hosts.
+/// of runners that died (their lease expired), here or on other hosts. The runner reaches the rest of the server only
+/// through <see cref="IRunnerChannel"/>; <see cref="JobExecutor"/> takes each claimed job to its end.
 /// </summary>
 public sealed partial class JobRunner(
-    JobLifecycle lifecycle, ITestReportStore reports, RunningJobs running, RunnerOptions options, ILogger<JobRunner> logger)
+    IRunnerChannel channel, RunningJobs running, RunnerOptions options, HostCapabilities host, ILogger<JobRunner> logger)
     : BackgroundService
 {
     // A missed wake-up (another process queued a job while our notification connection was down) costs at most this.
@@ -25,16 +23,7 @@ public sealed partial class JobRunner(
     // The heartbeat outlives the claim loop: jobs still finishing during shutdown keep their leases.
     private readonly CancellationTokenSource _heartbeatStop = new();
     private Task _heartbeat = Task.CompletedTask;
-    private static readonly JobUser? s_jobUser = JobUser.ForThisServer(out s_jobUserProblem);
-    private static readonly string? s_jobUserProblem;
-    private readonly Sandbox _sandbox = Sandbox.Create(options.Sandbox, s_jobUser);
-    // An unsandboxed job of another user reaches its workspace through the work root itself.
-    private bool WorkRootTraversable => s_jobUser is not null && options.Sandbox == SandboxMode.None;
-    private readonly EnvironmentCache? _environments = options.EnvironmentCacheBytes > 0
-        ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, s_jobUser, logger)
-        : null;
-    private PythonInterpreter? _python;
-    private string? _pythonError;
+    private readonly JobExecutor _executor = new(channel, options, host, logger);
 
     /// <summary>This runner's name on its leases: host, process and a random part (process ids repeat).</summary>
     public string RunnerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
@@ -46,21 +35,7 @@ public sealed partial class JobRunner(
     {
         try
         {
-            if (options.Sandbox == SandboxMode.None) LogNoSandbox(logger);
-            if (options.Network == JobNetworkMode.Host)
-            {
-                JobNetwork.Supports(JobNetworkMode.Outbound, out var networkProblem);
-                LogHostNetwork(logger, networkProblem ?? "--job-network host");
-            }
-            (_python, _pythonError) = await PythonInterpreter.ResolveAsync(options.Python, stoppingToken);
-            if (_python is null) LogPythonBroken(logger, _pythonError!);
-            else LogStarted(logger, RunnerId, options.Concurrency, options.Sandbox, options.Network, _python.Executable, options.WorkRoot, options.Lease.TotalSeconds);
-
-            JobWorkspace.PrepareWorkRoot(options.WorkRoot, WorkRootTraversable);
-            var leftovers = JobWorkspace.DeleteLeftovers(options.WorkRoot);
-            if (options.Network != JobNetworkMode.Host) JobNetwork.DeleteLeftovers(leftovers);
-            _environments?.Open();
-            LogJobUser();
+            await _executor.StartAsync(RunnerId, stoppingToken);
             _heartbeat = Task.Run(() => HeartbeatLoopAsync(_heartbeatStop.Token), CancellationToken.None);
             await ClaimLoopAsync(stoppingToken);
         }
@@ -74,10 +49,10 @@ public sealed partial class JobRunner(
         while (true)
         {
             await _slots.WaitAsync(stoppingToken);
-            JobRecord? job;
+            Guid? job;
             try
             {
-                job = await lifecycle.ClaimAsync(RunnerId, options.Lease, stoppingToken);
+                job = await channel.ClaimAsync(RunnerId, options.Lease, stoppingToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -87,13 +62,13 @@ public sealed partial class JobRunner(
                 await running.WaitForWorkAsync(s_pollInterval, stoppingToken);
                 continue;
             }
-            if (job is null)
+            if (job is not { } jobId)
             {
                 _slots.Release();
                 await running.WaitForWorkAsync(s_pollInterval, stoppingToken);
                 continue;
             }
-            Start(job);
+            Start(jobId);
         }
     }
 
@@ -117,14 +92,14 @@ public sealed partial class JobRunner(
                     var started = TimeProvider.System.GetTimestamp();
                     if (ids.Length > 0)
                     {
-                        var held = (await lifecycle.RenewAsync(RunnerId, ids, options.Lease, cancellationToken)).ToHashSet();
+                        var held = (await channel.RenewAsync(RunnerId, ids, options.Lease, cancellationToken)).ToHashSet();
                         foreach (var id in ids.Where(id => !held.Contains(id)))
                         {
                             if (running.TryGet(id, out var job) && job.Stop(StopReason.LeaseLost)) LogLeaseLost(logger, id);
                         }
                     }
                     lastRenewed = started;
-                    await lifecycle.RecoverExpiredAsync(cancellationToken);
+                    await channel.RecoverExpiredAsync(cancellationToken);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -145,25 +120,25 @@ public sealed partial class JobRunner(
         }
     }
 
-    private void Start(JobRecord job)
+    private void Start(Guid jobId)
     {
-        var handle = new RunningJob(job.Id, options.JobTimeout);
+        var handle = new RunningJob(jobId, options.JobTimeout);
         running.Add(handle);
         Interlocked.Increment(ref _unfinishedJobs);
         _ = Task.Run(async () =>
         {
             try
             {
-                await RunJobAsync(job, handle);
+                await _executor.RunAsync(jobId, handle, RunnerId, _abandon.Token);
             }
             catch (Exception exception)
             {
                 // Only reached when the host gave up waiting at shutdown; the lease expires and the job is recovered.
-                LogJobCrashed(logger, exception, job.Id);
+                JobExecutor.LogJobCrashed(logger, exception, jobId);
             }
             finally
             {
-                running.Remove(job.Id);
+                running.Remove(jobId);
                 handle.Dispose();
                 _slots.Release();
                 handle.Done.TrySetResult();
@@ -171,115 +146,6 @@ public sealed partial class JobRunner(
                 Interlocked.Decrement(ref _unfinishedJobs);
             }
         });
-    }
-
-    private async Task RunJobAsync(JobRecord job, RunningJob handle)
-    {
-        var cancellationToken = _abandon.Token;
-        var log = new JobLog(lifecycle, job.Id, options.MaxLogBytes);
-        JobWorkspace? workspace = null;
-        JobOutcome outcome;
-        LogJobClaimed(logger, job.Id, RunnerId);
-        try
-        {
-            // A cancel that reached the store between our claim and our registration found nothing to stop here.
-            if ((await lifecycle.Store.GetJobAsync(job.Id, cancellationToken))?.Status == JobStatus.Cancelled) handle.Stop(StopReason.Cancelled);
-            workspace = JobWorkspace.Create(options.WorkRoot, job.Id, WorkRootTraversable);
-            outcome = await PrepareAndRunAsync(job.Id, workspace, log, handle, cancellationToken);
-        }
-        catch (Exception exception) when (!_abandon.IsCancellationRequested)
-        {
-            LogJobCrashed(logger, exception, job.Id);
-            outcome = JobOutcome.Failed($"Runner error: {exception.Message}");
-        }
-
-        var handBack = handle.Reason == StopReason.ShuttingDown && options.HandBackOnShutdown;
-        outcome = handle.Reason switch
-        {
-            StopReason.TimedOut => JobOutcome.Failed(JobLifecycle.TimedOutReason(handle.Timeout)),
-            StopReason.ShuttingDown => JobOutcome.Failed(JobLifecycle.ShutdownReason),
-            StopReason.Cancelled => new JobOutcome(JobStatus.Cancelled, false, "Cancelled."),
-            _ => outcome,
-        };
-        try
-        {
-            if (workspace is not null && !workspace.TryDelete()) LogWorkspaceLeft(logger, workspace.Root);
-            if (handle.Reason == StopReason.LeaseLost)
-            {
-                // Someone else owns the job now (or it was cancelled): not a word more from us, and its upload stays.
-                log.Close();
-                LogJobAbandoned(logger, job.Id);
-                return;
-            }
-            if (handBack)
-            {
-                log.Close();
-                if (await lifecycle.HandBackAsync(job.Id, RunnerId, cancellationToken)) LogHandedBack(logger, job.Id);
-                return;
-            }
-            if (handle.Reason == StopReason.Cancelled) log.Close();
-            else if (outcome.Reason is { } reason) await log.WriteStatusAsync(reason + "\n", cancellationToken);
-
-            // Before the job ends: a client that sees it end may ask for its report at once.
-            if (outcome.Report is { } report) await reports.SaveTestReportAsync(job.Id, report, cancellationToken);
-
-            // Null: the job ended meanwhile (cancelled through the API, which told the watchers itself).
-            var ended = await lifecycle.FinishAsync(job.Id, RunnerId, outcome.Status, outcome.Success, outcome.Reason, cancellationToken);
-            if (ended is not null || handle.Reason == StopReason.Cancelled) await lifecycle.Store.DeleteUploadAsync(job.Id, cancellationToken);
-            LogJobEnded(logger, job.Id, ended?.Status ?? JobStatus.Cancelled, outcome.Success);
-        }
-        catch (Exception exception) when (!_abandon.IsCancellationRequested)
-        {
-            // The store is failing: the job's lease expires and the job is recovered (or the next start-up ends it).
-            LogJobCrashed(logger, exception, job.Id);
-        }
-    }
-
-    private async Task<JobOutcome> PrepareAndRunAsync(Guid jobId, JobWorkspace workspace, JobLog log, RunningJob running, CancellationToken cancellationToken)
-    {
-        if (running.StopToken.IsCancellationRequested) return JobOutcome.Failed("stopped");
-        await using (var upload = await lifecycle.Store.OpenUploadAsync(jobId, cancellationToken))
-        {
-            if (upload is null) return JobOutcome.Failed("Bad upload: the uploaded project is missing.");
-            try
-            {
-                await SafeZipExtractor.ExtractAsync(upload, workspace.Source, options.UploadLimits ?? UploadLimits.Default, cancellationToken);
-            }
-            catch (UploadRejectedException exception)
-            {
-                return JobOutcome.Failed($"Bad upload: {exception.Message}");
-            }
-        }
-        if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
-        // Only now: the job's user must never own a folder the server is still writing into.
-        if (s_jobUser is not null) workspace.HandTo(s_jobUser);
-        using var network = options.Network == JobNetworkMode.Host ? null : JobNetwork.Create(jobId, options.Network, workspace.NetworkPidFile);
-        return await new PythonRecipe(_python, _sandbox, options.JobTimeout, network?.EnterCommand, _environments)
-            .RunAsync(jobId, workspace, log, running, cancellationToken);
-    }
-
-    private void LogJobUser()
-    {
-        if (s_jobUser is { } user)
-        {
-            LogJobsUnprivileged(logger, user.Uid);
-            if (WorkRootTraversable && FirstUntraversableFolder(options.WorkRoot) is { } closed) LogWorkRootUnreachable(logger, options.WorkRoot, closed);
-        }
-        else if (s_jobUserProblem is { } problem)
-        {
-            LogJobsAsRoot(logger, problem);
-        }
-    }
-
-    /// <summary>The first folder above <paramref name="path"/> that other users cannot pass through, if any.</summary>
-    private static string? FirstUntraversableFolder(string path)
-    {
-        if (OperatingSystem.IsWindows()) return null;
-        for (var folder = Path.GetDirectoryName(path); folder is not null; folder = Path.GetDirectoryName(folder))
-        {
-            if ((File.GetUnixFileMode(folder) & UnixFileMode.OtherExecute) == 0) return folder;
-        }
-        return null;
     }
 
     /// <summary>
@@ -335,53 +201,14 @@ public sealed partial class JobRunner(
         _slots.Dispose();
     }
 
-    [LoggerMessage(LogLevel.Warning, "Job sandbox is off (--sandbox none, or bwrap is missing or does not work here: install bubblewrap): jobs see the whole file system, limited only by file permissions.")]
-    private static partial void LogNoSandbox(ILogger logger);
-
-    [LoggerMessage(LogLevel.Warning, "Jobs share the server's network: they can reach the CI server's port and every service on this host's loopback ({Reason}). Run the server as root with pasta installed (apt-get install passt) for --job-network outbound.")]
-    private static partial void LogHostNetwork(ILogger logger, string reason);
-
-    [LoggerMessage(LogLevel.Information, "The server runs as root: jobs run as uid {Uid} without capabilities.")]
-    private static partial void LogJobsUnprivileged(ILogger logger, uint uid);
-
-    [LoggerMessage(LogLevel.Warning, "The server runs as root but jobs cannot drop to an unprivileged user ({Problem}): jobs run as root. Install util-linux.")]
-    private static partial void LogJobsAsRoot(ILogger logger, string problem);
-
-    [LoggerMessage(LogLevel.Warning, "Jobs run as an unprivileged user without a sandbox, but {Folder} (above the work folder {WorkRoot}) is closed to other users: jobs will fail. Allow others to traverse it (chmod o+x) or move --work-dir.")]
-    private static partial void LogWorkRootUnreachable(ILogger logger, string workRoot, string folder);
-
-    [LoggerMessage(LogLevel.Error, "Jobs will fail: {Reason}")]
-    private static partial void LogPythonBroken(ILogger logger, string reason);
-
-    [LoggerMessage(LogLevel.Information, "Job runner {RunnerId} started: {Concurrency} at a time, sandbox {Sandbox}, network {Network}, Python {Python}, work folder {WorkRoot}, lease {LeaseSeconds} s.")]
-    private static partial void LogStarted(ILogger logger, string runnerId, int concurrency, SandboxMode sandbox, JobNetworkMode network, string python, string workRoot, double leaseSeconds);
-
-    [LoggerMessage(LogLevel.Information, "Job {JobId} claimed by runner {RunnerId}.")]
-    private static partial void LogJobClaimed(ILogger logger, Guid jobId, string runnerId);
-
     [LoggerMessage(LogLevel.Warning, "Job {JobId}: this runner no longer holds its lease; stopping it here.")]
     private static partial void LogLeaseLost(ILogger logger, Guid jobId);
-
-    [LoggerMessage(LogLevel.Warning, "Job {JobId} stopped without an end: its lease was lost.")]
-    private static partial void LogJobAbandoned(ILogger logger, Guid jobId);
-
-    [LoggerMessage(LogLevel.Information, "Job {JobId} handed back to the queue.")]
-    private static partial void LogHandedBack(ILogger logger, Guid jobId);
 
     [LoggerMessage(LogLevel.Error, "Could not renew this runner's leases.")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Error, "Could not claim the next queued job.")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(LogLevel.Error, "Job {JobId} crashed the runner.")]
-    private static partial void LogJobCrashed(ILogger logger, Exception exception, Guid jobId);
-
-    [LoggerMessage(LogLevel.Warning, "Could not delete the job folder {Folder}.")]
-    private static partial void LogWorkspaceLeft(ILogger logger, string folder);
-
-    [LoggerMessage(LogLevel.Information, "Job {JobId} ended: {Status}, success {Success}.")]
-    private static partial void LogJobEnded(ILogger logger, Guid jobId, JobStatus status, bool success);
 
     [LoggerMessage(LogLevel.Warning, "Shutting down: stopping {Count} running job(s) after the grace period, {Outcome}.")]
     private static partial void LogStoppingJobs(ILogger logger, int count, string outcome);

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Ci.Server.Isolation;
 using Ci.Server.Uploads;
 
 namespace Ci.Server.Runner;
@@ -44,30 +44,6 @@ public sealed record RunnerOptions(
     public static readonly TimeSpan DefaultJobTimeout = TimeSpan.FromSeconds(1800);
     public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(10);
 
-    private static readonly Lazy<bool> s_bwrapWorks = new(ProbeBwrap);
-
     /// <summary>Whether bubblewrap is on PATH and can create a sandbox here (probed once per process).</summary>
-    public static bool BwrapWorks() => s_bwrapWorks.Value;
-
-    private static bool ProbeBwrap()
-    {
-        if (!OperatingSystem.IsLinux() || BwrapSandbox.FindBwrap() is not { } bwrap) return false;
-        try
-        {
-            // Some containers forbid the namespaces bwrap needs; only a real run tells.
-            var start = new ProcessStartInfo(bwrap) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "--ro-bind", "/", "/", "--unshare-pid", "--die-with-parent", "true" }) start.ArgumentList.Add(argument);
-            using var process = Process.Start(start)!;
-            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                process.Kill(entireProcessTree: true);
-                return false;
-            }
-            return process.ExitCode == 0;
-        }
-        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or IOException)
-        {
-            return false;
-        }
-    }
+    public static bool BwrapWorks() => HostCapabilities.Current.BwrapWorks;
 }

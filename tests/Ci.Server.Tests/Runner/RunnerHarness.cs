@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
+using Ci.Server.Isolation;
 using Ci.Server.Jobs;
 using Ci.Server.Runner;
 using Ci.Store;
@@ -24,7 +25,7 @@ sealed class RunnerHarness : IAsyncDisposable
         Store = store;
         User = user;
         Options = options;
-        Runner = new JobRunner(new JobLifecycle(store, Sink, Jobs, NullLogger<JobLifecycle>.Instance), store, Jobs, options, NullLogger<JobRunner>.Instance);
+        Runner = new JobRunner(new LocalRunnerChannel(new JobLifecycle(store, Sink, Jobs, NullLogger<JobLifecycle>.Instance)), Jobs, options, HostCapabilities.Current, NullLogger<JobRunner>.Instance);
     }
 
     public string Directory { get; }

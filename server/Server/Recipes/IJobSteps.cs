@@ -1,0 +1,22 @@
+using Ci.Server.Isolation;
+
+namespace Ci.Server.Recipes;
+
+/// <summary>
+/// What a recipe may do in the job it runs (the runner provides it): write the runner's own lines to the job's log,
+/// run one program of the job, and shorten the job's time limit.
+/// </summary>
+internal interface IJobSteps
+{
+    /// <summary>Cancelled when the job must stop (the runner knows why).</summary>
+    CancellationToken StopToken { get; }
+
+    /// <summary>A line of the runner's own (step headers, why the job failed); stored with all output before it.</summary>
+    Task WriteStatusAsync(string text, CancellationToken cancellationToken);
+
+    /// <summary>Runs one program of the job; its exit code, or null when the job was stopped.</summary>
+    Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken);
+
+    /// <summary>Shortens the job's time limit (a project's own <c>timeout</c>); a longer one is ignored.</summary>
+    void LimitTo(TimeSpan limit);
+}

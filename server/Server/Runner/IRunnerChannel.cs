@@ -1,0 +1,34 @@
+using Ci.Core.Protocol;
+using Ci.Server.Jobs;
+
+namespace Ci.Server.Runner;
+
+/// <summary>
+/// Everything a runner asks of the rest of the server, shaped like a remote agent's calls (claim, renew, log, end):
+/// the runner never touches a store, and <see cref="JobLifecycle"/> alone decides what a job becomes. Today the
+/// runner lives in the server's process (<see cref="LocalRunnerChannel"/>); this is the seam a runner on another host
+/// would use.
+/// </summary>
+public interface IRunnerChannel
+{
+    /// <summary>The oldest queued job, now running and held by <paramref name="runnerId"/> under a lease; null when none.</summary>
+    Task<Guid?> ClaimAsync(string runnerId, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Extends the runner's leases; returns the jobs it still holds.</summary>
+    Task<IReadOnlyList<Guid>> RenewAsync(string runnerId, IReadOnlyCollection<Guid> jobIds, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Re-queues (or fails) jobs whose runner stopped renewing its lease, here or on other hosts.</summary>
+    Task RecoverExpiredAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether the job was cancelled meanwhile (between the claim and the runner's start of it).</summary>
+    Task<bool> IsCancelledAsync(Guid jobId, CancellationToken cancellationToken);
+
+    /// <summary>Appends chunks to the job's log (in one go, consecutive sequences).</summary>
+    Task AppendLogAsync(Guid jobId, IReadOnlyList<string> chunks, CancellationToken cancellationToken);
+
+    /// <summary>The job's uploaded project; null when it is missing.</summary>
+    Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken);
+
+    /// <summary>Ends the runner's run of the job; returns the job's status now, or null when nothing changed.</summary>
+    Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken);
+}

@@ -1,0 +1,228 @@
+using Ci.Core.Protocol;
+using Ci.Server.Isolation;
+using Ci.Server.Jobs;
+using Ci.Server.Recipes;
+using Ci.Server.Recipes.Environments;
+using Ci.Server.Uploads;
+
+namespace Ci.Server.Runner;
+
+/// <summary>
+/// What the runner does with each job it claimed: unpacks the upload into the job's site, runs the recipe in the
+/// sandbox as the job's user, then cleans up and tells the lifecycle how the run ended. Set up once at start-up from
+/// the runner's options and the host's capabilities.
+/// </summary>
+internal sealed partial class JobExecutor
+{
+    private readonly IRunnerChannel _channel;
+    private readonly RunnerOptions _options;
+    private readonly HostCapabilities _host;
+    private readonly ILogger _logger;
+    private readonly JobUser? _jobUser;
+    private readonly string? _jobUserProblem;
+    private readonly Sandbox _sandbox;
+    private readonly EnvironmentCache? _environments;
+    private PythonInterpreter? _python;
+    private string? _pythonError;
+
+    /// <param name="logger">The runner's logger: these lines are the runner's.</param>
+    public JobExecutor(IRunnerChannel channel, RunnerOptions options, HostCapabilities host, ILogger logger)
+    {
+        _channel = channel;
+        _options = options;
+        _host = host;
+        _logger = logger;
+        _jobUser = JobUser.For(host, out _jobUserProblem);
+        _sandbox = options.Sandbox switch
+        {
+            SandboxMode.Bwrap => new BwrapSandbox(host.Bwrap ?? throw new InvalidOperationException("bwrap is not on PATH."), _jobUser),
+            _ => new NoSandbox(_jobUser),
+        };
+        _environments = options.EnvironmentCacheBytes > 0
+            ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, _jobUser, logger)
+            : null;
+    }
+
+    // An unsandboxed job of another user reaches its workspace through the work root itself.
+    private bool WorkRootTraversable => _jobUser is not null && _options.Sandbox == SandboxMode.None;
+
+    /// <summary>
+    /// Before the first claim: says what jobs will get (sandbox, network, Python, user), and clears what a previous
+    /// run left in the work folder.
+    /// </summary>
+    public async Task StartAsync(string runnerId, CancellationToken cancellationToken)
+    {
+        LogHost(_logger, _host.Summary);
+        if (_options.Sandbox == SandboxMode.None) LogNoSandbox(_logger);
+        if (_options.Network == JobNetworkMode.Host) LogHostNetwork(_logger, _host.NetworkProblem(outbound: true) ?? "--job-network host");
+        (_python, _pythonError) = await PythonInterpreter.ResolveAsync(_options.Python, cancellationToken);
+        if (_python is null) LogPythonBroken(_logger, _pythonError!);
+        else LogStarted(_logger, runnerId, _options.Concurrency, _options.Sandbox, _options.Network, _python.Executable, _options.WorkRoot, _options.Lease.TotalSeconds);
+
+        JobWorkspace.PrepareWorkRoot(_options.WorkRoot, WorkRootTraversable);
+        JobSite.DeleteLeftovers(_options.WorkRoot, ownNetworks: _options.Network != JobNetworkMode.Host, _host);
+        _environments?.Open();
+        LogJobUser();
+    }
+
+    /// <summary>Takes a claimed job from its upload to its end.</summary>
+    /// <param name="cancellationToken">Cancelled only when the host stops waiting for the runner: the job's store writes stop too.</param>
+    public async Task RunAsync(Guid jobId, RunningJob handle, string runnerId, CancellationToken cancellationToken)
+    {
+        var log = new JobLog(_channel, jobId, _options.MaxLogBytes);
+        JobSite? site = null;
+        LogJobClaimed(_logger, jobId, runnerId);
+        try
+        {
+            JobOutcome outcome;
+            try
+            {
+                // A cancel that reached the store between our claim and our registration found nothing to stop here.
+                if (await _channel.IsCancelledAsync(jobId, cancellationToken)) handle.Stop(StopReason.Cancelled);
+                site = JobSite.Create(_options.WorkRoot, jobId, WorkRootTraversable);
+                outcome = await PrepareAndRunAsync(jobId, site, log, handle, cancellationToken);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogJobCrashed(_logger, exception, jobId);
+                outcome = JobOutcome.Failed($"Runner error: {exception.Message}");
+            }
+            if (site is not null && !site.TryDelete()) LogWorkspaceLeft(_logger, site.Workspace.Root);
+            await EndAsync(jobId, runnerId, log, StoppedOutcome(handle) ?? outcome, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The store is failing: the job's lease expires and the job is recovered (or the next start-up ends it).
+            LogJobCrashed(_logger, exception, jobId);
+        }
+        finally
+        {
+            // Abandoned at shutdown: its network and folders still go (nothing left to do when TryDelete succeeded).
+            site?.Dispose();
+        }
+    }
+
+    /// <summary>How a job that was stopped ended, whatever its recipe said; null when it was not stopped.</summary>
+    private JobOutcome? StoppedOutcome(RunningJob handle) => handle.Reason switch
+    {
+        StopReason.TimedOut => new JobOutcome(JobOutcomeKind.TimedOut, Timeout: handle.Timeout),
+        StopReason.ShuttingDown => new JobOutcome(_options.HandBackOnShutdown ? JobOutcomeKind.HandedBack : JobOutcomeKind.StoppedAtShutdown),
+        StopReason.Cancelled => new JobOutcome(JobOutcomeKind.Cancelled),
+        StopReason.LeaseLost => new JobOutcome(JobOutcomeKind.LeaseLost),
+        _ => null,
+    };
+
+    /// <summary>Stops the job's log and tells the lifecycle how the run ended (it decides what the job becomes).</summary>
+    private async Task EndAsync(Guid jobId, string runnerId, JobLog log, JobOutcome outcome, CancellationToken cancellationToken)
+    {
+        // Someone else's now (lease lost, cancelled, handed back): what the job left unsaved is dropped. Else it is all
+        // stored before the job's last line.
+        if (outcome.Kind is not (JobOutcomeKind.LeaseLost or JobOutcomeKind.Cancelled or JobOutcomeKind.HandedBack))
+            await log.FlushAsync(cancellationToken);
+        log.Close();
+        var status = await _channel.EndAsync(jobId, runnerId, outcome, cancellationToken);
+        switch (outcome.Kind)
+        {
+            case JobOutcomeKind.LeaseLost:
+                LogJobAbandoned(_logger, jobId);
+                break;
+            case JobOutcomeKind.HandedBack:
+                if (status is not null) LogHandedBack(_logger, jobId);
+                break;
+            default:
+                LogJobEnded(_logger, jobId, status ?? JobStatus.Cancelled, outcome.Success);
+                break;
+        }
+    }
+
+    private async Task<JobOutcome> PrepareAndRunAsync(Guid jobId, JobSite site, JobLog log, RunningJob running, CancellationToken cancellationToken)
+    {
+        var workspace = site.Workspace;
+        if (running.StopToken.IsCancellationRequested) return JobOutcome.Failed("stopped");
+        await using (var upload = await _channel.OpenUploadAsync(jobId, cancellationToken))
+        {
+            if (upload is null) return JobOutcome.Failed("Bad upload: the uploaded project is missing.");
+            try
+            {
+                await SafeZipExtractor.ExtractAsync(upload, workspace.Source, _options.UploadLimits ?? UploadLimits.Default, cancellationToken);
+            }
+            catch (UploadRejectedException exception)
+            {
+                return JobOutcome.Failed($"Bad upload: {exception.Message}");
+            }
+        }
+        if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
+        // Only now: the job's user must never own a folder the server is still writing into.
+        if (_jobUser is not null) workspace.HandTo(_jobUser);
+        var enterNetwork = site.ConnectNetwork(_options.Network, _host);
+        var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running);
+        return await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments)
+            .RunAsync(jobId, workspace, steps, cancellationToken);
+    }
+
+    private void LogJobUser()
+    {
+        if (_jobUser is { } user)
+        {
+            LogJobsUnprivileged(_logger, user.Uid);
+            if (WorkRootTraversable && FirstUntraversableFolder(_options.WorkRoot) is { } closed) LogWorkRootUnreachable(_logger, _options.WorkRoot, closed);
+        }
+        else if (_jobUserProblem is { } problem)
+        {
+            LogJobsAsRoot(_logger, problem);
+        }
+    }
+
+    /// <summary>The first folder above <paramref name="path"/> that other users cannot pass through, if any.</summary>
+    private static string? FirstUntraversableFolder(string path)
+    {
+        if (OperatingSystem.IsWindows()) return null;
+        for (var folder = Path.GetDirectoryName(path); folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            if ((File.GetUnixFileMode(folder) & UnixFileMode.OtherExecute) == 0) return folder;
+        }
+        return null;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Host: {Capabilities}.")]
+    private static partial void LogHost(ILogger logger, string capabilities);
+
+    [LoggerMessage(LogLevel.Warning, "Job sandbox is off (--sandbox none, or bwrap is missing or does not work here: install bubblewrap): jobs see the whole file system, limited only by file permissions.")]
+    private static partial void LogNoSandbox(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Jobs share the server's network: they can reach the CI server's port and every service on this host's loopback ({Reason}). Run the server as root with pasta installed (apt-get install passt) for --job-network outbound.")]
+    private static partial void LogHostNetwork(ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Information, "The server runs as root: jobs run as uid {Uid} without capabilities.")]
+    private static partial void LogJobsUnprivileged(ILogger logger, uint uid);
+
+    [LoggerMessage(LogLevel.Warning, "The server runs as root but jobs cannot drop to an unprivileged user ({Problem}): jobs run as root. Install util-linux.")]
+    private static partial void LogJobsAsRoot(ILogger logger, string problem);
+
+    [LoggerMessage(LogLevel.Warning, "Jobs run as an unprivileged user without a sandbox, but {Folder} (above the work folder {WorkRoot}) is closed to other users: jobs will fail. Allow others to traverse it (chmod o+x) or move --work-dir.")]
+    private static partial void LogWorkRootUnreachable(ILogger logger, string workRoot, string folder);
+
+    [LoggerMessage(LogLevel.Error, "Jobs will fail: {Reason}")]
+    private static partial void LogPythonBroken(ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Job runner {RunnerId} started: {Concurrency} at a time, sandbox {Sandbox}, network {Network}, Python {Python}, work folder {WorkRoot}, lease {LeaseSeconds} s.")]
+    private static partial void LogStarted(ILogger logger, string runnerId, int concurrency, SandboxMode sandbox, JobNetworkMode network, string python, string workRoot, double leaseSeconds);
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} claimed by runner {RunnerId}.")]
+    private static partial void LogJobClaimed(ILogger logger, Guid jobId, string runnerId);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} stopped without an end: its lease was lost.")]
+    private static partial void LogJobAbandoned(ILogger logger, Guid jobId);
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} handed back to the queue.")]
+    private static partial void LogHandedBack(ILogger logger, Guid jobId);
+
+    [LoggerMessage(LogLevel.Error, "Job {JobId} crashed the runner.")]
+    internal static partial void LogJobCrashed(ILogger logger, Exception exception, Guid jobId);
+
+    [LoggerMessage(LogLevel.Warning, "Could not delete the job folder {Folder}.")]
+    private static partial void LogWorkspaceLeft(ILogger logger, string folder);
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} ended: {Status}, success {Success}.")]
+    private static partial void LogJobEnded(ILogger logger, Guid jobId, JobStatus status, bool success);
+}

@@ -1,0 +1,33 @@
+using Ci.Core.Protocol;
+using Ci.Server.Jobs;
+
+namespace Ci.Server.Runner;
+
+/// <summary>The runner's channel when it runs inside the server: straight calls into <see cref="JobLifecycle"/>.</summary>
+public sealed class LocalRunnerChannel(JobLifecycle lifecycle) : IRunnerChannel
+{
+    /// <inheritdoc />
+    public async Task<Guid?> ClaimAsync(string runnerId, TimeSpan lease, CancellationToken cancellationToken) =>
+        (await lifecycle.ClaimAsync(runnerId, lease, cancellationToken))?.Id;
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Guid>> RenewAsync(string runnerId, IReadOnlyCollection<Guid> jobIds, TimeSpan lease, CancellationToken cancellationToken) =>
+        lifecycle.RenewAsync(runnerId, jobIds, lease, cancellationToken);
+
+    /// <inheritdoc />
+    public Task RecoverExpiredAsync(CancellationToken cancellationToken) => lifecycle.RecoverExpiredAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> IsCancelledAsync(Guid jobId, CancellationToken cancellationToken) => lifecycle.IsCancelledAsync(jobId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task AppendLogAsync(Guid jobId, IReadOnlyList<string> chunks, CancellationToken cancellationToken) =>
+        lifecycle.AppendAsync(jobId, chunks, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken) => lifecycle.OpenUploadAsync(jobId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken) =>
+        lifecycle.EndAsync(jobId, runnerId, outcome, cancellationToken);
+}
