@@ -1,5 +1,5 @@
 using Ci.Server.Blobs;
-using Ci.Server.Jobs;
+using Ci.Server.Streaming;
 using Ci.Server.Uploads;
 using Ci.Store;
 using Ci.Store.Blobs;

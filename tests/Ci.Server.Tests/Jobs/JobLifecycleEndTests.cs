@@ -4,6 +4,7 @@ using Ci.Server.Jobs;
 using Ci.Server.Runner;
 using Ci.Server.Tests.Runner;
 using Ci.Store;
+using Ci.Store.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ci.Server.Tests.Jobs;

@@ -1,3 +1,4 @@
+using Ci.Server.Isolation;
 using Ci.Server.Runner;
 using Ci.Store;
 

@@ -1,4 +1,5 @@
 using Ci.Server.Hosting.Options;
+using Ci.Server.Isolation;
 using Ci.Server.Metrics;
 using Ci.Server.Runner;
 using Ci.Server.Uploads;

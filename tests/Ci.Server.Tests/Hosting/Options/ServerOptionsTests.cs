@@ -1,4 +1,5 @@
 using Ci.Server.Hosting.Options;
+using Ci.Server.Isolation;
 using Ci.Server.Runner;
 
 namespace Ci.Server.Tests.Hosting.Options;
