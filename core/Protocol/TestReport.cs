@@ -28,34 +28,3 @@ public sealed record TestReport(
     public string SummaryLine() =>
         $"{Passed} passed, {Failed} failed, {Skipped} skipped in {DurationSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}s";
 }
-
-/// <summary>One test of a <see cref="TestReport"/>.</summary>
-/// <param name="Name">The test's id as pytest shows it (<c>tests/test_x.py::TestY::test_z</c>) when it can be rebuilt, else class and name.</param>
-/// <param name="Outcome">How it ended.</param>
-/// <param name="TimeSeconds">How long it took, in seconds.</param>
-/// <param name="Message">For failures, errors and skips: the first lines of the message; else null.</param>
-public sealed record TestCaseResult(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("outcome")] TestOutcome Outcome,
-    [property: JsonPropertyName("time")] double TimeSeconds,
-    [property: JsonPropertyName("message"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message = null);
-
-/// <summary>How one test ended.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TestOutcome>))]
-public enum TestOutcome
-{
-    /// <summary>It passed.</summary>
-    [JsonStringEnumMemberName("passed")] Passed,
-
-    /// <summary>An assertion failed.</summary>
-    [JsonStringEnumMemberName("failed")] Failed,
-
-    /// <summary>It could not run: an error in set-up, teardown or collection.</summary>
-    [JsonStringEnumMemberName("error")] Error,
-
-    /// <summary>It was skipped, or failed as expected (xfail).</summary>
-    [JsonStringEnumMemberName("skipped")] Skipped,
-}
-
-/// <summary>The counts of a job's test report, as the job summary carries them.</summary>
-public sealed record TestCounts(int Passed, int Failed, int Skipped);

@@ -111,7 +111,7 @@ public class UploadSelectionTests
 
         await ci.RunAsync("submit", "test", "--async");
 
-        Assert.True(Guid.TryParse(ci.Server.Requests.Single().Headers[CiClient.IdempotencyKeyHeader], out _));
+        Assert.True(Guid.TryParse(ci.Server.Requests.Single().Headers[ProtocolHeaders.IdempotencyKey], out _));
         Assert.Contains("calculator.py", Encoding.Latin1.GetString(ci.Server.Requests.Single().Body), StringComparison.Ordinal);
     }
 
