@@ -8,8 +8,6 @@ namespace Ci.Admin;
 /// </summary>
 internal sealed class AdminConsole(TextWriter output, TextWriter error, Func<string?, CancellationToken, Task<IUserStore>> openStore) : IServiceProvider
 {
-    public const int Success = 0;
-
     public TextWriter Out { get; } = output;
     public TextWriter Error { get; } = error;
 

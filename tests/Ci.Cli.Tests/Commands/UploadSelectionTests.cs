@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Ci.Cli.Tests.Support;
 using Ci.Core.Client;
+using Ci.Core.Protocol;
 using Ci.Core.Tests.Support;
 using Snapshooter;
 using Snapshooter.Xunit3;
