@@ -1,4 +1,3 @@
-using Ci.Cli.Commands;
 using Ci.CommandLine;
 using Ci.Core.Client;
 using ConsoleAppFramework;
