@@ -2,9 +2,6 @@ using ConsoleAppFramework;
 
 namespace Ci.CommandLine;
 
-/// <summary>What the user sees for a failure: the text after <c>Error: </c> and an optional hint line.</summary>
-internal sealed record CommandError(string Message, string? Hint = null);
-
 /// <summary>
 /// The one place in a program where an exception becomes what the user sees: one <c>Error: ...</c> line on
 /// stderr (plus a hint where one helps) and an exit code, never a stack trace. Each program says which failures
@@ -13,9 +10,6 @@ internal sealed record CommandError(string Message, string? Hint = null);
 /// </summary>
 internal abstract class CommandErrorFilter(ConsoleAppFilter next) : ConsoleAppFilter(next)
 {
-    public const int Failure = 1;
-    public const int Interrupted = 130;
-
     /// <summary>Where error lines go.</summary>
     protected abstract TextWriter Error { get; }
 
@@ -27,7 +21,7 @@ internal abstract class CommandErrorFilter(ConsoleAppFilter next) : ConsoleAppFi
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Environment.ExitCode = Interrupted;
+            Environment.ExitCode = ExitCodes.Interrupted;
         }
         catch (Exception e)
         {
@@ -39,8 +33,8 @@ internal abstract class CommandErrorFilter(ConsoleAppFilter next) : ConsoleAppFi
     /// <summary>The user's sentence for a failure they can act on, or null when the failure is unexpected.</summary>
     protected abstract CommandError? Describe(Exception error, string commandName);
 
-    /// <summary>The exit code for a failure (<see cref="Failure"/> unless a program tells usage mistakes apart).</summary>
-    protected virtual int ExitCodeFor(Exception error) => Failure;
+    /// <summary>The exit code for a failure (<see cref="ExitCodes.Failure"/> unless a program tells usage mistakes apart).</summary>
+    protected virtual int ExitCodeFor(Exception error) => ExitCodes.Failure;
 
     /// <summary>Paints the <c>Error:</c> label (a program with colour overrides this).</summary>
     protected virtual string Label(string label) => label;
@@ -49,7 +43,7 @@ internal abstract class CommandErrorFilter(ConsoleAppFilter next) : ConsoleAppFi
     /// Prints <c>Error: message</c> (one line; <paramref name="label"/> is <c>Error:</c>, painted or not) and the hint,
     /// if any; returns the failure exit code. Also what a program prints for a mistake found before routing.
     /// </summary>
-    public static async Task<int> WriteAsync(TextWriter output, string label, CommandError error, int exitCode = Failure)
+    public static async Task<int> WriteAsync(TextWriter output, string label, CommandError error, int exitCode = ExitCodes.Failure)
     {
         await output.WriteLineAsync(label + " " + error.Message.ReplaceLineEndings(" ").Trim());
         if (error.Hint is not null)

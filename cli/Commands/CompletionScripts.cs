@@ -1,4 +1,5 @@
 using System.Text;
+using Ci.CommandLine;
 
 namespace Ci.Cli.Commands;
 
@@ -24,17 +25,20 @@ internal static class CompletionScripts
         _ => null,
     };
 
-    private static IEnumerable<string> TopWords => CiCommands.All.Select(c => c.Path.Split(' ')[0]).Distinct();
+    private static IEnumerable<string> TopWords => CiCommands.All.Select(c => c.FirstWord).Distinct();
 
     private static IEnumerable<string> GlobalWords => ["--version", .. CiCommands.GlobalFlags.Where(f => f.Name.StartsWith("--", StringComparison.Ordinal)).Select(f => f.Name)];
 
-    private static string Flags(CiCommand command) =>
-        string.Join(' ', command.Flags.Select(f => f.Name).Concat(CiCommands.GlobalFlags.Select(f => f.Name)).Where(f => f.StartsWith("--", StringComparison.Ordinal)));
+    private static string Flags(CommandSpec command) =>
+        string.Join(' ', (command.Flags ?? []).Select(f => f.Name).Concat(CiCommands.GlobalFlags.Select(f => f.Name)).Where(f => f.StartsWith("--", StringComparison.Ordinal)));
+
+    /// <summary>The argument completes to recent job ids.</summary>
+    private static bool CompletesJobIds(CommandSpec command) => command.RequiredArgument == "job-id";
 
     private static string Bash()
     {
         var cases = new StringBuilder();
-        foreach (var group in CiCommands.All.GroupBy(c => c.Path.Split(' ')[0]))
+        foreach (var group in CiCommands.All.GroupBy(c => c.FirstWord))
         {
             cases.Append($"    {group.Key})\n");
             var sub = group.Where(c => c.Path.Contains(' ', StringComparison.Ordinal)).ToList();
@@ -49,7 +53,7 @@ internal static class CompletionScripts
             else
             {
                 var command = group.Single();
-                var words = command.CompletesJobIds ? "$(_ci_job_ids)" : string.Join(' ', command.ArgumentWords ?? []);
+                var words = CompletesJobIds(command) ? "$(_ci_job_ids)" : string.Join(' ', command.ArgumentWords ?? []);
                 cases.Append($"      if [[ $cur == -* ]]; then COMPREPLY=( $(compgen -W \"{Flags(command)}\" -- \"$cur\") ); ");
                 cases.Append(words.Length > 0 ? $"else COMPREPLY=( $(compgen -W \"{words}\" -- \"$cur\") ); fi\n" : "fi\n");
             }
@@ -85,7 +89,7 @@ internal static class CompletionScripts
     private static string Zsh()
     {
         var cases = new StringBuilder();
-        foreach (var group in CiCommands.All.GroupBy(c => c.Path.Split(' ')[0]))
+        foreach (var group in CiCommands.All.GroupBy(c => c.FirstWord))
         {
             cases.Append($"    {group.Key})\n");
             var sub = group.Where(c => c.Path.Contains(' ', StringComparison.Ordinal)).ToList();
@@ -100,7 +104,7 @@ internal static class CompletionScripts
             else
             {
                 var command = group.Single();
-                var words = command.CompletesJobIds ? "${(f)\"$(" + JobIdsPipeline + ")\"}" : string.Join(' ', command.ArgumentWords ?? []);
+                var words = CompletesJobIds(command) ? "${(f)\"$(" + JobIdsPipeline + ")\"}" : string.Join(' ', command.ArgumentWords ?? []);
                 cases.Append($"      if [[ $PREFIX == -* ]]; then compadd -- {Flags(command)}; ");
                 cases.Append(words.Length > 0 ? $"else compadd -- {words}; fi\n" : "fi\n");
             }
@@ -135,7 +139,7 @@ internal static class CompletionScripts
         text.Append("complete -c ci -l profile -r -d 'Use a [profile NAME] of ~/.ci/config'\n");
         text.Append("complete -c ci -l no-color -d 'Never colour the output'\n");
         var top = string.Join(' ', TopWords);
-        foreach (var group in CiCommands.All.GroupBy(c => c.Path.Split(' ')[0]))
+        foreach (var group in CiCommands.All.GroupBy(c => c.FirstWord))
         {
             text.Append($"complete -c ci -n 'not __fish_seen_subcommand_from {top}' -a {group.Key}\n");
             foreach (var command in group)
@@ -144,7 +148,7 @@ internal static class CompletionScripts
                 var condition = words.Length > 1 ? $"__fish_seen_subcommand_from {words[1]}" : $"__fish_seen_subcommand_from {words[0]}";
                 if (words.Length > 1)
                     text.Append($"complete -c ci -n '__fish_seen_subcommand_from {words[0]}; and not __fish_seen_subcommand_from {words[1]}' -a {words[1]}\n");
-                foreach (var flag in command.Flags)
+                foreach (var flag in command.Flags ?? [])
                     text.Append($"complete -c ci -n '{condition}' -l {flag.Name[2..]}{(flag.TakesValue ? " -r" : "")}\n");
                 if (command.ArgumentWords is { } argumentWords)
                     text.Append($"complete -c ci -n '{condition}' -a '{string.Join(' ', argumentWords)}'\n");
@@ -158,7 +162,7 @@ internal static class CompletionScripts
     {
         var table = new StringBuilder();
         foreach (var command in CiCommands.All)
-            table.Append($"    '{command.Path}' = @({string.Join(", ", command.Flags.Select(f => $"'{f.Name}'").Append("'--profile'").Append("'--no-color'").Append("'--help'"))})\n");
+            table.Append($"    '{command.Path}' = @({string.Join(", ", (command.Flags ?? []).Select(f => $"'{f.Name}'").Append("'--profile'").Append("'--no-color'").Append("'--help'"))})\n");
         var argumentWords = CiCommands.All.Where(c => c.ArgumentWords is not null)
             .Select(c => $"    '{c.Path}' = @({string.Join(", ", c.ArgumentWords!.Select(w => $"'{w}'"))})");
         return $$"""

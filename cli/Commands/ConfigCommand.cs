@@ -1,5 +1,6 @@
 using System.Text;
 using Ci.Cli.Output;
+using Ci.CommandLine;
 using Ci.Core.Client;
 using Ci.Core.Configuration;
 using Ci.Core.Recipes;

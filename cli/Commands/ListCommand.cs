@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Ci.Cli.Output;
 using Ci.Cli.Terminal;
+using Ci.CommandLine;
 using Ci.Core.Client;
 using Ci.Core.Protocol;
 using ConsoleAppFramework;

@@ -1,5 +1,6 @@
 using Ci.Cli.Output;
 using Ci.Cli.Terminal;
+using Ci.CommandLine;
 using Ci.Core.Client;
 using Ci.Core.Zip;
 using ConsoleAppFramework;

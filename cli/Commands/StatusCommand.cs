@@ -1,4 +1,5 @@
 using Ci.Cli.Output;
+using Ci.CommandLine;
 using ConsoleAppFramework;
 
 namespace Ci.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.Text;
 using Ci.Cli.Output;
 using Ci.Cli.Terminal;
+using Ci.CommandLine;
 using Ci.Core.Client;
 using Ci.Core.Protocol;
 using Ci.Core.Zip;

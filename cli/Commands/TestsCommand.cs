@@ -1,9 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Json;
+using System.Text;
 using Ci.Cli.Terminal;
+using Ci.CommandLine;
 using Ci.Core.Client;
 using Ci.Core.Protocol;
 using ConsoleAppFramework;

@@ -1,3 +1,4 @@
+using Ci.CommandLine;
 using ConsoleAppFramework;
 
 namespace Ci.Cli.Commands;

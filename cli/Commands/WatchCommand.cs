@@ -1,4 +1,5 @@
 using Ci.Cli.Terminal;
+using Ci.CommandLine;
 using Ci.Core.Client;
 using Ci.Core.Protocol;
 using ConsoleAppFramework;

@@ -1,5 +1,4 @@
 using System.Net;
-using Ci.Cli.Commands;
 using Ci.Cli.Terminal;
 using Ci.CommandLine;
 using Ci.Core.Client;
@@ -20,12 +19,15 @@ internal sealed class ErrorFilter(ConsoleAppFilter next, CliServices services) :
 
     protected override string Label(string label) => services.Streams.ColorErr(label, AnsiColor.Red);
 
+    /// <summary>The <c>Error:</c> label, red where colour is on.</summary>
+    internal static string ErrorLabel(IOStreams streams) => streams.ColorErr("Error:", AnsiColor.Red);
+
     /// <summary>A command line the framework could not bind (a flag without its value, a word for a number) is a usage mistake: exit 2.</summary>
     protected override int ExitCodeFor(Exception error) => IsArgumentError(error) ? ExitCodes.Usage : ExitCodes.Failure;
 
     /// <summary>Prints <c>Error: message</c> and the hint, if any, on stderr; returns <paramref name="exitCode"/>.</summary>
     internal static Task<int> WriteAsync(IOStreams streams, string message, string? hint, int exitCode = ExitCodes.Failure) =>
-        WriteAsync(streams.Err, streams.ColorErr("Error:", AnsiColor.Red), new CommandError(message, hint), exitCode);
+        WriteAsync(streams.Err, ErrorLabel(streams), new CommandError(message, hint), exitCode);
 
     /// <summary>The user's message (after <c>Error: </c>) and hint for a failure of a command; null when unexpected.</summary>
     protected override CommandError? Describe(Exception error, string commandName) => error switch

@@ -2,16 +2,6 @@ using System.Text;
 
 namespace Ci.Cli.Terminal;
 
-/// <summary>ANSI colours the client uses.</summary>
-internal enum AnsiColor
-{
-    Red = 31,
-    Green = 32,
-    Yellow = 33,
-    Cyan = 36,
-    Grey = 90,
-}
-
 /// <summary>
 /// The process's standard streams and what they are connected to, decided once: whether stdout and stderr
 /// are terminals, whether colour is on (only on a terminal, never with <c>NO_COLOR</c>, <c>TERM=dumb</c> or <c>--no-color</c>),

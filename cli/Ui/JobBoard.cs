@@ -2,24 +2,6 @@ using Ci.Core.Protocol;
 
 namespace Ci.Cli.Ui;
 
-/// <summary>What the board shows in its bottom line: key help, a question, the filter being typed, or a message.</summary>
-internal enum BoardPrompt
-{
-    None,
-    ConfirmCancel,
-    Filter,
-}
-
-/// <summary>What <see cref="JobBoard.HandleKey"/> asks the session to do besides redrawing.</summary>
-internal enum BoardAction
-{
-    None,
-    Quit,
-    OpenLog,
-    CloseLog,
-    Cancel,
-}
-
 /// <summary>
 /// The state of <c>ci ui</c> and how keys change it, with no terminal and no network, so it is tested on its own:
 /// the jobs (all of them, and those the status filter lets through), the selected one (kept by id across

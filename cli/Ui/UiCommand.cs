@@ -1,4 +1,4 @@
-using Ci.Cli.Commands;
+using Ci.CommandLine;
 using Ci.Core.Client;
 using ConsoleAppFramework;
 

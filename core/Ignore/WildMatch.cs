@@ -34,29 +34,7 @@ internal static class WildMatch
                     break;
                 case '*':
                 {
-                    bool matchSlash;
-                    if (At(pattern, p + 1) == '*')
-                    {
-                        var before = p - 1;
-                        while (At(pattern, p + 1) == '*') p++;
-                        var after = At(pattern, p + 1);
-                        if ((before < 0 || pattern[before] == '/')
-                            && (after == '\0' || after == '/' || (after == '\\' && At(pattern, p + 2) == '/')))
-                        {
-                            // "**/" may also stand for no folder at all.
-                            if (after == '/' && Match(pattern, p + 2, text, t) == Result.Match) return Result.Match;
-                            matchSlash = true;
-                        }
-                        else
-                        {
-                            // "**" not between slashes is a plain "*".
-                            matchSlash = false;
-                        }
-                    }
-                    else
-                    {
-                        matchSlash = false;
-                    }
+                    if (Stars(pattern, ref p, text, t, out var matchSlash) is { } noFolder) return noFolder;
                     p++;
                     if (p == pattern.Length)
                     {
@@ -97,6 +75,29 @@ internal static class WildMatch
             }
         }
         return t < text.Length ? Result.NoMatch : Result.Match;
+    }
+
+    /// <summary>
+    /// The star at <paramref name="p"/>: moves <paramref name="p"/> to the last star of a run and says whether it
+    /// crosses slashes (<c>**</c> between slashes; <c>**</c> anywhere else is a plain <c>*</c>). Match when
+    /// <c>**/</c>, standing for no folder at all, already matches the rest; else null.
+    /// </summary>
+    private static Result? Stars(string pattern, ref int p, string text, int t, out bool matchSlash)
+    {
+        matchSlash = false;
+        if (At(pattern, p + 1) != '*')
+            return null;
+        var before = p - 1;
+        while (At(pattern, p + 1) == '*') p++;
+        var after = At(pattern, p + 1);
+        if ((before < 0 || pattern[before] == '/')
+            && (after == '\0' || after == '/' || (after == '\\' && At(pattern, p + 2) == '/')))
+        {
+            // "**/" may also stand for no folder at all.
+            if (after == '/' && Match(pattern, p + 2, text, t) == Result.Match) return Result.Match;
+            matchSlash = true;
+        }
+        return null;
     }
 
     /// <summary>

@@ -38,15 +38,3 @@ public sealed record JobSummary(
     public JobSummary WithTests(TestCounts? counts) =>
         this with { TestsPassed = counts?.Passed, TestsFailed = counts?.Failed, TestsSkipped = counts?.Skipped };
 }
-
-/// <summary>The body of <c>POST /submit-async</c>'s answer.</summary>
-/// <param name="JobId">The new job's UUID.</param>
-public sealed record SubmitAsyncResponse([property: JsonPropertyName("job_id")] string JobId);
-
-/// <summary>The body of every 4xx/5xx answer: <c>{"detail": "..."}</c>.</summary>
-/// <param name="Detail">A human-readable reason.</param>
-public sealed record ErrorResponse([property: JsonPropertyName("detail")] string Detail);
-
-/// <summary>The body of <c>GET /health</c>.</summary>
-/// <param name="Status">Always <c>ok</c>.</param>
-public sealed record HealthResponse([property: JsonPropertyName("status")] string Status);

@@ -1,18 +1,5 @@
 namespace Ci.Core.Zip;
 
-/// <summary>How far <see cref="ProjectZip.CreateAsync"/> has got.</summary>
-/// <param name="FilesDone">Files written so far.</param>
-/// <param name="FilesTotal">Files to write.</param>
-/// <param name="BytesDone">Uncompressed bytes written so far.</param>
-/// <param name="BytesTotal">Uncompressed bytes to write.</param>
-public sealed record ProjectZipProgress(int FilesDone, int FilesTotal, long BytesDone, long BytesTotal);
-
-/// <summary>One file that goes into the project zip.</summary>
-/// <param name="EntryName">Its name in the zip: relative to the project, forward slashes.</param>
-/// <param name="FullPath">Where it is on disk.</param>
-/// <param name="Length">Its size in bytes.</param>
-public sealed record ProjectFile(string EntryName, string FullPath, long Length);
-
 /// <summary>
 /// Packs a project directory the way the original client did (<c>create_project_zip</c>): files only
 /// (directories are not stored, so empty ones vanish), names relative with forward slashes, the files <see cref="ProjectFiles"/> selects: nothing

@@ -17,14 +17,13 @@ internal static class AdminApp
     /// </summary>
     public static async Task<int> RunAsync(string[] args, AdminConsole console, CancellationToken cancellationToken = default)
     {
-        args = AdminArguments.Normalize(args);
-        if (CommandGuard.FindMistake(AdminCommands.All, args, out var command) is { } mistake)
+        var table = AdminCommands.Table;
+        args = GlobalOptions.MoveBehindCommand(table, args);
+        if (await CommandGuard.RejectMistakeAsync(table, args, console.Error, () => "Error:") is { } rejected)
         {
-            return await CommandErrorFilter.WriteAsync(console.Error, "Error:", new CommandError(mistake, CommandGuard.HelpHint("ci-admin", command)));
+            return rejected;
         }
-        ConsoleApp.ServiceProvider = console;
-        ConsoleAppOutput.Configure("ci-admin", console.Out, console.Error);
-        Environment.ExitCode = AdminConsole.Success;
+        ConsoleAppOutput.Configure(table, console, console.Out, console.Error);
 
         var app = ConsoleApp.Create();
         app.ConfigureGlobalOptions((ref builder) =>
@@ -39,8 +38,6 @@ internal static class AdminApp
         app.Add<KeyCommands>("key");
         await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);
 
-        var exitCode = Environment.ExitCode;
-        Environment.ExitCode = AdminConsole.Success;
-        return exitCode;
+        return ConsoleAppOutput.TakeExitCode();
     }
 }

@@ -2,17 +2,12 @@ using Ci.Store;
 
 namespace Ci.Admin;
 
-/// <summary>A user mistake: the error filter reports it as one <c>Error: </c> line and exit code 1.</summary>
-internal sealed class AdminException(string message) : Exception(message);
-
 /// <summary>
 /// Everything a command touches: its output streams and the store (at <see cref="DbPath"/>, from <c>--db</c>).
 /// The framework hands it to the commands' constructors; tests build one with string writers and a temp database.
 /// </summary>
 internal sealed class AdminConsole(TextWriter output, TextWriter error, Func<string?, CancellationToken, Task<IUserStore>> openStore) : IServiceProvider
 {
-    public const int Success = 0;
-
     public TextWriter Out { get; } = output;
     public TextWriter Error { get; } = error;
 

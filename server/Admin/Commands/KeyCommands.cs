@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ci.CommandLine;
 using Ci.Store;
 using ConsoleAppFramework;
 
@@ -29,7 +30,7 @@ internal sealed class KeyCommands(AdminConsole console)
             var created = await store.CreateApiKeyAsync(user.Id, name.Trim(), cancellationToken);
             console.Out.WriteLine("✓ API key created successfully");
             WriteNewKey(created, user);
-            return AdminConsole.Success;
+            return ExitCodes.Success;
         }, cancellationToken);
 
     /// <summary>List API keys (revoked ones too), of everyone or of one user. Never shows the keys themselves.</summary>
@@ -68,7 +69,7 @@ internal sealed class KeyCommands(AdminConsole console)
                         k.IsActive ? "Active" : "Revoked", AdminFormat.Time(k.LastUsedAt),
                     ]));
             }
-            return AdminConsole.Success;
+            return ExitCodes.Success;
         }, cancellationToken);
 
     /// <summary>Revoke an API key: it stops working at once and stays listed as Revoked.</summary>
@@ -80,7 +81,7 @@ internal sealed class KeyCommands(AdminConsole console)
             var revoked = (Guid.TryParse(keyId, out var id) ? await store.RevokeApiKeyAsync(id, cancellationToken) : null)
                           ?? throw new AdminException($"API key not found: {keyId}");
             console.Out.WriteLine($"✓ API key revoked: {revoked.Name}");
-            return AdminConsole.Success;
+            return ExitCodes.Success;
         }, cancellationToken);
 
     /// <summary>
@@ -108,7 +109,7 @@ internal sealed class KeyCommands(AdminConsole console)
             console.Out.WriteLine(graceHours == 0
                 ? $"✓ Old key revoked: {rotated.Old.Id}"
                 : $"⚠ Old key {rotated.Old.Id} keeps working until {AdminFormat.Time(rotated.OldRevokedAt)}, then it is revoked.");
-            return AdminConsole.Success;
+            return ExitCodes.Success;
         }, cancellationToken);
 
     /// <summary>The new key's lines, shared by create and rotate (the original tool's words).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ci.CommandLine;
 using Ci.Store;
 using ConsoleAppFramework;
 
@@ -24,7 +25,7 @@ internal sealed class UserCommands(AdminConsole console)
             console.Out.WriteLine($"  ID:    {user.Id}");
             console.Out.WriteLine($"  Name:  {user.Name}");
             console.Out.WriteLine($"  Email: {user.Email}");
-            return AdminConsole.Success;
+            return ExitCodes.Success;
         }, cancellationToken);
 
     /// <summary>List all users.</summary>
@@ -48,7 +49,7 @@ internal sealed class UserCommands(AdminConsole console)
                 AdminFormat.WriteTable(console.Out, ["ID", "Name", "Email", "Status"],
                     users.Select(u => (IReadOnlyList<string>)[u.Id.ToString(), u.Name, u.Email, Status(u)]));
             }
-            return AdminConsole.Success;
+            return ExitCodes.Success;
         }, cancellationToken);
 
     /// <summary>Show one user, found by id or by email.</summary>
@@ -71,7 +72,7 @@ internal sealed class UserCommands(AdminConsole console)
             console.Out.WriteLine($"  Email:   {user.Email}");
             console.Out.WriteLine($"  Created: {AdminFormat.Time(user.CreatedAt)}");
             console.Out.WriteLine($"  Status:  {Status(user)}");
-            return AdminConsole.Success;
+            return ExitCodes.Success;
         }, cancellationToken);
 
     /// <summary>Deactivate a user: their keys stop working (the server answers 403) until activated again.</summary>
@@ -93,7 +94,7 @@ internal sealed class UserCommands(AdminConsole console)
             var changed = await store.SetUserActiveAsync(user.Id, isActive, cancellationToken)
                           ?? throw new AdminException($"User not found: {userId}");
             console.Out.WriteLine(isActive ? $"✓ User activated: {changed.Email}" : $"✓ User deactivated: {changed.Email}");
-            return AdminConsole.Success;
+            return ExitCodes.Success;
         }, cancellationToken);
 
     static string Status(User user) => user.IsActive ? "Active" : "Inactive";

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Ci.Cli.Tests.Support;
 using Ci.Core.Client;
+using Ci.Core.Protocol;
 using Ci.Core.Tests.Support;
 using Snapshooter;
 using Snapshooter.Xunit3;
@@ -111,7 +112,7 @@ public class UploadSelectionTests
 
         await ci.RunAsync("submit", "test", "--async");
 
-        Assert.True(Guid.TryParse(ci.Server.Requests.Single().Headers[CiClient.IdempotencyKeyHeader], out _));
+        Assert.True(Guid.TryParse(ci.Server.Requests.Single().Headers[ProtocolHeaders.IdempotencyKey], out _));
         Assert.Contains("calculator.py", Encoding.Latin1.GetString(ci.Server.Requests.Single().Body), StringComparison.Ordinal);
     }
 

@@ -166,7 +166,7 @@ public class CiClientRetryTests
         Assert.Equal(JobId, await client.SubmitAsync(project.Path, cancellationToken: Token));
 
         Assert.Equal(2, handler.Requests.Count);
-        var keys = handler.Requests.Select(r => r.Headers[CiClient.IdempotencyKeyHeader]).ToList();
+        var keys = handler.Requests.Select(r => r.Headers[ProtocolHeaders.IdempotencyKey]).ToList();
         Assert.True(Guid.TryParse(keys[0], out _));
         Assert.Equal(keys[0], keys[1]);
         Assert.Equal(handler.Requests[0].Body.Length, handler.Requests[1].Body.Length);
@@ -184,7 +184,7 @@ public class CiClientRetryTests
         var events = await client.SubmitStreamingAsync(project.Path, cancellationToken: Token).ToListAsync(Token);
 
         Assert.Equal(2, events.Count);
-        Assert.Equal(handler.Requests[0].Headers[CiClient.IdempotencyKeyHeader], handler.Requests[1].Headers[CiClient.IdempotencyKeyHeader]);
+        Assert.Equal(handler.Requests[0].Headers[ProtocolHeaders.IdempotencyKey], handler.Requests[1].Headers[ProtocolHeaders.IdempotencyKey]);
     }
 
     [Fact]
@@ -198,7 +198,7 @@ public class CiClientRetryTests
         await client.SubmitAsync(project.Path, cancellationToken: Token);
         await client.SubmitAsync(project.Path, cancellationToken: Token);
 
-        Assert.NotEqual(handler.Requests[0].Headers[CiClient.IdempotencyKeyHeader], handler.Requests[1].Headers[CiClient.IdempotencyKeyHeader]);
+        Assert.NotEqual(handler.Requests[0].Headers[ProtocolHeaders.IdempotencyKey], handler.Requests[1].Headers[ProtocolHeaders.IdempotencyKey]);
     }
 
     [Fact]

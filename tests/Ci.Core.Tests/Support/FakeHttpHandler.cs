@@ -3,9 +3,6 @@ using System.Text;
 
 namespace Ci.Core.Tests.Support;
 
-/// <summary>What the fake server saw: the request line, headers and the whole body.</summary>
-public sealed record RecordedRequest(HttpMethod Method, Uri Uri, IReadOnlyDictionary<string, string> Headers, byte[] Body, string? ContentType);
-
 /// <summary>
 /// A scripted HTTP transport: each request gets the next answer in line and is recorded. Stands in for the
 /// server in unit tests; the end-to-end tests use the real one.

@@ -3,12 +3,6 @@ using Ci.Tests.Shared;
 
 namespace Ci.Store.Tests.Admin;
 
-/// <summary>What one ci-admin command did: exit code and everything it wrote.</summary>
-sealed record AdminResult(int ExitCode, string Out, string Error)
-{
-    public string[] OutLines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
-}
-
 /// <summary>
 /// Runs the real ci-admin command line in-process (guard, routing, error filter, commands) against a real SQLite
 /// file in a temp folder, or a fresh database in the test cluster (<see cref="CreateAsync"/>), with string writers for

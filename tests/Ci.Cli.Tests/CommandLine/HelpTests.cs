@@ -1,10 +1,10 @@
-using Ci.Cli.Commands;
 using System.Text.RegularExpressions;
+using Ci.Cli.Commands;
 using Ci.Cli.Tests.Support;
 using Snapshooter;
 using Snapshooter.Xunit3;
 
-namespace Ci.Cli.Tests;
+namespace Ci.Cli.Tests.CommandLine;
 
 public class HelpTests
 {
@@ -43,7 +43,7 @@ public class HelpTests
 
             var summary = help.Split('\n')[2];
             Assert.True(summary.Length > 10 && !summary.StartsWith(' '), $"{command.Path}: no one-line summary");
-            foreach (var flag in command.Flags.Concat(CiCommands.GlobalFlags.Where(f => f.Name.StartsWith("--", StringComparison.Ordinal) && f.Name != "--help")))
+            foreach (var flag in command.Flags!.Concat(CiCommands.GlobalFlags.Where(f => f.Name.StartsWith("--", StringComparison.Ordinal) && f.Name != "--help")))
                 Assert.Contains($"  {flag.Name}", help, StringComparison.Ordinal);
             Assert.Contains($"Example:\n  {command.Example}\n", help, StringComparison.Ordinal);
         }

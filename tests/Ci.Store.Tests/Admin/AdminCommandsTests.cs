@@ -3,7 +3,7 @@ using Ci.CommandLine;
 
 namespace Ci.Store.Tests.Admin;
 
-public class AdminArgumentsTests
+public class AdminCommandsTests
 {
     [Theory]
     [InlineData("--db X user list", "user list --db X")]
@@ -13,7 +13,7 @@ public class AdminArgumentsTests
     [InlineData("--db", "--db")]
     public void A_leading_db_option_moves_behind_the_command(string given, string expected)
     {
-        Assert.Equal(expected.Split(' '), AdminArguments.Normalize(given.Split(' ')));
+        Assert.Equal(expected.Split(' '), GlobalOptions.MoveBehindCommand(AdminCommands.Table, given.Split(' ')));
     }
 
     [Theory]
@@ -29,6 +29,14 @@ public class AdminArgumentsTests
     [InlineData("--bogus", "Unknown option: --bogus")]
     public void Mistakes_are_found_before_routing_by_the_guard_ci_shares(string given, string? mistake)
     {
-        Assert.Equal(mistake, CommandGuard.FindMistake(AdminCommands.All, given.Split(' ', StringSplitOptions.RemoveEmptyEntries), out _));
+        Assert.Equal(mistake, CommandGuard.FindMistake(AdminCommands.Table, given.Split(' ', StringSplitOptions.RemoveEmptyEntries), out _)?.Message);
+    }
+
+    [Theory]
+    [InlineData("users list", "Run 'ci-admin --help' for usage.")]
+    [InlineData("key rotate", "Run 'ci-admin key rotate --help' for usage.")]
+    public void A_mistake_points_at_the_help_of_the_command_it_names(string given, string hint)
+    {
+        Assert.Equal(hint, CommandGuard.FindMistake(AdminCommands.Table, given.Split(' '), out _)?.Hint);
     }
 }

@@ -1,4 +1,4 @@
-namespace Ci.Cli.Commands;
+namespace Ci.CommandLine;
 
 /// <summary>The "did you mean" of a mistyped command or flag: the nearest known word by edit distance.</summary>
 internal static class ClosestMatch

@@ -1,7 +1,7 @@
 using Ci.Cli.Commands;
 using Ci.Cli.Tests.Support;
 
-namespace Ci.Cli.Tests;
+namespace Ci.Cli.Tests.CommandLine;
 
 /// <summary>Command lines that name no command, or leave out what a command needs: one error line naming the closest match, exit 2, never help and 0.</summary>
 public class CommandLineTests
