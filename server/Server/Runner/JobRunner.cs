@@ -192,7 +192,8 @@ public sealed partial class JobRunner(
     public override void Dispose()
     {
         base.Dispose();
-        _heartbeatStop.Dispose();
+        // _heartbeatStop is not disposed: the host may call StopAsync after Dispose (WebApplicationFactory does when
+        // a test disposes it), and StopAsync cancels it. It holds no OS handle, so the collector is enough.
         // A job the host gave up waiting for at shutdown may still be unwinding: it reads the abandon token and frees
         // its slot. Both are then left to the collector (neither holds an OS handle unless one is asked for, and none
         // is) rather than disposed under its feet.
