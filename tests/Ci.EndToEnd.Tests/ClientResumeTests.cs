@@ -36,10 +36,13 @@ public sealed class ClientResumeTests
     [Theory, Stores]
     public async Task Watch_waits_out_a_restart_while_its_job_is_queued_and_then_follows_it_to_the_end(StoreKind kind)
     {
-        await using var system = await CiSystem.StartAsync(kind, "--concurrency", "1", "--grace-seconds", "60", "--job-network", "host");
+        await using var system = await CiSystem.StartAsync(kind, "--concurrency", "1", "--grace-seconds", "60", "--job-network", "host", "--metrics", "open");
         await system.SubmitAsyncAsync(SlowProject(system, seconds: 2));
         var queued = await system.SubmitAsyncAsync(system.Project("passing"));
         using var watch = system.StartCi(system.Root, ["watch", queued]);
+        // The restart must come while watch is following the queued job: on a loaded machine the client may not have
+        // connected yet, and a server that is down at watch's first request is an error, not a restart to wait out.
+        await WaitForOpenStreamAsync(system);
 
         await system.StopServerAsync();
         await system.StartServerAsync();
@@ -90,5 +93,20 @@ public sealed class ClientResumeTests
         var project = system.Project("slow");
         File.WriteAllText(Path.Combine(project, "duration.txt"), seconds.ToString());
         return project;
+    }
+
+    /// <summary>Waits until the server streams a job's log to some watcher (its <c>ci_log_streams_open</c> gauge).</summary>
+    private static async Task WaitForOpenStreamAsync(CiSystem system)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow + Long;
+        while (true)
+        {
+            var metrics = await http.GetStringAsync($"{system.Url}/metrics", TestContext.Current.CancellationToken);
+            var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("ci_log_streams_open", StringComparison.Ordinal));
+            if (line is not null && !line.EndsWith(" 0", StringComparison.Ordinal)) return;
+            Assert.True(DateTime.UtcNow < deadline, "No watcher connected to the server in time.");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
     }
 }
