@@ -62,6 +62,7 @@ public static class ServerApp
         services.AddCiMetrics(options);
         services.AddCiOpenApi();
         services.AddSingleton(_ => EmbeddedAssets.Load(typeof(ServerApp).Assembly));
+        services.AddSingleton(new FairShare(options.MaxRunningPerUser));
         services.AddSingleton<JobLifecycle>();
         // Before the runner: it must not pick up a job a dead process left "running". A shared store has no such
         // start-up step: runners on other hosts may be alive; expired leases tell which jobs lost their runner.

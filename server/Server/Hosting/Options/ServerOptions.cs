@@ -58,6 +58,8 @@ public sealed record ServerOptions
     public long? MaxLogMb { get; init; }
     public TimeSpan? GracePeriod { get; init; }
     public string? WorkDirectory { get; init; }
+    /// <summary>Jobs of one user running at once, over every runner; 0: no cap (users still take turns).</summary>
+    public int MaxRunningPerUser { get; init; } = Jobs.FairShare.DefaultMaxRunningPerUser;
     /// <summary>Size bound of the job environment cache in MiB; 0 turns it off.</summary>
     public long EnvCacheMb { get; init; } = RunnerOptionTable.DefaultEnvCacheMb;
 
