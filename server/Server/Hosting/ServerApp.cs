@@ -56,6 +56,7 @@ public static class ServerApp
         services.AddStore(store, options);
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton<SubmissionIntake>();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<LogBroadcaster>(), options.KeepAliveInterval));
@@ -78,6 +79,7 @@ public static class ServerApp
     /// <summary>The middleware and endpoints (a runner-only process answers just <c>GET /health</c>).</summary>
     public static WebApplication MapServerApi(this WebApplication app)
     {
+        app.UseProxyAddresses();
         app.UseApiErrors();
         app.UseWebSecurityHeaders();
         app.MapHealth();

@@ -42,6 +42,11 @@ public sealed record ServerOptions
     /// <summary>Where uploads wait while they are checked, before the store takes them. Null: a folder beside the store's uploads.</summary>
     public string? UploadTempDirectory { get; init; }
 
+    /// <summary>Where browsers reach the server (<c>--public-url</c>); null: wherever each request says.</summary>
+    public Uri? PublicUrl { get; init; }
+    /// <summary>Reverse proxies whose forwarded headers are believed (<c>--trusted-proxy</c>); empty: none.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary>Who may read <c>GET /metrics</c>.</summary>
     public MetricsAccess Metrics { get; init; } = ApiOptionTable.DefaultMetrics;
     /// <summary>The bearer token <see cref="MetricsAccess.Bearer"/> asks for (from <c>CI_METRICS_TOKEN</c>).</summary>
