@@ -57,6 +57,7 @@ public static class ServerApp
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton<SubmissionIntake>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<ManifestInflation>();
         services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<LogBroadcaster>(), options.KeepAliveInterval));
