@@ -58,6 +58,9 @@ public sealed class TestServerHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public string Directory => _directory;
 
+    /// <summary>The in-memory server, for requests that set what a client cannot (the connection's address).</summary>
+    public TestServer Server => _app.GetTestServer();
+
     /// <summary>An HTTP transport into the test server, for a <see cref="Ci.Core.Client.CiClient"/>.</summary>
     public HttpMessageHandler Handler() => _app.GetTestServer().CreateHandler();
 

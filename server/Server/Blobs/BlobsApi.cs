@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Ci.Core.Protocol;
 using Ci.Core.Upload;
+using Ci.Server.Api;
 using Ci.Server.Auth;
 using Ci.Server.Uploads;
 using Ci.Store.Blobs;
@@ -22,16 +23,20 @@ public static class BlobsApi
         if (routes.ServiceProvider.GetService<IBlobStore>() is null)
             return routes;
         var group = routes.MapGroup("").RequireApiKey();
-        group.MapPost("/manifests", PostManifestAsync);
-        group.MapPost("/blobs", PostBlobsAsync);
+        // Uploads count against the key's budget too (a multiple of --submit-rate, see SubmissionRateLimit).
+        SubmissionRateLimit.LimitUploads(group.MapPost("/manifests", PostManifestAsync));
+        SubmissionRateLimit.LimitUploads(group.MapPost("/blobs", PostBlobsAsync));
         return routes;
     }
 
-    private static async Task<Ok<ManifestResponse>> PostManifestAsync(HttpContext context, IBlobStore blobs, UploadValidator validator, CancellationToken cancellationToken)
+    private static async Task<Ok<ManifestResponse>> PostManifestAsync(
+        HttpContext context, IBlobStore blobs, UploadValidator validator, ManifestInflation inflation, CancellationToken cancellationToken)
     {
         var limits = validator.Limits;
         RequestBodies.AllowBody(context, limits.MaxUploadBytes);
-        var json = await RequestBodies.ReadAsync(context.Request, limits.MaxUploadBytes, cancellationToken);
+        byte[] json;
+        using (await inflation.EnterAsync(cancellationToken))
+            json = await RequestBodies.ReadAsync(context.Request, limits.MaxUploadBytes, cancellationToken);
         UploadManifest? manifest;
         try
         {
@@ -60,11 +65,19 @@ public static class BlobsApi
         var limits = validator.Limits;
         RequestBodies.AllowBody(context, limits.MaxUploadBytes);
         var owner = context.GetCaller().User.Id;
-        using var reader = new BlobPackReader(context.Request.Body, limits.MaxExpandedBytes);
+        var budget = new ExpansionBudget(limits.MaxExpandedBytes);
+        using var reader = new BlobPackReader(budget.Body(context.Request.Body), limits.MaxExpandedBytes);
+        var content = budget.Decoded(reader.Content);
         try
         {
             while (await reader.NextAsync(cancellationToken) is { } blob)
-                await blobs.PutAsync(owner, blob.Hash, reader.Content, blob.Size, cancellationToken);
+            {
+                // Contents the user already has are passed over, not hashed and written again.
+                if ((await blobs.FindMissingAsync(owner, [blob.Hash], cancellationToken)).Count == 0)
+                    await content.CopyToAsync(Stream.Null, cancellationToken);
+                else
+                    await blobs.PutAsync(owner, blob.Hash, content, blob.Size, cancellationToken);
+            }
         }
         catch (InvalidDataException e)
         {

@@ -15,34 +15,32 @@ internal static class RequestBodies
             sizeFeature.MaxRequestBodySize = maxBytes;
     }
 
-    /// <summary>The whole body, decoded when it is gzip-encoded; 413 past <paramref name="maxBytes"/> decoded.</summary>
+    /// <summary>
+    /// The whole body, decoded when it is gzip-encoded; 413 past <paramref name="maxBytes"/> decoded or past
+    /// <see cref="ExpansionBudget.MaxRatio"/> times the body.
+    /// </summary>
     public static async Task<byte[]> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         var encoding = request.Headers.ContentEncoding.ToString();
-        Stream body = request.Body;
+        var budget = new ExpansionBudget(maxBytes);
+        var body = budget.Body(request.Body);
         if (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
-            body = new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true);
+            body = new GZipStream(body, CompressionMode.Decompress);
         else if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
             throw UploadRejectedException.BadRequest($"Unsupported Content-Encoding '{encoding}': send gzip or nothing.");
-        await using (body)
+        await using var decoded = budget.Decoded(body);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        try
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[81920];
-            try
-            {
-                int read;
-                while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-                {
-                    if (buffer.Length + read > maxBytes)
-                        throw UploadRejectedException.TooLarge($"The request body is larger than the limit of {ZipPolicy.Megabytes(maxBytes)}.");
-                    buffer.Write(chunk, 0, read);
-                }
-            }
-            catch (InvalidDataException e)
-            {
-                throw UploadRejectedException.BadRequest($"The gzip body is corrupt: {e.Message}");
-            }
-            return buffer.ToArray();
+            int read;
+            while ((read = await decoded.ReadAsync(chunk, cancellationToken)) > 0)
+                buffer.Write(chunk, 0, read);
         }
+        catch (InvalidDataException e)
+        {
+            throw UploadRejectedException.BadRequest($"The gzip body is corrupt: {e.Message}");
+        }
+        return buffer.ToArray();
     }
 }

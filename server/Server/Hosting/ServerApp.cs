@@ -56,12 +56,15 @@ public static class ServerApp
         services.AddStore(store, options);
         services.AddSingleton<SubmissionRateLimit>();
         services.AddSingleton<SubmissionIntake>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<ManifestInflation>();
         services.AddSingleton(_ => new LogBroadcaster());
         services.AddSingleton<IJobLogSink>(sp => new MeteredJobLogSink(sp.GetRequiredService<LogBroadcaster>(), sp.GetRequiredService<CiMetrics>()));
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<LogBroadcaster>(), options.KeepAliveInterval));
         services.AddCiMetrics(options);
         services.AddCiOpenApi();
         services.AddSingleton(_ => EmbeddedAssets.Load(typeof(ServerApp).Assembly));
+        services.AddSingleton(new FairShare(options.MaxRunningPerUser));
         services.AddSingleton<JobLifecycle>();
         // Before the runner: it must not pick up a job a dead process left "running". A shared store has no such
         // start-up step: runners on other hosts may be alive; expired leases tell which jobs lost their runner.
@@ -77,6 +80,7 @@ public static class ServerApp
     /// <summary>The middleware and endpoints (a runner-only process answers just <c>GET /health</c>).</summary>
     public static WebApplication MapServerApi(this WebApplication app)
     {
+        app.UseProxyAddresses();
         app.UseApiErrors();
         app.UseWebSecurityHeaders();
         app.MapHealth();

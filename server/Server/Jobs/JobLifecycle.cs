@@ -9,8 +9,11 @@ namespace Ci.Server.Jobs;
 /// this process (watchers through <see cref="IJobLogSink"/>, the runner through <see cref="IJobDispatcher"/>). Other
 /// processes on a shared store hear the same through the store's notifications (Streaming's StoreNotificationRelay).
 /// </summary>
-public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobDispatcher dispatcher, ILogger<JobLifecycle> logger)
+public sealed partial class JobLifecycle(
+    ICiStore store, IJobLogSink sink, IJobDispatcher dispatcher, ILogger<JobLifecycle> logger, FairShare? fairShare = null)
 {
+    private readonly int _maxRunningPerUser = (fairShare ?? FairShare.Default).MaxRunningPerUser;
+
     /// <summary>Runs a job may get: a job whose runner died is re-queued once, and failed the second time.</summary>
     public const int MaxAttempts = 2;
 
@@ -51,9 +54,9 @@ public sealed partial class JobLifecycle(ICiStore store, IJobLogSink sink, IJobD
         return (job, created);
     }
 
-    /// <summary>The oldest queued job, now running and held by <paramref name="runnerId"/>; null when none.</summary>
+    /// <summary>The next queued job (users take turns, see <see cref="FairShare"/>), now running and held by <paramref name="runnerId"/>; null when none.</summary>
     public Task<JobRecord?> ClaimAsync(string runnerId, TimeSpan lease, CancellationToken cancellationToken) =>
-        store.ClaimNextQueuedJobAsync(runnerId, lease, cancellationToken);
+        store.ClaimNextQueuedJobAsync(runnerId, lease, _maxRunningPerUser, cancellationToken);
 
     /// <summary>The heartbeat: extends the runner's leases; returns the jobs it still holds.</summary>
     public Task<IReadOnlyList<Guid>> RenewAsync(string runnerId, IReadOnlyCollection<Guid> jobIds, TimeSpan lease, CancellationToken cancellationToken) =>

@@ -24,12 +24,15 @@ public static class SessionApi
     }
 
     private static async Task<Results<Ok<SessionInfo>, JsonHttpResult<ErrorResponse>>> SignInAsync(
-        SignInRequest request, HttpContext context, IUserStore users, ISessionStore sessions, CancellationToken cancellationToken)
+        SignInRequest request, HttpContext context, IUserStore users, ISessionStore sessions, SignInThrottle throttle,
+        CancellationToken cancellationToken)
     {
         // No session yet, so no token: a JSON body (which another site cannot send without a preflight) and
         // the browser's Origin are what stop a forged sign-in.
         if (CsrfRules.CheckOrigin(context.Request) is { } originError)
             return ErrorResults.Detail(StatusCodes.Status403Forbidden, originError);
+        if (throttle.Refuse(context) is { } tooMany)
+            return ErrorResults.Detail(StatusCodes.Status429TooManyRequests, tooMany);
         var key = request.ApiKey?.Trim();
         if (string.IsNullOrEmpty(key))
             return ErrorResults.BadRequest("Enter an API key.");
@@ -40,8 +43,10 @@ public static class SessionApi
                 WebSessionCookie.Write(context.Response, created);
                 return TypedResults.Ok(Info(created.Session));
             case ApiKeyAuthentication.Outcome.Forbidden forbidden:
+                throttle.Failed(context);
                 return ErrorResults.Detail(StatusCodes.Status403Forbidden, forbidden.Detail);
             case ApiKeyAuthentication.Outcome.Unauthorized:
+                throttle.Failed(context);
                 return ErrorResults.Detail(StatusCodes.Status401Unauthorized, "Invalid or revoked API key.");
             default:
                 throw new InvalidOperationException("Unknown authentication outcome.");

@@ -9,11 +9,12 @@ namespace Ci.Store;
 public interface IJobLeases
 {
     /// <summary>
-    /// Moves the oldest queued job to running, held by <paramref name="runnerId"/> until now + <paramref name="lease"/>,
-    /// and counts an attempt. Runners skip rows another runner is claiming (no two get the same job). Null when the
-    /// queue is empty.
+    /// Moves the next queued job to running, held by <paramref name="runnerId"/> until now + <paramref name="lease"/>,
+    /// and counts an attempt. Users take turns (fewest running jobs first, then the user whose last job started
+    /// longest ago, then the oldest job); a user already running <paramref name="maxRunningPerUser"/> jobs is skipped
+    /// (0: no cap). Runners skip rows another runner is claiming (no two get the same job). Null when no job may start.
     /// </summary>
-    Task<JobRecord?> ClaimNextQueuedJobAsync(string runnerId, TimeSpan lease, CancellationToken cancellationToken);
+    Task<JobRecord?> ClaimNextQueuedJobAsync(string runnerId, TimeSpan lease, int maxRunningPerUser, CancellationToken cancellationToken);
 
     /// <summary>Extends the leases of these jobs; returns the ids the runner still holds (cancelled or lost ones are missing).</summary>
     Task<IReadOnlyList<Guid>> RenewLeasesAsync(string runnerId, IReadOnlyCollection<Guid> jobIds, TimeSpan lease, CancellationToken cancellationToken);

@@ -20,8 +20,8 @@ public interface IJobStore
     Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Atomically moves the oldest queued job to <see cref="JobStatus.Running"/> (FIFO) and returns it;
-    /// null when nothing is queued.
+    /// Atomically moves the next queued job to <see cref="JobStatus.Running"/> and returns it (users take turns, as
+    /// in <see cref="IJobLeases.ClaimNextQueuedJobAsync"/>; one user's jobs in order); null when nothing is queued.
     /// </summary>
     Task<JobRecord?> ClaimNextQueuedJobAsync(CancellationToken cancellationToken);
 

@@ -100,7 +100,7 @@ public sealed partial class PostgresStore
 
     /// <inheritdoc/>
     public Task<JobRecord?> ClaimNextQueuedJobAsync(CancellationToken cancellationToken) =>
-        ClaimAsync(runnerId: null, lease: null, cancellationToken);
+        ClaimAsync(runnerId: null, lease: null, maxRunningPerUser: 0, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken)

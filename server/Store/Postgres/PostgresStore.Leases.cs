@@ -6,21 +6,23 @@ namespace Ci.Store.Postgres;
 public sealed partial class PostgresStore
 {
     /// <inheritdoc/>
-    public Task<JobRecord?> ClaimNextQueuedJobAsync(string runnerId, TimeSpan lease, CancellationToken cancellationToken) =>
-        ClaimAsync(runnerId, lease, cancellationToken);
+    public Task<JobRecord?> ClaimNextQueuedJobAsync(string runnerId, TimeSpan lease, int maxRunningPerUser, CancellationToken cancellationToken) =>
+        ClaimAsync(runnerId, lease, maxRunningPerUser, cancellationToken);
 
-    async Task<JobRecord?> ClaimAsync(string? runnerId, TimeSpan? lease, CancellationToken cancellationToken)
+    async Task<JobRecord?> ClaimAsync(string? runnerId, TimeSpan? lease, int maxRunningPerUser, CancellationToken cancellationToken)
     {
-        // SKIP LOCKED: runners claiming at the same moment each take a different job instead of queueing on one row.
+        // SKIP LOCKED: runners claiming at the same moment each take a different job instead of queueing on one row
+        // (the second may then take the same user's next job: the share is fair between claims, not within one instant).
         await using var command = dataSource.CreateCommand($"""
             UPDATE jobs SET status = 'running', start_time = @now, runner_id = @runner, lease_expires_at = @expires,
                             attempts = attempts + 1
-            WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, row_no LIMIT 1 FOR UPDATE SKIP LOCKED)
+            WHERE id = ({FairShareSql.NextJob("'queued'", "'running'", "@cap", "row_no", "FOR UPDATE OF q SKIP LOCKED")})
             RETURNING {JobRows.Columns};
             """);
         var now = Now();
         Add(command, "now", NpgsqlDbType.TimestampTz, now);
         Add(command, "runner", NpgsqlDbType.Text, runnerId);
+        Add(command, "cap", NpgsqlDbType.Integer, maxRunningPerUser);
         Add(command, "expires", NpgsqlDbType.TimestampTz, lease is { } l ? now + l : null);
         return await JobRows.ReadSingleAsync(command, Columns, cancellationToken);
     }

@@ -225,6 +225,10 @@ public sealed partial class PostgresStore : ICiStore
             FOREIGN KEY (owner, hash) REFERENCES blobs (owner, hash) ON DELETE CASCADE
         );
         """,
+        // 7: fair share of runners between users (FairShareSql): each user's last start, found without a scan.
+        """
+        CREATE INDEX jobs_user_started ON jobs (user_id, start_time);
+        """,
     ];
 
     /// <inheritdoc/>

@@ -11,11 +11,16 @@ static class UserRows
     /// <summary>The columns <see cref="ReadKey"/> expects, in order.</summary>
     public const string KeyColumns = "id, user_id, name, created_at, last_used_at, is_active";
 
-    /// <summary>A session by the hash of its id (<c>@hash</c>), in the shape <see cref="ReadSessionAsync"/> reads.</summary>
+    /// <summary>
+    /// A session by the hash of its id (<c>@hash</c>), in the shape <see cref="ReadSessionAsync"/> reads. The last
+    /// column is the end of its key's rotation grace (null: none), which ends the session too, even before anything
+    /// has marked the key revoked.
+    /// </summary>
     public const string SessionSql = """
         SELECT s.csrf_token, s.expires_at,
                k.id, k.user_id, k.name, k.created_at, k.last_used_at, k.is_active,
-               u.id, u.name, u.email, u.created_at, u.is_active
+               u.id, u.name, u.email, u.created_at, u.is_active,
+               (SELECT e.expires_at FROM api_key_expiry e WHERE e.key_id = k.id)
         FROM web_sessions s
         JOIN api_keys k ON k.id = s.key_id
         JOIN users u ON u.id = k.user_id
@@ -61,13 +66,17 @@ static class UserRows
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
             return null;
-        return new WebSession(new Caller(ReadUser(reader, 8, columns), ReadKey(reader, 2, columns)), reader.GetString(0), columns.Time(reader, 1));
+        var expiresAt = columns.Time(reader, 1);
+        // A session never outlives its key: it ends when the key's grace ends, if that comes first.
+        if (columns.NullableTime(reader, 13) is { } keyEnds && keyEnds < expiresAt)
+            expiresAt = keyEnds;
+        return new WebSession(new Caller(ReadUser(reader, 8, columns), ReadKey(reader, 2, columns)), reader.GetString(0), expiresAt);
     }
 
     /// <summary>Whether <paramref name="sessionId"/> could be one the store handed out (not empty, not too long).</summary>
     public static bool IsPlausibleSessionId(string sessionId) => !string.IsNullOrEmpty(sessionId) && sessionId.Length <= MaxSessionIdLength;
 
-    /// <summary>Whether a session still acts: its key and user are active and it has not expired.</summary>
+    /// <summary>Whether a session still acts: its key and user are active and neither it nor its key's grace has expired.</summary>
     public static bool IsLive(WebSession session, DateTime now) =>
         session.Caller.Key.IsActive && session.Caller.User.IsActive && session.ExpiresAt > now;
 }

@@ -70,7 +70,7 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc/>
     public Task<JobRecord?> ClaimNextQueuedJobAsync(CancellationToken cancellationToken) =>
-        ClaimAsync(runnerId: null, lease: null, cancellationToken);
+        ClaimAsync(runnerId: null, lease: null, maxRunningPerUser: 0, cancellationToken);
 
     /// <inheritdoc/>
     public Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken)

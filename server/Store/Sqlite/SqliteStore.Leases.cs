@@ -6,24 +6,25 @@ namespace Ci.Store.Sqlite;
 public sealed partial class SqliteStore
 {
     /// <inheritdoc/>
-    public Task<JobRecord?> ClaimNextQueuedJobAsync(string runnerId, TimeSpan lease, CancellationToken cancellationToken) =>
-        ClaimAsync(runnerId, lease, cancellationToken);
+    public Task<JobRecord?> ClaimNextQueuedJobAsync(string runnerId, TimeSpan lease, int maxRunningPerUser, CancellationToken cancellationToken) =>
+        ClaimAsync(runnerId, lease, maxRunningPerUser, cancellationToken);
 
-    async Task<JobRecord?> ClaimAsync(string? runnerId, TimeSpan? lease, CancellationToken cancellationToken)
+    async Task<JobRecord?> ClaimAsync(string? runnerId, TimeSpan? lease, int maxRunningPerUser, CancellationToken cancellationToken)
     {
         await using var writer = await OpenWriterAsync(cancellationToken);
         await using var command = writer.Connection.CreateCommand();
-        // A single statement is atomic: two runners can never claim the same job.
+        // A single statement is atomic: two runners can never claim the same job, and no claim sees a stale count.
         command.CommandText = $"""
             UPDATE jobs SET status = $running, start_time = $now, runner_id = $runner, lease_expires_at = $expires,
                             attempts = attempts + 1
-            WHERE id = (SELECT id FROM jobs WHERE status = $queued ORDER BY created_at, rowid LIMIT 1)
+            WHERE id = ({FairShareSql.NextJob("$queued", "$running", "$cap", "rowid", "")})
               AND status = $queued
             RETURNING {JobRows.Columns};
             """;
         var now = Now();
         command.Parameters.AddWithValue("$running", JobStatus.Running.ToWire());
         command.Parameters.AddWithValue("$queued", JobStatus.Queued.ToWire());
+        command.Parameters.AddWithValue("$cap", maxRunningPerUser);
         command.Parameters.AddWithValue("$now", FormatTime(now));
         command.Parameters.AddWithValue("$runner", DbValue(runnerId));
         command.Parameters.AddWithValue("$expires", DbValue(lease is { } l ? FormatTime(now + l) : null));

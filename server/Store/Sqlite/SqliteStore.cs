@@ -12,7 +12,7 @@ namespace Ci.Store.Sqlite;
 public sealed partial class SqliteStore : ICiStore, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 6;
+    public const int SchemaVersion = 7;
 
     const int BusyTimeoutMilliseconds = 10_000;
 
@@ -213,13 +213,18 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
         """;
 
     /// <summary>The schema's history: (version, the SQL that reaches it from the version before).</summary>
-    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema), (5, KeyExpirySchema), (6, SubmissionKeysSchema)];
+    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema), (5, KeyExpirySchema), (6, SubmissionKeysSchema), (7, FairShareSchema)];
 
     // 4: leases of runner processes (IJobLeases).
     const string LeasesSchema = """
         ALTER TABLE jobs ADD COLUMN runner_id TEXT;
         ALTER TABLE jobs ADD COLUMN lease_expires_at TEXT;
         ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        """;
+
+    // 7: fair share of runners between users (FairShareSql): each user's last start, found without a scan.
+    const string FairShareSchema = """
+        CREATE INDEX IF NOT EXISTS jobs_user_started ON jobs (user_id, start_time);
         """;
 
     async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)

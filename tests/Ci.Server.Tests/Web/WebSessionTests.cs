@@ -14,7 +14,7 @@ public class WebSessionTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string key, string? origin = null)
+    internal static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string key, string? origin = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/ui/api/session")
         {
@@ -26,7 +26,7 @@ public class WebSessionTests
     }
 
     /// <summary>Signs in and returns the session id (the cookie's value) and the CSRF token.</summary>
-    private static async Task<(string SessionId, string Csrf)> OpenSessionAsync(HttpClient client, string key)
+    internal static async Task<(string SessionId, string Csrf)> OpenSessionAsync(HttpClient client, string key)
     {
         using var response = await SignInAsync(client, key);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -36,7 +36,7 @@ public class WebSessionTests
         return (sessionId, body.RootElement.GetProperty("csrf_token").GetString()!);
     }
 
-    private static HttpRequestMessage WithSession(HttpMethod method, string path, string sessionId, string? csrf = null, string? origin = null)
+    internal static HttpRequestMessage WithSession(HttpMethod method, string path, string sessionId, string? csrf = null, string? origin = null)
     {
         var request = new HttpRequestMessage(method, path);
         request.Headers.Add("Cookie", $"{WebSessionCookie.Name}={sessionId}");

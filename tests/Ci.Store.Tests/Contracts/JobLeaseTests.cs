@@ -23,7 +23,7 @@ public class JobLeaseTests
         var (temp, job) = await StoreWithJobAsync(kind);
         await using var _ = temp;
 
-        var claimed = await temp.Store.ClaimNextQueuedJobAsync("runner-1", Lease, Ct);
+        var claimed = await temp.Store.ClaimNextQueuedJobAsync("runner-1", Lease, 0, Ct);
         temp.Clock.Advance(TimeSpan.FromSeconds(20));
         var renewed = await temp.Store.RenewLeasesAsync("runner-1", [job.Id, Guid.NewGuid()], Lease, Ct);
         temp.Clock.Advance(TimeSpan.FromSeconds(20)); // past the first lease, within the renewed one
@@ -41,7 +41,7 @@ public class JobLeaseTests
     {
         var (temp, job) = await StoreWithJobAsync(kind);
         await using var _ = temp;
-        await temp.Store.ClaimNextQueuedJobAsync("runner-1", Lease, Ct);
+        await temp.Store.ClaimNextQueuedJobAsync("runner-1", Lease, 0, Ct);
         await temp.Store.AppendLogAsync(job.Id, "first run\n", Ct);
         temp.Clock.Advance(Lease + TimeSpan.FromMilliseconds(1));
 
@@ -50,7 +50,7 @@ public class JobLeaseTests
         // The first runner comes back to life: it holds nothing any more.
         Assert.Empty(await temp.Store.RenewLeasesAsync("runner-1", [job.Id], Lease, Ct));
         Assert.Null(await temp.Store.FinishHeldJobAsync(job.Id, "runner-1", JobStatus.Completed, true, null, Ct));
-        var second = await temp.Store.ClaimNextQueuedJobAsync("runner-2", Lease, Ct);
+        var second = await temp.Store.ClaimNextQueuedJobAsync("runner-2", Lease, 0, Ct);
         temp.Clock.Advance(Lease + TimeSpan.FromMilliseconds(1));
         var last = await temp.Store.RecoverExpiredLeasesAsync(2, "requeued\n", "lost twice", Ct);
 
@@ -74,12 +74,12 @@ public class JobLeaseTests
     {
         var (temp, job) = await StoreWithJobAsync(kind);
         await using var _ = temp;
-        await temp.Store.ClaimNextQueuedJobAsync("runner-1", Lease, Ct);
+        await temp.Store.ClaimNextQueuedJobAsync("runner-1", Lease, 0, Ct);
 
         Assert.False(await temp.Store.ReleaseJobAsync(job.Id, "runner-2", "not mine\n", Ct));
         Assert.True(await temp.Store.ReleaseJobAsync(job.Id, "runner-1", "handed back\n", Ct));
         // Two more losses are still needed to fail it: the hand-back was not an attempt.
-        await temp.Store.ClaimNextQueuedJobAsync("runner-2", Lease, Ct);
+        await temp.Store.ClaimNextQueuedJobAsync("runner-2", Lease, 0, Ct);
         temp.Clock.Advance(Lease * 2);
         var recovered = await temp.Store.RecoverExpiredLeasesAsync(2, "requeued\n", "failed", Ct);
 
@@ -99,7 +99,7 @@ public class JobLeaseTests
         ICiStore[] stores = [temp.Store, other];
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
-            Task.Run(() => stores[i % 2].ClaimNextQueuedJobAsync($"runner-{i % 2}", Lease, Ct), Ct)));
+            Task.Run(() => stores[i % 2].ClaimNextQueuedJobAsync($"runner-{i % 2}", Lease, 0, Ct), Ct)));
 
         var claimed = claims.Where(j => j is not null).Select(j => j!.Id).ToList();
         Assert.Equal(20, claimed.Count);

@@ -64,7 +64,7 @@ public class ReportSessionStoreTests
         var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
         for (var i = 0; i < 3; i++)
             await temp.Store.CreateJobAsync(Guid.NewGuid(), user.Id, temp.WriteUpload(), Ct);
-        await temp.Store.ClaimNextQueuedJobAsync("runner", TimeSpan.FromSeconds(30), Ct);
+        await temp.Store.ClaimNextQueuedJobAsync("runner", TimeSpan.FromSeconds(30), 0, Ct);
 
         var counts = await temp.Store.CountJobsByStatusAsync(Ct);
 

@@ -43,6 +43,11 @@ public sealed record ServerOptions
     /// <summary>Where uploads wait while they are checked, before the store takes them. Null: a folder beside the store's uploads.</summary>
     public string? UploadTempDirectory { get; init; }
 
+    /// <summary>Where browsers reach the server (<c>--public-url</c>); null: wherever each request says.</summary>
+    public Uri? PublicUrl { get; init; }
+    /// <summary>Reverse proxies whose forwarded headers are believed (<c>--trusted-proxy</c>); empty: none.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary>Who may read <c>GET /metrics</c>.</summary>
     public MetricsAccess Metrics { get; init; } = ApiOptionTable.DefaultMetrics;
     /// <summary>The bearer token <see cref="MetricsAccess.Bearer"/> asks for (from <c>CI_METRICS_TOKEN</c>).</summary>
@@ -59,6 +64,8 @@ public sealed record ServerOptions
     public long? MaxLogMb { get; init; }
     public TimeSpan? GracePeriod { get; init; }
     public string? WorkDirectory { get; init; }
+    /// <summary>Jobs of one user running at once, over every runner; 0: no cap (users still take turns).</summary>
+    public int MaxRunningPerUser { get; init; } = Jobs.FairShare.DefaultMaxRunningPerUser;
     /// <summary>Size bound of the job environment cache in MiB; 0 turns it off.</summary>
     public long EnvCacheMb { get; init; } = RunnerOptionTable.DefaultEnvCacheMb;
 

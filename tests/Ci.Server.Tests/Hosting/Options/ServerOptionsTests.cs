@@ -29,6 +29,10 @@ public sealed class ServerOptionsTests
           --submit-rate N         submissions per API key per minute, 0 = unlimited (default 60)
           --keepalive-seconds N   idle seconds between SSE keep-alive comments (default 15)
           --metrics MODE          GET /metrics: off, open, or bearer (token in $CI_METRICS_TOKEN) (default off)
+          --public-url URL        the address browsers use, e.g. https://ci.example.com behind a TLS proxy:
+                                  sign-in checks Origin against it, the cookie is Secure on https (default: as requested)
+          --trusted-proxy CIDRS   reverse proxies (comma-separated addresses or CIDR ranges) whose
+                                  X-Forwarded-For/-Proto/-Host are believed; others' are ignored (default: none)
           --python PATH           Python used for jobs (default $CI_PYTHON, else python3)
           --concurrency N         jobs run at the same time (default: processor count)
           --sandbox MODE          bwrap or none (default bwrap when installed, else none with a warning)
@@ -38,6 +42,8 @@ public sealed class ServerOptionsTests
           --grace-seconds N       on shutdown, time running jobs get before they are stopped (default 10)
           --work-dir PATH         where job workspaces are created (default: 'work' beside the database)
           --env-cache-mb N        size bound of the cache of job environments, 0 = off (default 2048)
+          --max-running-per-user N  jobs one user may run at once over all runners, 0 = no cap (default 0);
+                                  whatever the cap, users take turns for free slots
           --environment NAME      ASP.NET Core environment (default Production)
           --contentRoot PATH      ASP.NET Core content root
           --applicationName NAME  ASP.NET Core application name
