@@ -38,6 +38,9 @@ public sealed record RunnerOptions(
     /// </summary>
     public bool HandBackOnShutdown { get; init; }
 
+    /// <summary>Ranges outbound jobs may reach besides the internet (<c>--job-network-allow</c>); see <see cref="EgressPolicy"/>.</summary>
+    public IReadOnlyList<CidrRange> NetworkAllow { get; init; } = [];
+
     public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(30);
     public const string DefaultPython = "python3";
     public const long DefaultMaxLogBytes = 10 * 1024 * 1024;

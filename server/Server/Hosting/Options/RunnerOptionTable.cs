@@ -39,6 +39,9 @@ public static class RunnerOptionTable
             v => $"Invalid --sandbox: '{v}' (expected bwrap, none or auto).", (o, mode) => o with { Sandbox = mode }),
         OptionSpec.Choice("--job-network", "MODE", "outbound, none or host (default outbound when pasta works here, else host with a warning)", s_networks,
             v => $"Invalid --job-network: '{v}' (expected outbound, none, host or auto).", (o, mode) => o with { JobNetwork = mode }),
+        new OptionSpec("--job-network-allow", "CIDRS",
+            "comma-separated ranges outbound jobs may reach (a package mirror); closed\n" +
+            "otherwise: this host's addresses and private, link-local and multicast ranges", (o, v) => o with { JobNetworkAllow = EgressPolicy.ParseAllowList(v) }),
         OptionSpec.Seconds("--job-timeout", "SECONDS", "a job running longer is killed and fails", 1, 7 * 24 * 3600, (o, t) => o with { JobTimeout = t })
             with { Default = $"{RunnerOptions.DefaultJobTimeout.TotalSeconds}" },
         OptionSpec.Number("--max-log-mb", "N", "a job's log is cut at this size", 1, 1_000_000, (o, n) => o with { MaxLogMb = n })

@@ -29,7 +29,7 @@ public static class RunnerOptionsFactory
         options = options with
         {
             UploadLimits = server.UploadLimits, Network = network, EnvironmentCacheBytes = server.EnvCacheMb * Megabyte,
-            Lease = server.Lease, HandBackOnShutdown = shared,
+            Lease = server.Lease, HandBackOnShutdown = shared, NetworkAllow = server.JobNetworkAllow,
         };
         return true;
     }

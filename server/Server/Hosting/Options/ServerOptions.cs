@@ -55,6 +55,8 @@ public sealed record ServerOptions
     public SandboxMode? Sandbox { get; init; }
     /// <summary>Null: outbound when it works here, else host.</summary>
     public JobNetworkMode? JobNetwork { get; init; }
+    /// <summary>Ranges outbound jobs may reach besides the internet (<c>--job-network-allow</c>).</summary>
+    public IReadOnlyList<CidrRange> JobNetworkAllow { get; init; } = [];
     public TimeSpan? JobTimeout { get; init; }
     public long? MaxLogMb { get; init; }
     public TimeSpan? GracePeriod { get; init; }
