@@ -175,7 +175,7 @@ internal sealed partial class EnvironmentCache
             }
             if (!await build(new EnvironmentBuild(folder, _sandboxed ? SandboxPath : folder, work, home, temp))) return null;
 
-            var bytes = EnvironmentFolders.Seal(folder, _jobUser);
+            var bytes = EnvironmentFolders.Seal(folder, builtByAnotherUser: _jobUser is not null);
             await File.WriteAllTextAsync(folder + ReadySuffix, bytes.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
             lock (_lock)
             {
