@@ -39,7 +39,7 @@ internal sealed partial class JobExecutor
             _ => new NoSandbox(_jobUser),
         };
         _environments = options.EnvironmentCacheBytes > 0
-            ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, _jobUser, logger)
+            ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, _jobUser, logger, options.EnvironmentBuildUid)
             : null;
     }
 

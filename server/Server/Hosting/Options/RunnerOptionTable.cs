@@ -1,3 +1,4 @@
+using Ci.Server.Recipes.Environments;
 using Ci.Server.Isolation;
 using Ci.Server.Runner;
 
@@ -51,5 +52,8 @@ public static class RunnerOptionTable
         OptionSpec.Text("--work-dir", "PATH", "where job workspaces are created (default: 'work' beside the database)", (o, v) => o with { WorkDirectory = v }),
         OptionSpec.Number("--env-cache-mb", "N", "size bound of the cache of job environments, 0 = off", 0, 10_000_000, (o, n) => o with { EnvCacheMb = n })
             with { Default = $"{DefaultEnvCacheMb}" },
+        OptionSpec.Number("--env-build-uid", "UID", "uid cached environments are built as (root server): one no job runs as", 1000, int.MaxValue - 1,
+                (o, n) => o with { EnvBuildUid = (uint)n })
+            with { Default = $"{EnvironmentCache.DefaultBuildUid}" },
     ];
 }

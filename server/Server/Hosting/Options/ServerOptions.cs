@@ -63,6 +63,8 @@ public sealed record ServerOptions
     public string? WorkDirectory { get; init; }
     /// <summary>Size bound of the job environment cache in MiB; 0 turns it off.</summary>
     public long EnvCacheMb { get; init; } = RunnerOptionTable.DefaultEnvCacheMb;
+    /// <summary>The uid cached environments are built as (<c>--env-build-uid</c>).</summary>
+    public uint EnvBuildUid { get; init; } = Recipes.Environments.EnvironmentCache.DefaultBuildUid;
 
     // ASP.NET Core host settings; WebApplicationFactory passes these (and UseSetting values) as arguments.
     public string? EnvironmentName { get; init; }

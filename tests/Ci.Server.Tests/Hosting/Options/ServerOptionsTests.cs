@@ -40,6 +40,7 @@ public sealed class ServerOptionsTests
           --grace-seconds N       on shutdown, time running jobs get before they are stopped (default 10)
           --work-dir PATH         where job workspaces are created (default: 'work' beside the database)
           --env-cache-mb N        size bound of the cache of job environments, 0 = off (default 2048)
+          --env-build-uid UID     uid cached environments are built as (root server): one no job runs as (default 62900)
           --environment NAME      ASP.NET Core environment (default Production)
           --contentRoot PATH      ASP.NET Core content root
           --applicationName NAME  ASP.NET Core application name
