@@ -38,6 +38,12 @@ internal sealed class JobWorkspace
     /// <summary>Where the server moves the report before reading it: in the work root, which no job can write.</summary>
     public string ReadReport { get; }
 
+    /// <summary>
+    /// Where a sandbox shows the job its folders, whatever the work root: the workspace at <c>/ci</c> (so its project
+    /// at <c>/ci/src</c>, HOME at <c>/ci/home</c>, TMPDIR at <c>/ci/tmp</c>) and the report folder at <c>/ci/report</c>.
+    /// </summary>
+    public IReadOnlyList<FolderMount> FixedPaths => [new(Report, "/ci/report", true), new(Root, "/ci", true)];
+
     /// <summary>The pid file of the job's pasta (<see cref="JobNetwork"/>), where no job can reach it; <see cref="JobSite"/> removes it.</summary>
     public string NetworkPidFile { get; }
 
