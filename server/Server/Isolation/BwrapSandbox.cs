@@ -17,6 +17,8 @@ internal sealed class BwrapSandbox(string bwrap, JobUser? user) : Sandbox(user)
 
     public override ProcessStartInfo CreateStartInfo(JobCommand command)
     {
+        var binds = FixedPaths.Binds(command);
+        command = FixedPaths.Apply(command);
         // nsenter execs bwrap without forking: the pid the runner gets is still bwrap's.
         var start = NewStartInfo(command.EnterNetwork is { Count: > 0 } enter ? enter[0] : bwrap, "/");
         var arguments = start.ArgumentList;
@@ -56,9 +58,9 @@ internal sealed class BwrapSandbox(string bwrap, JobUser? user) : Sandbox(user)
         // cannot resolve its index. Only that one file is bound, not /run (not testable on hosts with a plain file).
         if (ResolverConfigurationOutsideSystemFolders() is { } resolver) readOnly.Add(resolver);
         var mounts = command.Mounts ?? [];
-        if (User is not null) AddPassableParents(arguments, [.. readOnly, .. command.WritableFolders, .. mounts.Select(mount => mount.Target)]);
+        if (User is not null) AddPassableParents(arguments, [.. readOnly, .. binds.Select(bind => bind.Target), .. mounts.Select(mount => mount.Target)]);
         foreach (var folder in readOnly) Add(arguments, "--ro-bind", folder, folder);
-        foreach (var folder in command.WritableFolders) Add(arguments, "--bind", folder, folder);
+        foreach (var (source, target) in binds) Add(arguments, "--bind", source, target);
         foreach (var mount in mounts) Add(arguments, mount.Writable ? "--bind" : "--ro-bind", mount.Source, mount.Target);
         Add(arguments, "--chdir", command.WorkingDirectory);
         arguments.Add("--clearenv");

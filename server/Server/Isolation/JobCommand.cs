@@ -8,6 +8,11 @@ namespace Ci.Server.Isolation;
 /// <param name="WritableFolders">Folders the job may write (its own folder); a sandbox hides everything else that is not system.</param>
 /// <param name="ReadOnlyFolders">Extra folders the job must read (the Python installation when it is outside /usr).</param>
 /// <param name="EnterNetwork">The command prefix that enters the job's network namespace (<see cref="JobNetwork"/>); null for the host's.</param>
+/// <param name="RunAs">The user this program runs as instead of the sandbox's (a cached environment's build identity).</param>
+/// <param name="PathMap">
+/// Host folders the sandbox shows at fixed paths (the workspace at <c>/ci</c>): every host path in the command, its
+/// arguments and its environment is rewritten to the job's, so no path of the server's reaches the job.
+/// </param>
 /// <param name="Mounts">
 /// Folders shown at another path (a cached environment at its fixed path); without a sandbox the source is used in
 /// place, so there the target must be the source.
@@ -20,4 +25,6 @@ internal sealed record JobCommand(
     IReadOnlyList<string> WritableFolders,
     IReadOnlyList<string> ReadOnlyFolders,
     IReadOnlyList<string>? EnterNetwork = null,
-    IReadOnlyList<FolderMount>? Mounts = null);
+    IReadOnlyList<FolderMount>? Mounts = null,
+    JobUser? RunAs = null,
+    IReadOnlyList<FolderMount>? PathMap = null);

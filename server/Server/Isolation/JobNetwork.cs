@@ -6,8 +6,10 @@ namespace Ci.Server.Isolation;
 /// A job's own network namespace (<c>ip netns add ci-&lt;job&gt;</c>): every process of the job enters it through
 /// nsenter before the sandbox starts. In <see cref="JobNetworkMode.Outbound"/> mode pasta connects it to the
 /// outside: connections leave through pasta's own sockets on the host, and pasta is told never to map the host's
-/// loopback into the namespace (<c>--no-map-gw</c>) nor to forward ports either way. Deleting the namespace ends
-/// pasta too. Needs root (the namespace is the server's to create) and runs on Linux only.
+/// loopback into the namespace (<c>--no-map-gw</c>) nor to forward ports either way. Before pasta starts, the
+/// <see cref="EgressFirewall"/> puts the job's <see cref="EgressPolicy"/> into the namespace (outbound means the
+/// internet: not the host, not private, link-local or multicast ranges); if that fails the job fails. Deleting the
+/// namespace ends pasta too. Needs root (the namespace is the server's to create) and runs on Linux only.
 /// </summary>
 internal sealed class JobNetwork : IDisposable
 {
@@ -32,6 +34,9 @@ internal sealed class JobNetwork : IDisposable
     /// <summary>The namespace's file, for nsenter.</summary>
     public string NamespaceFile => "/run/netns/" + Name;
 
+    /// <summary>The job's <c>/etc/resolv.conf</c> (outbound only; <see cref="JobDns"/>), null when the host's serves.</summary>
+    public string? ResolvConf { get; private set; }
+
     /// <summary>The command prefix that runs the rest of a command line inside the namespace.</summary>
     public IReadOnlyList<string> EnterCommand => [_nsenter, "--net=" + NamespaceFile, "--"];
 
@@ -39,6 +44,7 @@ internal sealed class JobNetwork : IDisposable
     public static bool Supports(JobNetworkMode mode, out string? problem)
     {
         problem = mode == JobNetworkMode.Host ? null : HostCapabilities.Current.NetworkProblem(outbound: mode == JobNetworkMode.Outbound);
+        if (problem is null && mode == JobNetworkMode.Outbound && !EgressFirewall.IsAvailable(out var firewall)) problem = firewall;
         return problem is null;
     }
 
@@ -55,7 +61,8 @@ internal sealed class JobNetwork : IDisposable
     /// <summary>Creates the job's namespace (replacing one a crashed run left) and, for outbound, starts pasta in it.</summary>
     /// <param name="pidFile">Where pasta writes its pid: a file the job cannot reach (the work root).</param>
     /// <param name="host">The host's tools; <see cref="Supports"/> said the mode works.</param>
-    public static JobNetwork Create(Guid jobId, JobNetworkMode mode, string pidFile, HostCapabilities host)
+    /// <param name="allowed">The ranges of <c>--job-network-allow</c>, open to outbound jobs.</param>
+    public static JobNetwork Create(Guid jobId, JobNetworkMode mode, string pidFile, HostCapabilities host, IReadOnlyList<CidrRange>? allowed = null)
     {
         var network = new JobNetwork(NamePrefix + jobId.ToString("N"), pidFile, host);
         network.Delete();
@@ -65,13 +72,22 @@ internal sealed class JobNetwork : IDisposable
             Check(RunTool(network._ip, "-n", network.Name, "link", "set", "lo", "up"), "bring up the job's loopback");
             if (mode == JobNetworkMode.Outbound)
             {
+                // The rules come first: pasta only ever carries what they let out, from its very first packet.
+                var dns = JobDns.ForThisHost();
+                EgressFirewall.ApplyAsync(EgressPolicy.ForThisHost(allowed ?? [], dns.Nameservers), network.Name, CancellationToken.None)
+                    .GetAwaiter().GetResult();
+                network.ResolvConf = dns.ResolvConf;
+                string[] dnsForward = dns.PastaDnsForward is { } forwarder ? ["--dns-forward", forwarder.ToString()] : [];
                 // pasta forks into the background once the namespace is configured. As root it would switch to nobody
                 // before joining the namespace, which fails: it stays root, inside its own seccomp sandbox.
                 // Through env: children of .NET inherit SIGPIPE ignored, which this pasta takes for a failure to
                 // install its own handlers.
-                Check(RunTool(host.Env!, "--default-signal=PIPE", host.Pasta!,
-                    "--runas", "0", "--netns", network.Name, "--config-net", "--no-map-gw", "--quiet",
-                    "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--pid", pidFile), "start pasta");
+                string[] pasta =
+                [
+                    "--default-signal=PIPE", host.Pasta!, "--runas", "0", "--netns", network.Name, "--config-net", "--no-map-gw", "--quiet",
+                    "-t", "none", "-u", "none", "-T", "none", "-U", "none", .. dnsForward, "--pid", pidFile,
+                ];
+                Check(RunTool(host.Env!, pasta), "start pasta");
             }
             return network;
         }

@@ -29,12 +29,21 @@ internal sealed class JobSite : IDisposable
     /// Gives the job its own network namespace (<paramref name="mode"/> other than host); returns the command prefix
     /// that enters it, or null for the host's network.
     /// </summary>
-    public IReadOnlyList<string>? ConnectNetwork(JobNetworkMode mode, HostCapabilities host)
+    /// <param name="allowed">The ranges of <c>--job-network-allow</c>.</param>
+    public IReadOnlyList<string>? ConnectNetwork(JobNetworkMode mode, HostCapabilities host, IReadOnlyList<CidrRange>? allowed = null)
     {
         if (mode == JobNetworkMode.Host) return null;
-        _network = JobNetwork.Create(_jobId, mode, Workspace.NetworkPidFile, host);
+        _network = JobNetwork.Create(_jobId, mode, Workspace.NetworkPidFile, host, allowed);
+        if (_network.ResolvConf is { } resolvConf) File.WriteAllText(ResolvConfFile, resolvConf);
         return _network.EnterCommand;
     }
+
+    /// <summary>What a sandbox shows the job besides its folders: the job's <c>/etc/resolv.conf</c> when it has its own.</summary>
+    public IReadOnlyList<FolderMount> SandboxMounts =>
+        _network?.ResolvConf is null ? [] : [new FolderMount(ResolvConfFile, "/etc/resolv.conf", Writable: false)];
+
+    // Beside the workspace in the work root, which no job can write; named by the job id, so leftovers go too.
+    private string ResolvConfFile => Workspace.Root + ".resolv.conf";
 
     /// <summary>Removes the job's network, then its folders; never throws. False when a folder could not be deleted.</summary>
     public bool TryDelete()
@@ -44,6 +53,14 @@ internal sealed class JobSite : IDisposable
         try
         {
             JobNetwork.StopPasta(Workspace.NetworkPidFile);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        try
+        {
+            File.Delete(ResolvConfFile);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

@@ -45,36 +45,14 @@ internal sealed partial record JobUser(uint Uid, uint Gid, string Setpriv)
     ];
 
     /// <summary>
-    /// Makes every file and folder under <paramref name="folder"/> (and itself) belong to this user. Called before any
-    /// job process starts, so nothing can swap a path for a link meanwhile; lchown never follows one anyway.
+    /// Makes every file and folder under <paramref name="folder"/> (and itself) belong to this user, links themselves
+    /// and never what they point to (<see cref="NoFollowTree.SetOwner(string, int, int)"/>).
     /// </summary>
-    public void TakeOwnership(string folder)
-    {
-        Chown(folder);
-        var options = new EnumerationOptions
-        {
-            RecurseSubdirectories = true,
-            AttributesToSkip = 0,
-            IgnoreInaccessible = false,
-            ReturnSpecialDirectories = false,
-        };
-        foreach (var path in Directory.EnumerateFileSystemEntries(folder, "*", options)) Chown(path);
-    }
+    public void TakeOwnership(string folder) => NoFollowTree.SetOwner(folder, (int)Uid, (int)Gid);
 
     /// <summary>Gives back to the server (root) what the job's user built, so jobs can no longer change it.</summary>
-    public void ReturnToServer(string folder) => (this with { Uid = 0, Gid = 0 }).TakeOwnership(folder);
-
-    private void Chown(string path)
-    {
-        if (LChown(path, Uid, Gid) != 0)
-        {
-            throw new IOException($"Could not hand '{path}' to the job's user (errno {Marshal.GetLastPInvokeError()}).");
-        }
-    }
+    public void ReturnToServer(string folder) => NoFollowTree.SetOwner(folder, 0, 0);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
-
-    [LibraryImport("libc", EntryPoint = "lchown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int LChown(string path, uint owner, uint group);
 }

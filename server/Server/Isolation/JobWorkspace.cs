@@ -38,6 +38,12 @@ internal sealed class JobWorkspace
     /// <summary>Where the server moves the report before reading it: in the work root, which no job can write.</summary>
     public string ReadReport { get; }
 
+    /// <summary>
+    /// Where a sandbox shows the job its folders, whatever the work root: the workspace at <c>/ci</c> (so its project
+    /// at <c>/ci/src</c>, HOME at <c>/ci/home</c>, TMPDIR at <c>/ci/tmp</c>) and the report folder at <c>/ci/report</c>.
+    /// </summary>
+    public IReadOnlyList<FolderMount> FixedPaths => [new(Report, "/ci/report", true), new(Root, "/ci", true)];
+
     /// <summary>The pid file of the job's pasta (<see cref="JobNetwork"/>), where no job can reach it; <see cref="JobSite"/> removes it.</summary>
     public string NetworkPidFile { get; }
 
@@ -47,12 +53,12 @@ internal sealed class JobWorkspace
         PrepareWorkRoot(workRoot, workRootTraversable);
         var workspace = new JobWorkspace(Path.Combine(workRoot, jobId.ToString("D")));
         // A folder left by a crashed run of the same job must not leak into this one.
-        if (Directory.Exists(workspace.Root)) Directory.Delete(workspace.Root, recursive: true);
+        DeleteTree(workspace.Root);
         CreatePrivateFolder(workspace.Root);
         Directory.CreateDirectory(workspace.Source);
         Directory.CreateDirectory(workspace.Home);
         Directory.CreateDirectory(workspace.Temp);
-        if (Directory.Exists(workspace.Report)) Directory.Delete(workspace.Report, recursive: true);
+        DeleteTree(workspace.Report);
         File.Delete(workspace.ReadReport);
         CreatePrivateFolder(workspace.Report);
         return workspace;
@@ -63,8 +69,8 @@ internal sealed class JobWorkspace
     {
         try
         {
-            if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
-            if (Directory.Exists(Report)) Directory.Delete(Report, recursive: true);
+            DeleteTree(Root);
+            DeleteTree(Report);
             File.Delete(ReadReport);
             return true;
         }
@@ -72,6 +78,13 @@ internal sealed class JobWorkspace
         {
             return false;
         }
+    }
+
+    // The job wrote these trees: nothing in them is followed (NoFollowTree), and their modes do not matter.
+    private static void DeleteTree(string path)
+    {
+        if (OperatingSystem.IsLinux()) NoFollowTree.Delete(path);
+        else if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
     }
 
     /// <summary>The workspace of <paramref name="jobId"/> under <paramref name="workRoot"/>, as it is (nothing created).</summary>

@@ -21,6 +21,38 @@ public static class NoFollowTree
     /// <returns>The number of entries changed.</returns>
     public static int Seal(string root) => Seal(root, beforeDescent: null);
 
+    /// <summary>
+    /// <see cref="Seal(string)"/>, and with <paramref name="readableByAll"/> every file and folder also readable by all
+    /// (folders and executables searchable/executable by all): what a tree every job may use needs.
+    /// </summary>
+    public static int Seal(string root, bool readableByAll) => Seal(root, beforeDescent: null, readableByAll);
+
+    /// <summary>
+    /// Whether <paramref name="relative"/> names a regular file under <paramref name="root"/> with no link on the way:
+    /// each folder is opened no-follow from the one before, so a job-made name never reveals anything outside the tree.
+    /// </summary>
+    public static bool ContainsFile(string root, string relative)
+    {
+        var parts = relative.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || relative.StartsWith('/') || parts.Any(part => part is "." or ".." || part.Contains('\0'))) return false;
+        int fd = OpenAt(AT_FDCWD, Name(root), OpenDirectoryNoFollow, 0);
+        try
+        {
+            foreach (var folder in parts[..^1])
+            {
+                if (fd < 0) return false;
+                int next = OpenAt(fd, Name(folder), OpenDirectoryNoFollow, 0);
+                Close(fd);
+                fd = next;
+            }
+            return fd >= 0 && StatAt(fd, Name(parts[^1]), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out var stat) == 0 && stat.IsRegular;
+        }
+        finally
+        {
+            if (fd >= 0) Close(fd);
+        }
+    }
+
     /// <summary>The bytes of all regular files in the tree (apparent sizes; links count as nothing).</summary>
     public static long Size(string root) => Size(root, beforeDescent: null);
 
@@ -43,25 +75,34 @@ public static class NoFollowTree
         return changed;
     }
 
-    internal static int Seal(string root, Action<string>? beforeDescent)
+    internal static int Seal(string root, Action<string>? beforeDescent, bool readableByAll = false)
     {
         int changed = 0;
         using var tree = Tree.Open(root, beforeDescent);
         tree.Walk((dirFd, name, stat) =>
         {
-            if (stat.IsLink || (!stat.IsDirectory && stat.LinkCount > 1) || (stat.Mode & 0x92) == 0)
+            if (stat.IsLink || (!stat.IsDirectory && stat.LinkCount > 1) || Sealed(stat, readableByAll) == (stat.Mode & 0xFFF))
                 return;
             // EOPNOTSUPP: the entry became a link since it was examined; a link has no mode of its own to seal.
-            int result = ChmodAt(dirFd, name, (uint)(stat.Mode & 0xFFF & ~0x92), AT_SYMLINK_NOFOLLOW);
+            int result = ChmodAt(dirFd, name, (uint)Sealed(stat, readableByAll), AT_SYMLINK_NOFOLLOW);
             if (result != 0 && Marshal.GetLastPInvokeError() == EOPNOTSUPP)
                 return;
             changed += Succeeded(result, "fchmodat", name);
         });
         if (StatAt(tree.Fd, [0], AT_EMPTY_PATH, STATX_BASIC_STATS, out var rootStat) != 0)
             throw NativeFiles.Failure("statx", root);
-        if ((rootStat.Mode & 0x92) != 0)
-            changed += Succeeded(Fchmod(tree.Fd, (uint)(rootStat.Mode & 0xFFF & ~0x92)), "fchmod", [0]);
+        if (Sealed(rootStat, readableByAll) != (rootStat.Mode & 0xFFF))
+            changed += Succeeded(Fchmod(tree.Fd, (uint)Sealed(rootStat, readableByAll)), "fchmod", [0]);
         return changed;
+    }
+
+    // No write, set-id or sticky bit; with readableByAll, r for all and x for all on folders and executables.
+    static int Sealed(StatX stat, bool readableByAll)
+    {
+        int mode = stat.Mode & 0x1FF & ~0x92;
+        if (readableByAll)
+            mode |= 0x124 | (stat.IsDirectory || (mode & 0x40) != 0 ? 0x49 : 0);
+        return mode;
     }
 
     internal static long Size(string root, Action<string>? beforeDescent)
@@ -99,7 +140,7 @@ public static class NoFollowTree
             }
             if (stat.IsDirectory)
             {
-                using var tree = Tree.Open(full, beforeDescent);
+                using var tree = Tree.Open(full, beforeDescent, MakeEmptiable);
                 tree.Walk((dirFd, name, entry) => Remove(dirFd, name, entry.IsDirectory));
             }
             Remove(parentFd, last, stat.IsDirectory);
@@ -108,6 +149,13 @@ public static class NoFollowTree
         {
             Close(parentFd);
         }
+    }
+
+    // A sealed folder lacks its write bit, which only root can do without: give it back through the open fd.
+    static void MakeEmptiable(int fd, StatX stat)
+    {
+        if ((stat.Mode & 0x1C0) != 0x1C0)
+            Fchmod(fd, (uint)(stat.Mode & 0xFFF | 0x1C0));
     }
 
     static void Remove(int dirFd, byte[] name, bool directory)
@@ -138,18 +186,21 @@ public static class NoFollowTree
     sealed class Tree : IDisposable
     {
         readonly Action<string>? beforeDescent;
+        readonly Action<int, StatX>? opened;
         readonly (uint, uint) device;
 
-        Tree(int fd, (uint, uint) device, Action<string>? beforeDescent)
+        Tree(int fd, (uint, uint) device, Action<string>? beforeDescent, Action<int, StatX>? opened)
         {
             Fd = fd;
             this.device = device;
             this.beforeDescent = beforeDescent;
+            this.opened = opened;
         }
 
         public int Fd { get; }
 
-        public static Tree Open(string root, Action<string>? beforeDescent)
+        /// <param name="opened">Called with every folder's fd and stat as it is opened (the root's too), before its entries.</param>
+        public static Tree Open(string root, Action<string>? beforeDescent, Action<int, StatX>? opened = null)
         {
             int fd = OpenAt(AT_FDCWD, Name(root), OpenDirectoryNoFollow, 0);
             if (fd < 0)
@@ -160,7 +211,8 @@ public static class NoFollowTree
                 Close(fd);
                 throw failure;
             }
-            return new Tree(fd, stat.Device, beforeDescent);
+            opened?.Invoke(fd, stat);
+            return new Tree(fd, stat.Device, beforeDescent, opened);
         }
 
         /// <summary>Calls <paramref name="visit"/> for every entry below the root with its folder's fd and its own stat.</summary>
@@ -204,6 +256,7 @@ public static class NoFollowTree
                 if (opened.Device != device)
                     return false;
                 stat = opened;
+                this.opened?.Invoke(child, opened);
                 WalkChildren(child, relative, visit);
                 return true;
             }

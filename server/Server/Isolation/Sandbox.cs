@@ -28,7 +28,7 @@ internal abstract class Sandbox
     protected IEnumerable<string> MergedOutputCommand(JobCommand command) =>
         OperatingSystem.IsWindows()
             ? [command.Program, .. command.Arguments]
-            : [.. User?.DropCommand ?? [], .. s_mergeOutput, command.Program, .. command.Arguments];
+            : [.. (command.RunAs ?? User)?.DropCommand ?? [], .. s_mergeOutput, command.Program, .. command.Arguments];
 
     protected static ProcessStartInfo NewStartInfo(string fileName, string workingDirectory) => new(fileName)
     {

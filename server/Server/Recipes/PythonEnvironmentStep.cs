@@ -45,7 +45,7 @@ internal sealed class PythonEnvironmentStep(RecipeJob job, EnvironmentCache? env
             {
                 var buildEnvironment = JobVariables.For(job.Id, workspace, plan, build);
                 return CreateAsync(
-                    (program, arguments) => job.RunAsync(build.Work, buildEnvironment, [build.Work], build.Mounts, program, arguments, cancellationToken),
+                    (program, arguments) => job.RunAsync(build.Work, buildEnvironment, [build.Work], build.Mounts, program, arguments, cancellationToken, build.RunAs),
                     build.PathInJob, cancellationToken);
             });
     }

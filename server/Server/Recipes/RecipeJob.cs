@@ -16,8 +16,8 @@ internal sealed record RecipeJob(
     /// <summary>Runs a program of the job; its exit code, or null when the job was stopped.</summary>
     public Task<int?> RunAsync(
         string workingDirectory, IReadOnlyDictionary<string, string> variables, IReadOnlyList<string> writable, IReadOnlyList<FolderMount> mounts,
-        string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken, JobUser? runAs = null) =>
         Steps.RunAsync(
-            new JobCommand(program, arguments, workingDirectory, variables, writable, [Python.InstallationFolder], EnterNetwork, mounts),
+            new JobCommand(program, arguments, workingDirectory, variables, writable, [Python.InstallationFolder], EnterNetwork, mounts, runAs),
             cancellationToken);
 }

@@ -44,7 +44,8 @@ internal static class TestReportFile
                 return null;
             }
             var sourceFolder = workspace.Source;
-            return JUnitReportParser.ParseFile(workspace.ReadReport, module => File.Exists(Path.Combine(sourceFolder, module)), out problem);
+            // Module names come from the job: looked up without following links, so no host file's existence shows through.
+            return JUnitReportParser.ParseFile(workspace.ReadReport, module => NoFollowTree.ContainsFile(sourceFolder, module), out problem);
         }
         finally
         {

@@ -39,7 +39,7 @@ internal sealed partial class JobExecutor
             _ => new NoSandbox(_jobUser),
         };
         _environments = options.EnvironmentCacheBytes > 0
-            ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, _jobUser, logger)
+            ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, _jobUser, logger, options.EnvironmentBuildUid)
             : null;
     }
 
@@ -154,8 +154,9 @@ internal sealed partial class JobExecutor
         if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
         // Only now: the job's user must never own a folder the server is still writing into.
         if (_jobUser is not null) workspace.HandTo(_jobUser);
-        var enterNetwork = site.ConnectNetwork(_options.Network, _host);
-        var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running);
+        var enterNetwork = site.ConnectNetwork(_options.Network, _host, _options.NetworkAllow);
+        var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running,
+            _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null);
         return await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments)
             .RunAsync(jobId, workspace, steps, cancellationToken);
     }

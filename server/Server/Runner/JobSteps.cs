@@ -5,14 +5,19 @@ namespace Ci.Server.Runner;
 
 /// <summary>A running job as its recipe uses it: programs run in the sandbox, output and status lines go to its log.</summary>
 /// <param name="marker">The job's mark in its processes' environment, by which a stop finds them all.</param>
-internal sealed class JobSteps(Sandbox sandbox, string marker, JobLog log, RunningJob job) : IJobSteps
+/// <param name="siteMounts">Shown to every program of the job besides its own mounts (its resolv.conf).</param>
+/// <param name="pathMap">The job's folders at fixed paths (<see cref="JobCommand.PathMap"/>); null to show them in place.</param>
+internal sealed class JobSteps(
+    Sandbox sandbox, string marker, JobLog log, RunningJob job, IReadOnlyList<FolderMount>? siteMounts = null, IReadOnlyList<FolderMount>? pathMap = null)
+    : IJobSteps
 {
     public CancellationToken StopToken => job.StopToken;
 
     public Task WriteStatusAsync(string text, CancellationToken cancellationToken) => log.WriteStatusAsync(text, cancellationToken);
 
     public Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken) =>
-        JobProcess.RunAsync(sandbox, command, marker, log, job, cancellationToken);
+        JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
+            marker, log, job, cancellationToken);
 
     public void LimitTo(TimeSpan limit) => job.LimitTo(limit);
 }

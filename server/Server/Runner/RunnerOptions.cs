@@ -38,6 +38,12 @@ public sealed record RunnerOptions(
     /// </summary>
     public bool HandBackOnShutdown { get; init; }
 
+    /// <summary>Ranges outbound jobs may reach besides the internet (<c>--job-network-allow</c>); see <see cref="EgressPolicy"/>.</summary>
+    public IReadOnlyList<CidrRange> NetworkAllow { get; init; } = [];
+
+    /// <summary>The uid cached environments are built as (<c>--env-build-uid</c>): one no job has.</summary>
+    public uint EnvironmentBuildUid { get; init; } = Recipes.Environments.EnvironmentCache.DefaultBuildUid;
+
     public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(30);
     public const string DefaultPython = "python3";
     public const long DefaultMaxLogBytes = 10 * 1024 * 1024;

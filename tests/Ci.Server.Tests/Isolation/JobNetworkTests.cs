@@ -15,14 +15,14 @@ public class JobNetworkTests
 {
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    static void RequireJobNetworks(JobNetworkMode mode)
+    internal static void RequireJobNetworks(JobNetworkMode mode)
     {
         Assert.SkipUnless(JobNetwork.Supports(mode, out var problem), $"job networks do not work here: {problem}");
         Assert.SkipUnless(RunnerOptions.BwrapWorks(), "bwrap is needed (apt-get install bubblewrap).");
     }
 
     /// <summary>A session start that tries each address and prints what happened.</summary>
-    static Dictionary<string, string> Probe(params (string Label, string Host, int Port)[] targets) => Projects.WithSessionStart(
+    internal static Dictionary<string, string> Probe(params (string Label, string Host, int Port)[] targets) => Projects.WithSessionStart(
         "import socket\n" + string.Concat(targets.Select(target => $$"""
             try:
                 s = socket.create_connection(("{{target.Host}}", {{target.Port}}), timeout=5)
@@ -40,7 +40,9 @@ public class JobNetworkTests
         RequireJobNetworks(JobNetworkMode.Outbound);
         using var hostService = new LoopbackService();
         await using var outside = await NamespaceListener.StartAsync();
-        await using var harness = await RunnerHarness.CreateAsync(SandboxMode.Bwrap, network: JobNetworkMode.Outbound);
+        // The test's "outside" lives in a private range, which outbound jobs reach only when it is allowed.
+        await using var harness = await RunnerHarness.CreateAsync(SandboxMode.Bwrap, network: JobNetworkMode.Outbound,
+            configure: options => options with { NetworkAllow = [CidrRange.Parse(NamespaceListener.Range)] });
         await harness.StartAsync();
 
         var jobId = await harness.SubmitAsync(Probe(("LOOPBACK", "127.0.0.1", hostService.Port), ("OUTSIDE", outside.Address, outside.Port)));
@@ -138,7 +140,7 @@ public class JobNetworkTests
     /// "The outside": a network namespace this test creates, joined to the host by a veth pair on a private /30, with
     /// a listener inside that answers <c>pong</c>. Reaching it from a job proves the outbound route works.
     /// </summary>
-    sealed class NamespaceListener : IAsyncDisposable
+    internal sealed class NamespaceListener : IAsyncDisposable
     {
         readonly string _name;
         readonly Process _server;
@@ -150,6 +152,9 @@ public class JobNetworkTests
             Port = port;
             _server = server;
         }
+
+        /// <summary>The private range every listener's addresses come from.</summary>
+        public const string Range = "10.213.0.0/16";
 
         public string Address { get; }
         public int Port { get; }

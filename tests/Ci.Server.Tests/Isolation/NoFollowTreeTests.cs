@@ -148,6 +148,43 @@ public sealed class NoFollowTreeTests : IDisposable
         return 0;
     }
 
+    [Theory]
+    [InlineData("a.txt", true)]
+    [InlineData("sub/b.txt", true)]
+    [InlineData("sub", false)]
+    [InlineData("file-link", false)]
+    [InlineData("dir-link/secret.txt", false)]
+    [InlineData("sub/subsub/deep-link/deep.txt", false)]
+    [InlineData("../host/secret.txt", false)]
+    [InlineData("/etc/passwd", false)]
+    [InlineData("missing.txt", false)]
+    public void ContainsFile_sees_only_regular_files_reached_without_a_link(string relative, bool expected) =>
+        Assert.Equal(expected, NoFollowTree.ContainsFile(tree, relative));
+
+    [Fact]
+    public void Seal_readable_by_all_opens_reading_and_closes_writing_and_set_id_bits()
+    {
+        SetMode(Path.Combine(tree, "a.txt"), 0xDC0 /* 06700 */);
+        SetMode(Path.Combine(tree, "sub", "b.txt"), 0x180 /* 0600 */);
+        var hostBefore = Snapshot(host);
+
+        NoFollowTree.Seal(tree, readableByAll: true);
+
+        Assert.Equal(0x16D /* 0555 */, Snapshot(Path.Combine(tree, "a.txt"))[0].Mode);
+        Assert.Equal(0x124 /* 0444 */, Snapshot(Path.Combine(tree, "sub", "b.txt"))[0].Mode);
+        Assert.Equal(0x16D /* 0555 */, Snapshot(Path.Combine(tree, "sub"))[0].Mode);
+        Assert.Equal(hostBefore, Snapshot(host));
+    }
+
+    [Fact]
+    public void Delete_removes_a_sealed_tree()
+    {
+        NoFollowTree.Seal(tree);
+        NoFollowTree.Delete(tree);
+        Assert.False(Directory.Exists(tree));
+        Assert.True(File.Exists(Path.Combine(host, "secret.txt")));
+    }
+
     static void SetMode(string path, uint mode) => Assert.Equal(0, ChmodAt(AT_FDCWD, Name(path), mode, 0));
 
     /// <summary>Every entry below a folder (and the folder) as owner, mode, type and contents, read without following links.</summary>

@@ -32,7 +32,8 @@ public class SandboxTests
         Assert.Equal("1", environment["PIP_DISABLE_PIP_VERSION_CHECK"]);
         Assert.Equal("1", environment["PYTHONUNBUFFERED"]);
         Assert.Equal("C.UTF-8", environment["LC_ALL"]);
-        Assert.StartsWith(Path.Combine(harness.Options.WorkRoot, jobId.ToString()), environment["HOME"]);
+        // bwrap shows the workspace at its fixed path; without a sandbox paths cannot be remapped.
+        Assert.StartsWith(sandbox == SandboxMode.Bwrap ? "/ci/" : Path.Combine(harness.Options.WorkRoot, jobId.ToString()), environment["HOME"]);
         Assert.Contains("MODE 0o700\n", await harness.ReadLogAsync(jobId));
     }
 

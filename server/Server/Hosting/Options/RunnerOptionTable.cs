@@ -1,3 +1,4 @@
+using Ci.Server.Recipes.Environments;
 using Ci.Server.Isolation;
 using Ci.Server.Runner;
 
@@ -39,6 +40,9 @@ public static class RunnerOptionTable
             v => $"Invalid --sandbox: '{v}' (expected bwrap, none or auto).", (o, mode) => o with { Sandbox = mode }),
         OptionSpec.Choice("--job-network", "MODE", "outbound, none or host (default outbound when pasta works here, else host with a warning)", s_networks,
             v => $"Invalid --job-network: '{v}' (expected outbound, none, host or auto).", (o, mode) => o with { JobNetwork = mode }),
+        new OptionSpec("--job-network-allow", "CIDRS",
+            "comma-separated ranges outbound jobs may reach (a package mirror); closed\n" +
+            "otherwise: this host's addresses and private, link-local and multicast ranges", (o, v) => o with { JobNetworkAllow = EgressPolicy.ParseAllowList(v) }),
         OptionSpec.Seconds("--job-timeout", "SECONDS", "a job running longer is killed and fails", 1, 7 * 24 * 3600, (o, t) => o with { JobTimeout = t })
             with { Default = $"{RunnerOptions.DefaultJobTimeout.TotalSeconds}" },
         OptionSpec.Number("--max-log-mb", "N", "a job's log is cut at this size", 1, 1_000_000, (o, n) => o with { MaxLogMb = n })
@@ -48,5 +52,8 @@ public static class RunnerOptionTable
         OptionSpec.Text("--work-dir", "PATH", "where job workspaces are created (default: 'work' beside the database)", (o, v) => o with { WorkDirectory = v }),
         OptionSpec.Number("--env-cache-mb", "N", "size bound of the cache of job environments, 0 = off", 0, 10_000_000, (o, n) => o with { EnvCacheMb = n })
             with { Default = $"{DefaultEnvCacheMb}" },
+        OptionSpec.Number("--env-build-uid", "UID", "uid cached environments are built as (root server): one no job runs as", 1000, int.MaxValue - 1,
+                (o, n) => o with { EnvBuildUid = (uint)n })
+            with { Default = $"{EnvironmentCache.DefaultBuildUid}" },
     ];
 }

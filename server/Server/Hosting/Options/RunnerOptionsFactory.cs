@@ -26,10 +26,16 @@ public static class RunnerOptionsFactory
             server.GracePeriod, workRoot, shared ? null : location, out options, out error);
         if (!created) return false;
         if (!TryResolveNetwork(server.JobNetwork, out var network, out error)) return false;
+        if (server.EnvBuildUid == JobUser.Nobody)
+        {
+            error = $"Invalid --env-build-uid: {JobUser.Nobody} is nobody, the uid jobs run as.";
+            return false;
+        }
         options = options with
         {
             UploadLimits = server.UploadLimits, Network = network, EnvironmentCacheBytes = server.EnvCacheMb * Megabyte,
-            Lease = server.Lease, HandBackOnShutdown = shared,
+            Lease = server.Lease, HandBackOnShutdown = shared, NetworkAllow = server.JobNetworkAllow,
+            EnvironmentBuildUid = server.EnvBuildUid,
         };
         return true;
     }

@@ -60,6 +60,8 @@ public sealed record ServerOptions
     public SandboxMode? Sandbox { get; init; }
     /// <summary>Null: outbound when it works here, else host.</summary>
     public JobNetworkMode? JobNetwork { get; init; }
+    /// <summary>Ranges outbound jobs may reach besides the internet (<c>--job-network-allow</c>).</summary>
+    public IReadOnlyList<CidrRange> JobNetworkAllow { get; init; } = [];
     public TimeSpan? JobTimeout { get; init; }
     public long? MaxLogMb { get; init; }
     public TimeSpan? GracePeriod { get; init; }
@@ -68,6 +70,8 @@ public sealed record ServerOptions
     public int MaxRunningPerUser { get; init; } = Jobs.FairShare.DefaultMaxRunningPerUser;
     /// <summary>Size bound of the job environment cache in MiB; 0 turns it off.</summary>
     public long EnvCacheMb { get; init; } = RunnerOptionTable.DefaultEnvCacheMb;
+    /// <summary>The uid cached environments are built as (<c>--env-build-uid</c>).</summary>
+    public uint EnvBuildUid { get; init; } = Recipes.Environments.EnvironmentCache.DefaultBuildUid;
 
     // ASP.NET Core host settings; WebApplicationFactory passes these (and UseSetting values) as arguments.
     public string? EnvironmentName { get; init; }

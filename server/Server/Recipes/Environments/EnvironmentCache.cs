@@ -31,7 +31,7 @@ internal sealed partial class EnvironmentCache
     private readonly Dictionary<EnvironmentKey, Entry> _entries = [];
     private readonly Dictionary<EnvironmentKey, Task> _building = [];
     private readonly bool _sandboxed;
-    private readonly JobUser? _jobUser;
+    private readonly JobUser? _buildUser;
     private readonly ILogger _logger;
     private long _bytes;
     private long _clock;
@@ -39,18 +39,28 @@ internal sealed partial class EnvironmentCache
     /// <param name="root">The cache folder (created by <see cref="Open"/>).</param>
     /// <param name="maxBytes">The size bound; an entry bigger than this alone serves the job that built it, then goes.</param>
     /// <param name="sandboxed">Whether jobs run in bwrap (entries appear at <see cref="SandboxPath"/>) or in place.</param>
-    /// <param name="jobUser">The user jobs run as when the server is root: builds run as it, entries then go to root.</param>
-    public EnvironmentCache(string root, long maxBytes, bool sandboxed, JobUser? jobUser, ILogger logger)
+    /// <param name="jobUser">
+    /// The user jobs run as when the server is root: builds run as <see cref="BuildUser"/>, an identity no job has
+    /// (<paramref name="buildUid"/>), so no job can write an entry while it is built; entries then go to root.
+    /// </param>
+    /// <param name="buildUid">The uid builds run as (<c>--env-build-uid</c>).</param>
+    public EnvironmentCache(string root, long maxBytes, bool sandboxed, JobUser? jobUser, ILogger logger, uint buildUid = DefaultBuildUid)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         Root = root;
         MaxBytes = maxBytes;
         _sandboxed = sandboxed;
-        _jobUser = jobUser;
+        _buildUser = jobUser is null ? null : jobUser with { Uid = buildUid, Gid = buildUid };
         _logger = logger;
     }
 
+    /// <summary>The uid cached environments are built as when <c>--env-build-uid</c> is not given: above the default job uid range.</summary>
+    public const uint DefaultBuildUid = 62900;
+
     public string Root { get; }
+
+    /// <summary>Who builds entries (null when jobs run as the server's own user).</summary>
+    public JobUser? BuildUser => _buildUser;
 
     public long MaxBytes { get; }
 
@@ -79,7 +89,7 @@ internal sealed partial class EnvironmentCache
     public void Open()
     {
         // Jobs of a root server run as nobody and must reach their entry by path (0711), not list the others.
-        JobWorkspace.PrepareWorkRoot(Root, traversable: _jobUser is not null);
+        JobWorkspace.PrepareWorkRoot(Root, traversable: _buildUser is not null);
         var found = new List<(EnvironmentKey Key, long Bytes, DateTime LastUsed)>();
         foreach (var path in Directory.EnumerateFileSystemEntries(Root).ToList())
         {
@@ -168,14 +178,14 @@ internal sealed partial class EnvironmentCache
             JobWorkspace.CreatePrivateFolder(work);
             var home = Directory.CreateDirectory(Path.Combine(work, "home")).FullName;
             var temp = Directory.CreateDirectory(Path.Combine(work, "tmp")).FullName;
-            if (_jobUser is not null)
+            if (_buildUser is not null)
             {
-                _jobUser.TakeOwnership(folder);
-                _jobUser.TakeOwnership(work);
+                _buildUser.TakeOwnership(folder);
+                _buildUser.TakeOwnership(work);
             }
-            if (!await build(new EnvironmentBuild(folder, _sandboxed ? SandboxPath : folder, work, home, temp))) return null;
+            if (!await build(new EnvironmentBuild(folder, _sandboxed ? SandboxPath : folder, work, home, temp, _buildUser))) return null;
 
-            var bytes = EnvironmentFolders.Seal(folder, _jobUser);
+            var bytes = EnvironmentFolders.Seal(folder, builtByAnotherUser: _buildUser is not null);
             await File.WriteAllTextAsync(folder + ReadySuffix, bytes.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
             lock (_lock)
             {

@@ -7,56 +7,24 @@ namespace Ci.Server.Recipes.Environments;
 internal static class EnvironmentFolders
 {
     /// <summary>
-    /// Makes a finished entry read-only for jobs: owned by the server (when builds ran as <paramref name="jobUser"/>), no write,
-    /// set-id or sticky bits anywhere, readable by the job's user. Symbolic links are left alone (their modes mean
-    /// nothing and chmod would follow them). Returns the entry's size in bytes.
+    /// Makes a finished entry read-only for jobs: owned by the server (when builds ran as another user), no write,
+    /// set-id or sticky bits anywhere, readable by every job's user. The build ran the project's code, which may have
+    /// planted links: nothing here follows one (<see cref="NoFollowTree"/>). Returns the entry's size in bytes.
     /// </summary>
-    public static long Seal(string folder, JobUser? jobUser)
+    /// <param name="builtByAnotherUser">Whether the build ran as a user other than the server's (then the entry goes to root).</param>
+    public static long Seal(string folder, bool builtByAnotherUser)
     {
-        jobUser?.ReturnToServer(folder);
-        long bytes = 0;
-        const UnixFileMode Removed = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite |
-            UnixFileMode.SetUser | UnixFileMode.SetGroup | UnixFileMode.StickyBit;
-        const UnixFileMode Executable = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        var root = new DirectoryInfo(folder);
-        foreach (var item in root.EnumerateFileSystemInfos("*", AllEntries).Append(root))
-        {
-            if (item.LinkTarget is not null) continue;
-            var isFolder = item is DirectoryInfo;
-            if (item is FileInfo file) bytes += file.Length;
-            var mode = item.UnixFileMode & ~Removed;
-            if (jobUser is not null) mode |= Readable | (isFolder || (mode & UnixFileMode.UserExecute) != 0 ? Executable : 0);
-            if (!OperatingSystem.IsWindows()) item.UnixFileMode = mode;
-        }
-        return bytes;
+        if (builtByAnotherUser) NoFollowTree.SetOwner(folder, 0, 0);
+        NoFollowTree.Seal(folder, readableByAll: builtByAnotherUser);
+        return NoFollowTree.Size(folder);
     }
 
-    private static readonly EnumerationOptions AllEntries = new()
-    {
-        RecurseSubdirectories = true,
-        AttributesToSkip = 0,
-        IgnoreInaccessible = false,
-        ReturnSpecialDirectories = false,
-    };
-
-    /// <summary>Deletes a folder (or file) whatever its modes: a sealed entry's folders lack the write bit.</summary>
+    /// <summary>Deletes a folder (or file) whatever its modes, without following a link in it; never throws.</summary>
     public static void DeleteTree(string path)
     {
         try
         {
-            if (File.Exists(path))
-            {
-                File.Delete(path);
-                return;
-            }
-            if (!Directory.Exists(path) || new DirectoryInfo(path).LinkTarget is not null) return;
-            var root = new DirectoryInfo(path);
-            foreach (var folder in root.EnumerateDirectories("*", AllEntries).Append(root))
-            {
-                if (folder.LinkTarget is null && !OperatingSystem.IsWindows()) folder.UnixFileMode |= UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-            }
-            Directory.Delete(path, recursive: true);
+            NoFollowTree.Delete(path);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

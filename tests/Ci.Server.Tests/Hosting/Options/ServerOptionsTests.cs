@@ -37,11 +37,14 @@ public sealed class ServerOptionsTests
           --concurrency N         jobs run at the same time (default: processor count)
           --sandbox MODE          bwrap or none (default bwrap when installed, else none with a warning)
           --job-network MODE      outbound, none or host (default outbound when pasta works here, else host with a warning)
+          --job-network-allow CIDRS  comma-separated ranges outbound jobs may reach (a package mirror); closed
+                                  otherwise: this host's addresses and private, link-local and multicast ranges
           --job-timeout SECONDS   a job running longer is killed and fails (default 1800)
           --max-log-mb N          a job's log is cut at this size (default 10)
           --grace-seconds N       on shutdown, time running jobs get before they are stopped (default 10)
           --work-dir PATH         where job workspaces are created (default: 'work' beside the database)
           --env-cache-mb N        size bound of the cache of job environments, 0 = off (default 2048)
+          --env-build-uid UID     uid cached environments are built as (root server): one no job runs as (default 62900)
           --max-running-per-user N  jobs one user may run at once over all runners, 0 = no cap (default 0);
                                   whatever the cap, users take turns for free slots
           --environment NAME      ASP.NET Core environment (default Production)
@@ -147,4 +150,21 @@ public sealed class ServerOptionsTests
     [InlineData("--host", " ", "--host: must not be empty")]
     public void A_bad_mode_is_one_clear_line(string flag, string value, string expected) =>
         Assert.Equal(expected, Assert.IsType<CommandLine.Invalid>(ServerOptions.Parse([flag, value])).Error);
+
+    [Fact]
+    public void Allowed_job_network_ranges_are_parsed_at_the_edge()
+    {
+        var options = Assert.IsType<CommandLine.Run>(ServerOptions.Parse(["--job-network-allow", "10.20.0.0/16, fd12::/64"])).Options;
+        Assert.Equal(["10.20.0.0/16", "fd12::/64"], options.JobNetworkAllow.Select(range => range.ToString()));
+    }
+
+    [Theory]
+    [InlineData("10.0.0.0/33")]
+    [InlineData("10.0.0.0/8,mirror.local")]
+    public void A_bad_allowed_range_is_one_clear_line(string value)
+    {
+        var error = Assert.IsType<CommandLine.Invalid>(ServerOptions.Parse(["--job-network-allow", value])).Error;
+        Assert.StartsWith("--job-network-allow: ", error);
+        Assert.DoesNotContain('\n', error);
+    }
 }

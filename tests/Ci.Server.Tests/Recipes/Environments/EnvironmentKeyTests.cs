@@ -25,7 +25,17 @@ public class EnvironmentKeyTests
 
         Assert.True(EnvironmentKey.TryParse(key.ToString(), out var parsed));
         Assert.Equal(key, parsed);
-        Assert.Equal(32, key.ToString().Length);
+        Assert.Equal(64, key.ToString().Length);
+        Assert.Equal(key.ToString()[..12], key.Short);
+        Assert.False(EnvironmentKey.TryParse(key.ToString()[..32], out _));
         Assert.False(EnvironmentKey.TryParse("scratch-0123", out _));
+    }
+
+    [Fact]
+    public void The_key_is_the_sha256_of_the_length_prefixed_parts()
+    {
+        // "x" as a 4-byte little-endian length and its byte, then the empty install input's length.
+        byte[] input = [1, 0, 0, 0, (byte)'x', 0, 0, 0, 0];
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(input)), EnvironmentKey.Of(["x"], []).ToString());
     }
 }
