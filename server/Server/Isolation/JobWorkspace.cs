@@ -18,6 +18,7 @@ internal sealed class JobWorkspace
         Report = root + ReportSuffix;
         ReadReport = root + ReadReportSuffix;
         NetworkPidFile = root + ".pasta.pid";
+        Shards = root + ".shards";
     }
 
     private const string ReportSuffix = ".report";
@@ -37,6 +38,9 @@ internal sealed class JobWorkspace
 
     /// <summary>Where the server moves the report before reading it: in the work root, which no job can write.</summary>
     public string ReadReport { get; }
+
+    /// <summary>A sharded job's plugin and shard selections (<c>&lt;job&gt;.shards</c>): written by the server only, read by the job.</summary>
+    public string Shards { get; }
 
     /// <summary>The pid file of the job's pasta (<see cref="JobNetwork"/>), where no job can reach it; <see cref="JobSite"/> removes it.</summary>
     public string NetworkPidFile { get; }
@@ -66,6 +70,7 @@ internal sealed class JobWorkspace
             if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
             if (Directory.Exists(Report)) Directory.Delete(Report, recursive: true);
             File.Delete(ReadReport);
+            if (Directory.Exists(Shards)) Directory.Delete(Shards, recursive: true);
             return true;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)

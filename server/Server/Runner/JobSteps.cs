@@ -5,7 +5,7 @@ namespace Ci.Server.Runner;
 
 /// <summary>A running job as its recipe uses it: programs run in the sandbox, output and status lines go to its log.</summary>
 /// <param name="marker">The job's mark in its processes' environment, by which a stop finds them all.</param>
-internal sealed class JobSteps(Sandbox sandbox, string marker, JobLog log, RunningJob job) : IJobSteps
+internal sealed class JobSteps(Sandbox sandbox, string marker, JobLog log, RunningJob job, IRunnerChannel channel) : IJobSteps
 {
     public CancellationToken StopToken => job.StopToken;
 
@@ -13,6 +13,12 @@ internal sealed class JobSteps(Sandbox sandbox, string marker, JobLog log, Runni
 
     public Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken) =>
         JobProcess.RunAsync(sandbox, command, marker, log, job, cancellationToken);
+
+    public Task<int?> RunPartAsync(JobCommand command, string partMarker, IOutputFilter filter, CancellationToken cancellationToken) =>
+        JobProcess.RunAsync(sandbox, command, partMarker, log, job, cancellationToken, filter);
+
+    public Task<Jobs.ShardingInput> GetShardingAsync(string projectInTree, CancellationToken cancellationToken) =>
+        channel.GetShardingAsync(job.Id, projectInTree, cancellationToken);
 
     public void LimitTo(TimeSpan limit) => job.LimitTo(limit);
 }
