@@ -24,9 +24,7 @@ public sealed partial class PostgresStore : ITestDurationStore
     {
         await using var command = dataSource.CreateCommand("SELECT shards, project FROM job_sharding WHERE job_id = @job;");
         Add(command, "job", NpgsqlDbType.Uuid, jobId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) return null;
-        return new JobSharding(reader.IsDBNull(0) ? null : reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+        return await DurationRows.ReadShardingAsync(command, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -54,9 +52,6 @@ public sealed partial class PostgresStore : ITestDurationStore
         await using var command = dataSource.CreateCommand("SELECT test_id, seconds FROM test_durations WHERE user_id = @user AND project = @project;");
         Add(command, "user", NpgsqlDbType.Uuid, userId);
         Add(command, "project", NpgsqlDbType.Text, project);
-        var durations = new Dictionary<string, double>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) durations[reader.GetString(0)] = reader.GetDouble(1);
-        return durations;
+        return await DurationRows.ReadDurationsAsync(command, cancellationToken);
     }
 }

@@ -43,9 +43,7 @@ public sealed partial class SqliteStore : ITestDurationStore
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT shards, project FROM job_sharding WHERE job_id = $job;";
         command.Parameters.AddWithValue("$job", Text(jobId));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) return null;
-        return new JobSharding(reader.IsDBNull(0) ? null : reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+        return await DurationRows.ReadShardingAsync(command, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -86,9 +84,6 @@ public sealed partial class SqliteStore : ITestDurationStore
         command.CommandText = "SELECT test_id, seconds FROM test_durations WHERE user_id = $user AND project = $project;";
         command.Parameters.AddWithValue("$user", Text(userId));
         command.Parameters.AddWithValue("$project", project);
-        var durations = new Dictionary<string, double>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) durations[reader.GetString(0)] = reader.GetDouble(1);
-        return durations;
+        return await DurationRows.ReadDurationsAsync(command, cancellationToken);
     }
 }
