@@ -13,12 +13,6 @@ public class ShardedJobTests
 {
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public static TheoryData<string, SandboxMode> Modes => new()
-    {
-        { "none", SandboxMode.None },
-        { "bwrap", SandboxMode.Bwrap },
-    };
-
     /// <summary>Test files holding <paramref name="count"/> tests in all, four per file; one may fail.</summary>
     static Dictionary<string, string> Suite(int count, string? failing = null)
     {
@@ -42,7 +36,7 @@ public class ShardedJobTests
     }
 
     [Theory]
-    [MemberData(nameof(Modes))]
+    [MemberData(nameof(JobRunnerTests.Modes), MemberType = typeof(JobRunnerTests))]
     public async Task Four_shards_give_one_job_with_prefixed_lines_and_a_merged_report(string name, SandboxMode sandbox)
     {
         _ = name;
