@@ -24,14 +24,14 @@ internal static class CiCommands
 
     public static readonly IReadOnlyList<CommandSpec> All =
     [
-        new("submit test", null, [new("--async"), new("--dry-run"), Json, ApiKey], "ci submit test --dry-run"),
+        new("submit test", null, [new("--async"), new("--dry-run"), Json, new("--shards", TakesValue: true), new("--project", TakesValue: true), ApiKey], "ci submit test --dry-run"),
         new("wait", "job-id", [new("--all"), ApiKey], "ci wait 550e8400-e29b-41d4-a716-446655440000 --all"),
         new("watch", "job-id", [ApiKey], "ci watch 550e8400-e29b-41d4-a716-446655440000"),
         new("status", "job-id", [Json, ApiKey], "ci status 550e8400-e29b-41d4-a716-446655440000 --json"),
         new("logs", "job-id", [new("--follow"), Json, ApiKey], "ci logs 550e8400-e29b-41d4-a716-446655440000 --follow"),
         new("list", null, [Json, new("--status", TakesValue: true), new("--limit", TakesValue: true), ApiKey], "ci list --status failed --limit 5"),
         new("cancel", "job-id", [ApiKey], "ci cancel 550e8400-e29b-41d4-a716-446655440000"),
-        new("tests", "job-id", [new("--failed"), Json, ApiKey], "ci tests 550e8400-e29b-41d4-a716-446655440000 --failed"),
+        new("tests", "job-id", [new("--failed"), Json, new("--slowest", TakesValue: true), ApiKey], "ci tests 550e8400-e29b-41d4-a716-446655440000 --failed"),
         new("ui", null, [new("--refresh", TakesValue: true), ApiKey], "ci ui --refresh 5"),
         new("pack", null, [new("--output", TakesValue: true), Json], "ci pack --output project.zip"),
         new("config", null, [Json, ApiKey], "ci --profile staging config"),

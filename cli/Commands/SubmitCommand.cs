@@ -9,18 +9,20 @@ using ConsoleAppFramework;
 
 namespace Ci.Cli.Commands;
 
-/// <summary><c>ci submit test [--async] [--dry-run]</c>: zip the current directory and run its tests on the server.</summary>
+/// <summary><c>ci submit test [--async] [--dry-run] [--shards N] [--project NAME]</c>: zip the current directory and run its tests on the server.</summary>
 internal sealed class SubmitCommand(CliServices services)
 {
     /// <summary>Run the current directory's tests on the CI server and stream the log; exit 0 if they pass, 1 if not.</summary>
     /// <param name="async">Submit and print the job id without waiting for the result.</param>
     /// <param name="dryRun">List the files that would be uploaded and their total size, then the recipe the server would run (as ci config does); send nothing.</param>
     /// <param name="json">With --async or --dry-run: print JSON instead of text.</param>
+    /// <param name="shards">Split the suite into N shards (1-64) run side by side, balanced by recorded test times (default: the project's shards setting, else 1).</param>
+    /// <param name="project">The project's name for its test-time history (default: [project] name, else ci.toml name, else the folder's).</param>
     /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop streaming; the job keeps running on the server.</param>
     [Command("test")]
-    public async Task<int> Test(bool async = false, bool dryRun = false, bool json = false, [HideDefaultValue] string? apiKey = null,
-        CancellationToken cancellationToken = default)
+    public async Task<int> Test(bool async = false, bool dryRun = false, bool json = false, [HideDefaultValue] int? shards = null,
+        [HideDefaultValue] string? project = null, [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)
     {
         var streams = services.Streams;
         if (dryRun)
@@ -36,18 +38,19 @@ internal sealed class SubmitCommand(CliServices services)
         if (json && !async)
             throw new ArgumentParseFailedException("--json needs --async or --dry-run: a streamed log is text (for events as JSON use 'ci logs --follow --json').");
 
+        var options = SubmitSharding.Options(services.WorkingDirectory, shards, project);
         using var client = services.CreateClient(apiKey);
         using var progress = TransferProgress.For(streams, "Uploading");
         try
         {
             if (async)
             {
-                var jobId = await client.SubmitAsync(services.WorkingDirectory, progress, cancellationToken);
+                var jobId = await client.SubmitAsync(services.WorkingDirectory, progress, cancellationToken, options);
                 await streams.Out.WriteAsync(json ? CliJson.Serialize(new SubmitAsyncResponse(jobId)) : $"Job submitted: {jobId}\n");
                 return ExitCodes.Success;
             }
             return await JobLogPrinter.PrintAsync(
-                client.SubmitStreamingAsync(services.WorkingDirectory, progress, cancellationToken), streams, cancellationToken, client);
+                client.SubmitStreamingAsync(services.WorkingDirectory, progress, cancellationToken, options), streams, cancellationToken, client);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

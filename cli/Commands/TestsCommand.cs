@@ -11,7 +11,7 @@ using ConsoleAppFramework;
 
 namespace Ci.Cli.Commands;
 
-/// <summary><c>ci tests &lt;job_id&gt; [--failed] [--json]</c>: a job's test report.</summary>
+/// <summary><c>ci tests &lt;job_id&gt; [--failed] [--slowest N] [--json]</c>: a job's test report.</summary>
 internal sealed class TestsCommand(CliServices services)
 {
     private static readonly JsonTypeInfo<TestReport> IndentedJson = (JsonTypeInfo<TestReport>)new JsonSerializerOptions(CiJsonContext.Default.Options)
@@ -26,16 +26,20 @@ internal sealed class TestsCommand(CliServices services)
     /// <param name="jobId">The job's id, as printed by submit or list.</param>
     /// <param name="failed">Only failed tests (and errors).</param>
     /// <param name="json">Print the report as JSON.</param>
+    /// <param name="slowest">Only the N slowest tests, slowest first.</param>
     /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop the request.</param>
     [Command("tests")]
-    public async Task<int> Tests([Argument] string jobId, bool failed = false, bool json = false, [HideDefaultValue] string? apiKey = null,
-        CancellationToken cancellationToken = default)
+    public async Task<int> Tests([Argument] string jobId, bool failed = false, bool json = false, [HideDefaultValue] int? slowest = null,
+        [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)
     {
+        if (slowest is < 1) throw new ArgumentParseFailedException("--slowest must be a whole number of at least 1.");
         using var client = services.CreateClient(apiKey);
         var report = await client.GetTestReportAsync(jobId, cancellationToken)
             ?? throw new CiException($"Job {jobId} has no test report (its test command is not pytest, it has not ended, or pytest wrote none).");
         if (failed) report = report with { Tests = [.. report.Tests.Where(TestSummaryPrinter.IsFailure)] };
+        if (slowest is { } count)
+            report = report with { Tests = [.. report.Tests.OrderByDescending(test => test.TimeSeconds).ThenBy(test => test.Name, StringComparer.Ordinal).Take(count)] };
         await services.Streams.Out.WriteAsync(json ? RenderJson(report) : RenderText(report, services.Streams));
         return ExitCodes.Success;
     }

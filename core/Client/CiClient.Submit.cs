@@ -18,11 +18,13 @@ public sealed partial class CiClient
     /// <param name="zipProgress">Told as files are packed, if given.</param>
     /// <param name="cancellationToken">Stops the upload or the streaming; the job keeps running on the server.</param>
     /// <exception cref="CiNothingToUploadException">No file of the folder would be uploaded.</exception>
+    /// <param name="options">Shards, project name and the like, sent as <c>X-CI-*</c> headers (an old server ignores them).</param>
     public async IAsyncEnumerable<JobEvent> SubmitStreamingAsync(string projectDirectory,
-        IProgress<ProjectZipProgress>? zipProgress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        IProgress<ProjectZipProgress>? zipProgress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default,
+        JobSubmitOptions? options = null)
     {
         RequireKey();
-        var response = await SubmitProjectAsync("submit-stream", projectDirectory, zipProgress, streaming: true, cancellationToken).ConfigureAwait(false);
+        var response = await SubmitProjectAsync("submit-stream", projectDirectory, zipProgress, streaming: true, options, cancellationToken).ConfigureAwait(false);
         await foreach (var jobEvent in FollowAsync(response, jobId: null, fromBeginning: true, cancellationToken).ConfigureAwait(false))
             yield return jobEvent;
     }
@@ -32,11 +34,12 @@ public sealed partial class CiClient
     /// <param name="zipProgress">Told as files are packed, if given.</param>
     /// <param name="cancellationToken">Stops packing or uploading.</param>
     /// <exception cref="CiNothingToUploadException">No file of the folder would be uploaded.</exception>
+    /// <param name="options">Shards, project name and the like, sent as <c>X-CI-*</c> headers (an old server ignores them).</param>
     public async Task<string> SubmitAsync(string projectDirectory, IProgress<ProjectZipProgress>? zipProgress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, JobSubmitOptions? options = null)
     {
         RequireKey();
-        using var response = await SubmitProjectAsync("submit-async", projectDirectory, zipProgress, streaming: false, cancellationToken).ConfigureAwait(false);
+        using var response = await SubmitProjectAsync("submit-async", projectDirectory, zipProgress, streaming: false, options, cancellationToken).ConfigureAwait(false);
         var answer = await ReadJsonAsync(response, CiJsonContext.Default.SubmitAsyncResponse, cancellationToken).ConfigureAwait(false);
         return answer.JobId;
     }
@@ -46,7 +49,7 @@ public sealed partial class CiClient
     /// manifest's id) when the server supports it, otherwise as a zip packed straight into the request body.
     /// </summary>
     private async Task<HttpResponseMessage> SubmitProjectAsync(string path, string projectDirectory, IProgress<ProjectZipProgress>? progress,
-        bool streaming, CancellationToken cancellationToken)
+        bool streaming, JobSubmitOptions? options, CancellationToken cancellationToken)
     {
         var selection = ProjectFiles.Select(projectDirectory);
         if (selection.Files.Count == 0)
@@ -54,25 +57,27 @@ public sealed partial class CiClient
         var files = selection.Files;
         // One key per submission, the same for each of its retries and for both ways of sending it.
         var idempotencyKey = Guid.NewGuid().ToString("D");
+        options ??= JobSubmitOptions.None;
         if (_options.IncrementalUploads
-            && await TrySubmitIncrementalAsync(path, files, progress, streaming, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } response)
+            && await TrySubmitIncrementalAsync(path, files, progress, streaming, idempotencyKey, options, cancellationToken).ConfigureAwait(false) is { } response)
             return response;
         StreamedContent? zip = null;
         return await SendAsync(() =>
             {
                 zip = new StreamedContent((stream, token) => ZipPacker.WriteAsync(files, stream, progress, token));
-                return SubmitRequest(path, UploadContent(zip), streaming, idempotencyKey);
+                return SubmitRequest(path, UploadContent(zip), streaming, idempotencyKey, options);
             },
             RetryKind.Submission, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead,
             jobId: null, cancellationToken, cancellationToken, () => zip?.Started == true).ConfigureAwait(false);
     }
 
-    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, bool streaming, string idempotencyKey)
+    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, bool streaming, string idempotencyKey, JobSubmitOptions options)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         if (streaming)
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
         request.Headers.Add(ProtocolHeaders.IdempotencyKey, idempotencyKey);
+        foreach (var (name, value) in options.Headers()) request.Headers.Add(name, value);
         return request;
     }
 

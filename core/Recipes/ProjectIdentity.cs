@@ -15,11 +15,20 @@ public static class ProjectIdentity
     /// <summary>The project's name as described above; <paramref name="config"/> is the project's settings when already read.</summary>
     public static string Resolve(string projectDirectory, ProjectConfig? config = null)
     {
-        var pyproject = Path.Combine(projectDirectory, ProjectConfigReader.PyprojectFile);
-        if (File.Exists(pyproject) && ProjectConfigReader.ReadPyprojectName(pyproject) is { } declared) return declared;
-        if (config?.Name is { } configured) return configured;
+        if (Declared(projectDirectory, config) is { } declared) return declared;
         var folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectDirectory)));
         return NameProblem(folder) is null ? folder : "project";
+    }
+
+    /// <summary>
+    /// The name the tree itself declares (<c>[project]</c>'s, else <c>ci.toml</c>'s), or null: what the server uses for
+    /// a submission that did not name its project (the folder's name does not travel with an upload).
+    /// </summary>
+    public static string? Declared(string projectDirectory, ProjectConfig? config = null)
+    {
+        var pyproject = Path.Combine(projectDirectory, ProjectConfigReader.PyprojectFile);
+        if (File.Exists(pyproject) && ProjectConfigReader.ReadPyprojectName(pyproject) is { } declared) return declared;
+        return config?.Name;
     }
 
     /// <summary>Why <paramref name="name"/> cannot name a project (one phrase), or null when it can.</summary>

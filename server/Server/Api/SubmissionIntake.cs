@@ -5,6 +5,7 @@ using Ci.Server.Jobs;
 using Ci.Server.Metrics;
 using Ci.Server.Uploads;
 using Ci.Server.Web;
+using Ci.Store;
 
 namespace Ci.Server.Api;
 
@@ -26,6 +27,7 @@ public sealed partial class SubmissionIntake(
     {
         var caller = context.GetCaller();
         var idempotencyKey = IdempotencyKey(context.Request);
+        var options = SubmitOptions(context.Request);
         // A manifest submission (incremental upload) ends as the same checked zip a multipart upload does.
         var uploadPath = WorkspaceAssembler.IsManifestSubmission(context.Request) && assembler is not null
             ? await assembler.ReceiveAsync(context.Request, caller.User.Id, cancellationToken)
@@ -34,6 +36,8 @@ public sealed partial class SubmissionIntake(
         var jobId = Guid.NewGuid();
         try
         {
+            if (options.Shards is not null || options.Project is not null)
+                await lifecycle.SaveShardingAsync(jobId, new JobSharding(options.Shards, options.Project), cancellationToken);
             if (idempotencyKey is null)
             {
                 await lifecycle.QueueAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
@@ -58,6 +62,11 @@ public sealed partial class SubmissionIntake(
         LogQueued(logger, jobId, caller.User.Id, caller.Key.Id);
         return jobId;
     }
+
+    /// <summary>The submission's <c>X-CI-*</c> options (<see cref="JobSubmitOptions"/>); a malformed one is refused (400).</summary>
+    private static JobSubmitOptions SubmitOptions(HttpRequest request) =>
+        JobSubmitOptions.FromHeaders(name => request.Headers[name] is { Count: > 0 } values ? values[0] : null, out var error)
+        ?? throw UploadRejectedException.BadRequest(error!);
 
     private static string? IdempotencyKey(HttpRequest request)
     {

@@ -18,6 +18,7 @@ internal sealed class JobWorkspace
         Report = root + ReportSuffix;
         ReadReport = root + ReadReportSuffix;
         NetworkPidFile = root + ".pasta.pid";
+        Shards = root + ".shards";
     }
 
     private const string ReportSuffix = ".report";
@@ -43,6 +44,9 @@ internal sealed class JobWorkspace
     /// at <c>/ci/src</c>, HOME at <c>/ci/home</c>, TMPDIR at <c>/ci/tmp</c>) and the report folder at <c>/ci/report</c>.
     /// </summary>
     public IReadOnlyList<FolderMount> FixedPaths => [new(Report, "/ci/report", true), new(Root, "/ci", true)];
+
+    /// <summary>A sharded job's plugin and shard selections (<c>&lt;job&gt;.shards</c>): written by the server only, read by the job.</summary>
+    public string Shards { get; }
 
     /// <summary>The pid file of the job's pasta (<see cref="JobNetwork"/>), where no job can reach it; <see cref="JobSite"/> removes it.</summary>
     public string NetworkPidFile { get; }
@@ -72,6 +76,7 @@ internal sealed class JobWorkspace
             DeleteTree(Root);
             DeleteTree(Report);
             File.Delete(ReadReport);
+            if (Directory.Exists(Shards)) Directory.Delete(Shards, recursive: true);
             return true;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)

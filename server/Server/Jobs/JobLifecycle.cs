@@ -110,7 +110,10 @@ public sealed partial class JobLifecycle(
         // A cancelled job's log belongs to whoever cancelled it (who wrote its last line).
         if (outcome.Kind != JobOutcomeKind.Cancelled && reason is not null) await AppendAsync(jobId, reason + "\n", cancellationToken);
         if (outcome.Report is { } report && outcome.Kind is JobOutcomeKind.Passed or JobOutcomeKind.TestsFailed)
+        {
             await store.SaveTestReportAsync(jobId, report, cancellationToken);
+            await RecordDurationsAsync(jobId, report, cancellationToken);
+        }
         // Null: the job ended meanwhile (cancelled through the API, which told the watchers itself).
         var ended = await store.FinishHeldJobAsync(jobId, runnerId, status, outcome.Success, reason, cancellationToken);
         try

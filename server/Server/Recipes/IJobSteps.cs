@@ -17,6 +17,16 @@ internal interface IJobSteps
     /// <summary>Runs one program of the job; its exit code, or null when the job was stopped.</summary>
     Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs one of several programs of the job that run side by side (its shards): output goes through
+    /// <paramref name="filter"/>, and what it leaves behind is found by <paramref name="marker"/> (an entry of the
+    /// command's variables, <c>NAME=value</c>) so that one ending never kills the others. Null when the job was stopped.
+    /// </summary>
+    Task<int?> RunPartAsync(JobCommand command, string marker, IOutputFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>What sharding the job needs (shards asked for, project, recorded durations); see <see cref="Jobs.ShardingInput"/>.</summary>
+    Task<Jobs.ShardingInput> GetShardingAsync(string projectInTree, CancellationToken cancellationToken);
+
     /// <summary>Shortens the job's time limit (a project's own <c>timeout</c>); a longer one is ignored.</summary>
     void LimitTo(TimeSpan limit);
 }

@@ -17,13 +17,16 @@ internal static class TestReportFile
     public static string PathIn(JobWorkspace workspace) => Path.Combine(workspace.Report, FileName);
 
     /// <summary>The report; null when there is none, with <paramref name="problem"/> when there is one that cannot be used.</summary>
-    public static TestReport? Collect(JobWorkspace workspace, out string? problem)
+    public static TestReport? Collect(JobWorkspace workspace, out string? problem) => Collect(workspace, FileName, out problem);
+
+    /// <summary>The report named <paramref name="fileName"/> in <see cref="JobWorkspace.Report"/> (a shard's), like <see cref="Collect(JobWorkspace, out string?)"/>.</summary>
+    public static TestReport? Collect(JobWorkspace workspace, string fileName, out string? problem)
     {
         problem = null;
         try
         {
             // rename(2) moves a link itself, never what it points to.
-            File.Move(PathIn(workspace), workspace.ReadReport, overwrite: true);
+            File.Move(Path.Combine(workspace.Report, fileName), workspace.ReadReport, overwrite: true);
         }
         catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {

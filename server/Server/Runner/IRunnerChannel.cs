@@ -29,6 +29,9 @@ public interface IRunnerChannel
     /// <summary>The job's uploaded project; null when it is missing.</summary>
     Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken);
 
+    /// <summary>What sharding the job needs: shards asked for, project (else <paramref name="projectInTree"/>) and its recorded durations.</summary>
+    Task<ShardingInput> GetShardingAsync(Guid jobId, string projectInTree, CancellationToken cancellationToken);
+
     /// <summary>Ends the runner's run of the job; returns the job's status now, or null when nothing changed.</summary>
     Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken);
 }

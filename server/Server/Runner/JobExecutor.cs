@@ -155,7 +155,7 @@ internal sealed partial class JobExecutor
         // Only now: the job's user must never own a folder the server is still writing into.
         if (_jobUser is not null) workspace.HandTo(_jobUser);
         var enterNetwork = site.ConnectNetwork(_options.Network, _host, _options.NetworkAllow);
-        var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running,
+        var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
             _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null);
         return await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments)
             .RunAsync(jobId, workspace, steps, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Ci.Server.Isolation;
+using Ci.Server.Recipes;
 
 namespace Ci.Server.Runner;
 
@@ -12,15 +13,17 @@ internal static class JobProcess
     private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(2);
 
     /// <summary>The exit code, or null when the job was stopped (see <see cref="RunningJob.Reason"/>).</summary>
+    /// <param name="filter">Rewrites the output on its way to the log (a shard's prefix); null: as it is.</param>
     public static async Task<int?> RunAsync(
-        Sandbox sandbox, JobCommand command, string marker, JobLog log, RunningJob job, CancellationToken cancellationToken)
+        Sandbox sandbox, JobCommand command, string marker, JobLog log, RunningJob job, CancellationToken cancellationToken,
+        IOutputFilter? filter = null)
     {
         using var process = new Process { StartInfo = sandbox.CreateStartInfo(command) };
         process.Start();
         var rootPid = process.Id;
         process.StandardInput.Close();
         using var pumpStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pump = PumpAsync(process.StandardOutput.BaseStream, log, pumpStop.Token);
+        var pump = PumpAsync(process.StandardOutput.BaseStream, log, filter, pumpStop.Token);
         try
         {
             await process.WaitForExitAsync(job.StopToken);
@@ -57,7 +60,7 @@ internal static class JobProcess
     /// keeps a multi-byte character split across two reads whole; invalid UTF-8 becomes U+FFFD. Returns when the
     /// output is stored.
     /// </summary>
-    private static async Task PumpAsync(Stream output, JobLog log, CancellationToken cancellationToken)
+    private static async Task PumpAsync(Stream output, JobLog log, IOutputFilter? filter, CancellationToken cancellationToken)
     {
         var decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();
         // A pipe holds 64 KiB: one read takes all a fast writer has produced.
@@ -67,9 +70,11 @@ internal static class JobProcess
         {
             var read = await output.ReadAsync(bytes, cancellationToken);
             var count = decoder.GetChars(bytes, 0, read, chars, 0, flush: read == 0);
-            if (count > 0) await log.WriteOutputAsync(chars.AsSpan(0, count), cancellationToken);
+            if (count > 0 && filter is null) await log.WriteOutputAsync(chars.AsSpan(0, count), cancellationToken);
+            else if (count > 0) await log.WriteOutputAsync(filter!.Append(chars.AsSpan(0, count)), cancellationToken);
             if (read == 0) break;
         }
+        if (filter is not null) await log.WriteOutputAsync(filter.Flush(), cancellationToken);
         await log.FlushAsync(cancellationToken);
     }
 }

@@ -8,7 +8,7 @@ namespace Ci.Server.Runner;
 /// <param name="siteMounts">Shown to every program of the job besides its own mounts (its resolv.conf).</param>
 /// <param name="pathMap">The job's folders at fixed paths (<see cref="JobCommand.PathMap"/>); null to show them in place.</param>
 internal sealed class JobSteps(
-    Sandbox sandbox, string marker, JobLog log, RunningJob job, IReadOnlyList<FolderMount>? siteMounts = null, IReadOnlyList<FolderMount>? pathMap = null)
+    Sandbox sandbox, string marker, JobLog log, RunningJob job, IRunnerChannel channel, IReadOnlyList<FolderMount>? siteMounts = null, IReadOnlyList<FolderMount>? pathMap = null)
     : IJobSteps
 {
     public CancellationToken StopToken => job.StopToken;
@@ -18,6 +18,13 @@ internal sealed class JobSteps(
     public Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken) =>
         JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
             marker, log, job, cancellationToken);
+
+    public Task<int?> RunPartAsync(JobCommand command, string partMarker, IOutputFilter filter, CancellationToken cancellationToken) =>
+        JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
+            partMarker, log, job, cancellationToken, filter);
+
+    public Task<Jobs.ShardingInput> GetShardingAsync(string projectInTree, CancellationToken cancellationToken) =>
+        channel.GetShardingAsync(job.Id, projectInTree, cancellationToken);
 
     public void LimitTo(TimeSpan limit) => job.LimitTo(limit);
 }

@@ -28,6 +28,10 @@ public sealed class LocalRunnerChannel(JobLifecycle lifecycle) : IRunnerChannel
     public Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken) => lifecycle.OpenUploadAsync(jobId, cancellationToken);
 
     /// <inheritdoc />
+    public Task<ShardingInput> GetShardingAsync(Guid jobId, string projectInTree, CancellationToken cancellationToken) =>
+        lifecycle.GetShardingAsync(jobId, projectInTree, cancellationToken);
+
+    /// <inheritdoc />
     public Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken) =>
         lifecycle.EndAsync(jobId, runnerId, outcome, cancellationToken);
 }

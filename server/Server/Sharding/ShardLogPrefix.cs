@@ -1,4 +1,5 @@
 using System.Text;
+using Ci.Server.Recipes;
 
 namespace Ci.Server.Sharding;
 
@@ -15,7 +16,7 @@ namespace Ci.Server.Sharding;
 /// </remarks>
 /// <param name="shard">The shard's number, from 1.</param>
 /// <param name="count">How many shards the job runs.</param>
-public sealed class ShardLogPrefix(int shard, int count)
+public sealed class ShardLogPrefix(int shard, int count) : IOutputFilter
 {
     /// <summary>The most characters of an unfinished line held back.</summary>
     public const int MaxHeldChars = 16 * 1024;

@@ -229,6 +229,23 @@ public sealed partial class PostgresStore : ICiStore
         """
         CREATE INDEX jobs_user_started ON jobs (user_id, start_time);
         """,
+        // 8: sharding (PostgresStore.Durations). A job's settings are written before the job exists (the runner must
+        // find them when it claims it), hence no reference to jobs. Durations are the latest per test of a user's project.
+        """
+        CREATE TABLE job_sharding (
+            job_id   uuid PRIMARY KEY,
+            shards   integer,
+            project  text
+        );
+        CREATE TABLE test_durations (
+            user_id      uuid NOT NULL,
+            project      text NOT NULL,
+            test_id      text NOT NULL,
+            seconds      double precision NOT NULL,
+            recorded_at  timestamptz NOT NULL,
+            PRIMARY KEY (user_id, project, test_id)
+        );
+        """,
     ];
 
     /// <inheritdoc/>
