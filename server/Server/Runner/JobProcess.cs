@@ -13,9 +13,11 @@ internal static class JobProcess
 
     /// <summary>The exit code, or null when the job was stopped (see <see cref="RunningJob.Reason"/>).</summary>
     public static async Task<int?> RunAsync(
-        Sandbox sandbox, JobCommand command, string marker, JobLog log, RunningJob job, CancellationToken cancellationToken)
+        Sandbox sandbox, JobCommand command, string marker, JobLog log, RunningJob job, JobConfinement? confinement, CancellationToken cancellationToken)
     {
-        using var process = new Process { StartInfo = sandbox.CreateStartInfo(command) };
+        var start = sandbox.CreateStartInfo(command);
+        confinement?.Confine(start);
+        using var process = new Process { StartInfo = start };
         process.Start();
         var rootPid = process.Id;
         process.StandardInput.Close();
@@ -32,6 +34,8 @@ internal static class JobProcess
         }
         // Background processes a test left behind must not outlive the job (nor hold its output pipe open).
         ProcessTree.KillLeftovers(rootPid, sandbox.StartsProcessGroup, marker);
+        // And what escaped both (a new session without the marker): the cgroup holds every process the job started.
+        if (confinement is not null) await confinement.KillProcessesAsync(CancellationToken.None);
         try
         {
             await pump.WaitAsync(s_drainLimit, cancellationToken);
