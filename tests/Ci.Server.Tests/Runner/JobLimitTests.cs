@@ -144,10 +144,18 @@ public class JobLimitTests(ITestOutputHelper output)
                 p.wait()
             used = os.times().children_user + os.times().children_system
             print(f"cpus used {used / (time.time() - start):.2f}", flush=True)
+            # The kernel's own count of periods in which the job's cgroup hit its quota (v1: cpu hierarchy; v2: unified).
+            own = [line.split(":", 2) for line in open("/proc/self/cgroup").read().splitlines()]
+            v1 = [path for _, controllers, path in own if "cpu" in controllers.split(",")]
+            stats = [f"{mount}{v1[0]}/cpu.stat" for mount in ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"]] if v1 else [f"/sys/fs/cgroup{own[-1][2]}/cpu.stat"]
+            stat = dict(line.split() for line in open(next(filter(os.path.exists, stats))))
+            print(f"periods throttled {stat['nr_throttled']}", flush=True)
             """);
 
         var line = Assert.Single(log.Split('\n'), l => l.StartsWith("cpus used ", StringComparison.Ordinal));
         Assert.InRange(double.Parse(line["cpus used ".Length..], System.Globalization.CultureInfo.InvariantCulture), 0.05, 0.65);
+        var throttled = Assert.Single(log.Split('\n'), l => l.StartsWith("periods throttled ", StringComparison.Ordinal));
+        Assert.True(long.Parse(throttled["periods throttled ".Length..], System.Globalization.CultureInfo.InvariantCulture) > 0, throttled);
         Assert.Equal(JobStatus.Completed, job.Status);
     }
 
