@@ -63,6 +63,21 @@ internal sealed class JobPrison
         }
     }
 
+    /// <summary>After the last job: removes this runner's cgroup folder (left alone while a job still has a cgroup in it).</summary>
+    public void Close()
+    {
+        foreach (var root in _cgroups?.Roots.Values ?? [])
+        {
+            try
+            {
+                Directory.Delete(Path.Combine(root, CgroupParent));
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
     /// <summary>Gives a job its cgroup and its slot's uid (<paramref name="uid"/> null when jobs keep the server's user).</summary>
     public JobConfinement Enter(Guid jobId)
     {

@@ -67,6 +67,9 @@ internal sealed partial class JobExecutor
         LogJobUser();
     }
 
+    /// <summary>After the last job has ended: removes what the runner made for its jobs (its cgroup folder).</summary>
+    public void Close() => _prison.Close();
+
     /// <summary>Takes a claimed job from its upload to its end.</summary>
     /// <param name="cancellationToken">Cancelled only when the host stops waiting for the runner: the job's store writes stop too.</param>
     public async Task RunAsync(Guid jobId, RunningJob handle, string runnerId, CancellationToken cancellationToken)

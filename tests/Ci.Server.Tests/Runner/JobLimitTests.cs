@@ -133,7 +133,7 @@ public class JobLimitTests(ITestOutputHelper output)
     [Fact]
     public async Task A_job_spinning_on_every_core_is_held_to_its_cpu_quota()
     {
-        await using var harness = await StartConfinedAsync(SandboxMode.None, JobLimits.FromOptions(memoryMb: 0, pids: 0, cpus: 0.5, diskMb: 0));
+        await using var harness = await StartConfinedAsync(SandboxMode.None, JobLimits.FromOptions(memoryMb: 0, pids: 0, cpus: 0.1, diskMb: 0));
         // One spinner per core for 3 s of wall-clock time; the CPU time they used, over that time, is the share they got.
         var (job, log) = await RunAsync(harness, "none",
             """
@@ -153,7 +153,7 @@ public class JobLimitTests(ITestOutputHelper output)
             """);
 
         var line = Assert.Single(log.Split('\n'), l => l.StartsWith("cpus used ", StringComparison.Ordinal));
-        Assert.InRange(double.Parse(line["cpus used ".Length..], System.Globalization.CultureInfo.InvariantCulture), 0.05, 0.65);
+        Assert.InRange(double.Parse(line["cpus used ".Length..], System.Globalization.CultureInfo.InvariantCulture), 0.01, 0.2);
         var throttled = Assert.Single(log.Split('\n'), l => l.StartsWith("periods throttled ", StringComparison.Ordinal));
         Assert.True(long.Parse(throttled["periods throttled ".Length..], System.Globalization.CultureInfo.InvariantCulture) > 0, throttled);
         Assert.Equal(JobStatus.Completed, job.Status);
