@@ -71,7 +71,7 @@ public sealed class ConfinementTests
             // A PATH without bwrap on it: what a host (or a Docker image) without bubblewrap looks like to the server.
             var noBwrap = Path.Combine(root, "bin");
             Directory.CreateDirectory(noBwrap);
-            using var server = ChildProcess.Start(Repo.Executable("ci-server"), ["--port", "0", "--db", Path.Combine(root, "ci.db")], root,
+            using var server = ChildProcess.Start(Repo.Executable("ci-server"), ["--port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--db", Path.Combine(root, "ci.db")], root,
                 new Dictionary<string, string?> { ["PATH"] = noBwrap });
             var result = await server.WaitAsync(Long);
 
@@ -84,6 +84,13 @@ public sealed class ConfinementTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static List<int> ProcessesWith(string marker)
