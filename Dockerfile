@@ -1,11 +1,14 @@
 # ci-server (with ci-admin) in a container: Native AOT binaries on a small Debian, with bubblewrap for the job
 # sandbox and Python for the jobs.
 #   docker build -t ci-server .
-#   docker run -p 8000:8000 -v ci-data:/var/lib/ci ci-server
+#   docker run -p 8000:8000 -v ci-data:/var/lib/ci --cap-add SYS_ADMIN \
+#     --security-opt seccomp=unconfined --security-opt apparmor=unconfined ci-server
 #   docker exec <container> ci-admin user create --name "Ada" --email ada@example.com
-# bubblewrap needs user namespaces, which Docker's default seccomp profile refuses: either run with
-# --security-opt seccomp=unconfined --security-opt apparmor=unconfined, or pass --sandbox none
-# (the container is then the only isolation between jobs and the server).
+# The server runs as root and refuses to start without a working job sandbox. bubblewrap needs what Docker's
+# defaults refuse: SYS_ADMIN (bwrap makes its namespaces and mounts with it; each job's disk is a tmpfs mount),
+# seccomp=unconfined (the default profile blocks unshare and mount) and apparmor=unconfined (docker-default denies
+# mount). Or append --sandbox none to the run command: jobs then run unsandboxed (a warning says so), each still as
+# its own uid. See docs/security.md.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev git && rm -rf /var/lib/apt/lists/*

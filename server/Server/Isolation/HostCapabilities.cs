@@ -59,7 +59,7 @@ public sealed record HostCapabilities(
     /// <summary>One line for the server's log.</summary>
     public string Summary =>
         $"sandbox {(BwrapWorks ? $"bwrap ({Bwrap})" : Bwrap is null ? "none (bwrap missing)" : $"none ({Bwrap} cannot create namespaces here)")}, " +
-        $"job user {(!ServerIsRoot ? "the server's own (not root)" : Setpriv is null ? "root (setpriv missing)" : $"nobody via {Setpriv}")}, " +
+        $"job user {(!ServerIsRoot ? "the server's own (not root)" : Setpriv is null ? "root (setpriv missing)" : $"per-slot uids via {Setpriv}")}, " +
         $"job networks {(NetworkProblem(outbound: true) is { } problem ? $"host only ({problem})" : "own namespaces (ip, nsenter, pasta)")}, " +
         $"cgroups {Cgroups switch { { Usable: true, Kind: CgroupKind.V2 } => "v2", { Usable: true } => "v1", _ => $"none ({Cgroups.Problem})" }}";
 

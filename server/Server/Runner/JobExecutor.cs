@@ -20,7 +20,7 @@ internal sealed partial class JobExecutor
     private readonly ILogger _logger;
     private readonly JobUser? _jobUser;
     private readonly string? _jobUserProblem;
-    private readonly Sandbox _sandbox;
+    private readonly JobPrison _prison;
     private readonly EnvironmentCache? _environments;
     private PythonInterpreter? _python;
     private string? _pythonError;
@@ -33,15 +33,16 @@ internal sealed partial class JobExecutor
         _host = host;
         _logger = logger;
         _jobUser = JobUser.For(host, out _jobUserProblem);
-        _sandbox = options.Sandbox switch
-        {
-            SandboxMode.Bwrap => new BwrapSandbox(host.Bwrap ?? throw new InvalidOperationException("bwrap is not on PATH."), _jobUser),
-            _ => new NoSandbox(_jobUser),
-        };
+        if (options.Sandbox == SandboxMode.Bwrap && host.Bwrap is null) throw new InvalidOperationException("bwrap is not on PATH.");
+        _prison = new JobPrison(options.WorkRoot, options.Limits, options.JobUidRange, _jobUser is not null, host);
         _environments = options.EnvironmentCacheBytes > 0
             ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, _jobUser, logger, options.EnvironmentBuildUid)
             : null;
     }
+
+    /// <summary>The sandbox that runs a job's programs as <paramref name="user"/> (its slot's uid).</summary>
+    private Sandbox CreateSandbox(JobUser? user) =>
+        _options.Sandbox == SandboxMode.Bwrap ? new BwrapSandbox(_host.Bwrap!, user) : new NoSandbox(user);
 
     // An unsandboxed job of another user reaches its workspace through the work root itself.
     private bool WorkRootTraversable => _jobUser is not null && _options.Sandbox == SandboxMode.None;
@@ -60,10 +61,14 @@ internal sealed partial class JobExecutor
         else LogStarted(_logger, runnerId, _options.Concurrency, _options.Sandbox, _options.Network, _python.Executable, _options.WorkRoot, _options.Lease.TotalSeconds);
 
         JobWorkspace.PrepareWorkRoot(_options.WorkRoot, WorkRootTraversable);
+        if (await _prison.StartAsync(_options.WorkRoot, cancellationToken) is { } noCgroups) LogNoCgroups(_logger, noCgroups);
         JobSite.DeleteLeftovers(_options.WorkRoot, ownNetworks: _options.Network != JobNetworkMode.Host, _host);
         _environments?.Open();
         LogJobUser();
     }
+
+    /// <summary>After the last job has ended: removes what the runner made for its jobs (its cgroup folder).</summary>
+    public void Close() => _prison.Close();
 
     /// <summary>Takes a claimed job from its upload to its end.</summary>
     /// <param name="cancellationToken">Cancelled only when the host stops waiting for the runner: the job's store writes stop too.</param>
@@ -71,6 +76,7 @@ internal sealed partial class JobExecutor
     {
         var log = new JobLog(_channel, jobId, _options.MaxLogBytes);
         JobSite? site = null;
+        JobConfinement? confinement = null;
         LogJobClaimed(_logger, jobId, runnerId);
         try
         {
@@ -79,14 +85,17 @@ internal sealed partial class JobExecutor
             {
                 // A cancel that reached the store between our claim and our registration found nothing to stop here.
                 if (await _channel.IsCancelledAsync(jobId, cancellationToken)) handle.Stop(StopReason.Cancelled);
+                confinement = _prison.Enter(jobId);
                 site = JobSite.Create(_options.WorkRoot, jobId, WorkRootTraversable);
-                outcome = await PrepareAndRunAsync(jobId, site, log, handle, cancellationToken);
+                outcome = await PrepareAndRunAsync(jobId, site, confinement, log, handle, cancellationToken);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
                 LogJobCrashed(_logger, exception, jobId);
                 outcome = JobOutcome.Failed($"Runner error: {exception.Message}");
             }
+            // Its processes first (they may hold its disk busy), then its folders.
+            await ReleaseAsync(jobId, confinement);
             if (site is not null && !site.TryDelete()) LogWorkspaceLeft(_logger, site.Workspace.Root);
             await EndAsync(jobId, runnerId, log, StoppedOutcome(handle) ?? outcome, cancellationToken);
         }
@@ -97,8 +106,23 @@ internal sealed partial class JobExecutor
         }
         finally
         {
-            // Abandoned at shutdown: its network and folders still go (nothing left to do when TryDelete succeeded).
+            // Abandoned at shutdown: its processes, network and folders still go (nothing left to do when done above).
+            await ReleaseAsync(jobId, confinement);
             site?.Dispose();
+        }
+    }
+
+    /// <summary>Kills what is left of the job, unmounts its disk and frees its uid; never throws.</summary>
+    private async Task ReleaseAsync(Guid jobId, JobConfinement? confinement)
+    {
+        if (confinement is null) return;
+        try
+        {
+            await confinement.DisposeAsync();
+        }
+        catch (Exception exception) when (exception is IOException or TimeoutException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            LogConfinementLeft(_logger, exception, jobId);
         }
     }
 
@@ -135,10 +159,12 @@ internal sealed partial class JobExecutor
         }
     }
 
-    private async Task<JobOutcome> PrepareAndRunAsync(Guid jobId, JobSite site, JobLog log, RunningJob running, CancellationToken cancellationToken)
+    private async Task<JobOutcome> PrepareAndRunAsync(
+        Guid jobId, JobSite site, JobConfinement confinement, JobLog log, RunningJob running, CancellationToken cancellationToken)
     {
         var workspace = site.Workspace;
         if (running.StopToken.IsCancellationRequested) return JobOutcome.Failed("stopped");
+        confinement.MountDisk(workspace);
         await using (var upload = await _channel.OpenUploadAsync(jobId, cancellationToken))
         {
             if (upload is null) return JobOutcome.Failed("Bad upload: the uploaded project is missing.");
@@ -153,19 +179,24 @@ internal sealed partial class JobExecutor
         }
         if (_python is null) return JobOutcome.Failed($"Cannot run the job: {_pythonError}");
         // Only now: the job's user must never own a folder the server is still writing into.
-        if (_jobUser is not null) workspace.HandTo(_jobUser);
+        var user = _jobUser is not null && confinement.Uid is { } uid ? _jobUser with { Uid = (uint)uid, Gid = (uint)uid } : _jobUser;
+        if (user is not null) workspace.HandTo(user);
         var enterNetwork = site.ConnectNetwork(_options.Network, _host, _options.NetworkAllow);
-        var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
-            _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null);
-        return await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments)
+        confinement.AdoptNetwork(workspace.NetworkPidFile);
+        var steps = new JobSteps(CreateSandbox(user), $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
+            _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
+            confinement);
+        var outcome = await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments)
             .RunAsync(jobId, workspace, steps, cancellationToken);
+        return confinement.OutOfMemoryLine() is { } outOfMemory ? JobOutcome.Failed(outOfMemory) : outcome;
     }
 
     private void LogJobUser()
     {
         if (_jobUser is { } user)
         {
-            LogJobsUnprivileged(_logger, user.Uid);
+            LogJobsUnprivileged(_logger, _prison.UidRange ?? user.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), _prison.Limits.ToString(),
+                _prison.UsesCgroups ? "its own cgroup" : "no cgroup");
             if (WorkRootTraversable && FirstUntraversableFolder(_options.WorkRoot) is { } closed) LogWorkRootUnreachable(_logger, _options.WorkRoot, closed);
         }
         else if (_jobUserProblem is { } problem)
@@ -194,8 +225,14 @@ internal sealed partial class JobExecutor
     [LoggerMessage(LogLevel.Warning, "Jobs share the server's network: they can reach the CI server's port and every service on this host's loopback ({Reason}). Run the server as root with pasta installed (apt-get install passt) for --job-network outbound.")]
     private static partial void LogHostNetwork(ILogger logger, string reason);
 
-    [LoggerMessage(LogLevel.Information, "The server runs as root: jobs run as uid {Uid} without capabilities.")]
-    private static partial void LogJobsUnprivileged(ILogger logger, uint uid);
+    [LoggerMessage(LogLevel.Information, "The server runs as root: jobs run as uids {Uids} (one per slot) without capabilities, each in {Cgroup} ({Limits}).")]
+    private static partial void LogJobsUnprivileged(ILogger logger, string uids, string limits, string cgroup);
+
+    [LoggerMessage(LogLevel.Warning, "Jobs run without cgroups (no limits; their processes are found by session and marker only): {Problem}")]
+    private static partial void LogNoCgroups(ILogger logger, string problem);
+
+    [LoggerMessage(LogLevel.Error, "Could not kill every process of job {JobId} or unmount its disk; its uid stays taken.")]
+    private static partial void LogConfinementLeft(ILogger logger, Exception exception, Guid jobId);
 
     [LoggerMessage(LogLevel.Warning, "The server runs as root but jobs cannot drop to an unprivileged user ({Problem}): jobs run as root. Install util-linux.")]
     private static partial void LogJobsAsRoot(ILogger logger, string problem);

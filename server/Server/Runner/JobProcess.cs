@@ -15,10 +15,12 @@ internal static class JobProcess
     /// <summary>The exit code, or null when the job was stopped (see <see cref="RunningJob.Reason"/>).</summary>
     /// <param name="filter">Rewrites the output on its way to the log (a shard's prefix); null: as it is.</param>
     public static async Task<int?> RunAsync(
-        Sandbox sandbox, JobCommand command, string marker, JobLog log, RunningJob job, CancellationToken cancellationToken,
+        Sandbox sandbox, JobCommand command, string marker, JobLog log, RunningJob job, JobConfinement? confinement, CancellationToken cancellationToken,
         IOutputFilter? filter = null)
     {
-        using var process = new Process { StartInfo = sandbox.CreateStartInfo(command) };
+        var start = sandbox.CreateStartInfo(command);
+        confinement?.Confine(start);
+        using var process = new Process { StartInfo = start };
         process.Start();
         var rootPid = process.Id;
         process.StandardInput.Close();
@@ -35,6 +37,8 @@ internal static class JobProcess
         }
         // Background processes a test left behind must not outlive the job (nor hold its output pipe open).
         ProcessTree.KillLeftovers(rootPid, sandbox.StartsProcessGroup, marker);
+        // And what escaped both (a new session without the marker): the cgroup holds every process the job started.
+        if (confinement is not null) await confinement.KillProcessesAsync(CancellationToken.None);
         try
         {
             await pump.WaitAsync(s_drainLimit, cancellationToken);

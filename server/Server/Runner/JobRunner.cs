@@ -198,6 +198,7 @@ public sealed partial class JobRunner(
         // its slot. Both are then left to the collector (neither holds an OS handle unless one is asked for, and none
         // is) rather than disposed under its feet.
         if (Volatile.Read(ref _unfinishedJobs) > 0) return;
+        _executor.Close();
         _abandon.Dispose();
         _slots.Dispose();
     }

@@ -7,8 +7,10 @@ namespace Ci.Server.Runner;
 /// <param name="marker">The job's mark in its processes' environment, by which a stop finds them all.</param>
 /// <param name="siteMounts">Shown to every program of the job besides its own mounts (its resolv.conf).</param>
 /// <param name="pathMap">The job's folders at fixed paths (<see cref="JobCommand.PathMap"/>); null to show them in place.</param>
+/// <param name="confinement">The job's cgroup: every program starts in it, and what a program leaves running is killed.</param>
 internal sealed class JobSteps(
-    Sandbox sandbox, string marker, JobLog log, RunningJob job, IRunnerChannel channel, IReadOnlyList<FolderMount>? siteMounts = null, IReadOnlyList<FolderMount>? pathMap = null)
+    Sandbox sandbox, string marker, JobLog log, RunningJob job, IRunnerChannel channel, IReadOnlyList<FolderMount>? siteMounts = null,
+    IReadOnlyList<FolderMount>? pathMap = null, JobConfinement? confinement = null)
     : IJobSteps
 {
     public CancellationToken StopToken => job.StopToken;
@@ -17,11 +19,11 @@ internal sealed class JobSteps(
 
     public Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken) =>
         JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
-            marker, log, job, cancellationToken);
+            marker, log, job, confinement, cancellationToken);
 
     public Task<int?> RunPartAsync(JobCommand command, string partMarker, IOutputFilter filter, CancellationToken cancellationToken) =>
         JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
-            partMarker, log, job, cancellationToken, filter);
+            partMarker, log, job, confinement, cancellationToken, filter);
 
     public Task<Jobs.ShardingInput> GetShardingAsync(string projectInTree, CancellationToken cancellationToken) =>
         channel.GetShardingAsync(job.Id, projectInTree, cancellationToken);

@@ -43,6 +43,11 @@ public sealed record RunnerOptions(
 
     /// <summary>The uid cached environments are built as (<c>--env-build-uid</c>): one no job has.</summary>
     public uint EnvironmentBuildUid { get; init; } = Recipes.Environments.EnvironmentCache.DefaultBuildUid;
+    /// <summary>What each job may take (memory, processes, CPU, disk); bounded by default.</summary>
+    public JobLimits Limits { get; init; } = JobLimits.Default;
+    /// <summary>The uids jobs run as, one per concurrent slot (<c>--job-uid-range</c>), when the server is root.</summary>
+    public string JobUidRange { get; init; } = DefaultJobUidRange;
+    public const string DefaultJobUidRange = "62000-62063";
 
     public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(30);
     public const string DefaultPython = "python3";

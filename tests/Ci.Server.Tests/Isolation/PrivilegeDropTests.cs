@@ -6,7 +6,7 @@ using Ci.Server.Tests.Runner;
 
 namespace Ci.Server.Tests.Isolation;
 
-/// <summary>A server running as root runs its jobs as nobody (65534), without capabilities, in both modes.</summary>
+/// <summary>A server running as root runs its jobs as its slot's own uid (the first job: 62000, the first of --job-uid-range), without capabilities, in both modes.</summary>
 public class PrivilegeDropTests(ITestOutputHelper output)
 {
     public static TheoryData<string, SandboxMode> Modes => JobRunnerTests.Modes;
@@ -21,7 +21,7 @@ public class PrivilegeDropTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public async Task As_root_a_job_runs_as_nobody_without_capabilities_and_cannot_read_etc_shadow(string name, SandboxMode sandbox)
+    public async Task As_root_a_job_runs_as_its_slots_uid_without_capabilities_and_cannot_read_etc_shadow(string name, SandboxMode sandbox)
     {
         _ = name;
         SkipUnlessRootWithSetpriv();
@@ -49,7 +49,7 @@ public class PrivilegeDropTests(ITestOutputHelper output)
 
         var log = await harness.ReadLogAsync(jobId);
         Assert.True(job.Success, log);
-        Assert.Contains("ID 65534\n", log);
+        Assert.Contains("ID 62000\n", log);
         Assert.Contains("GROUPS []\n", log);
         Assert.Contains("CAPS ['0000000000000000', '0000000000000000']\n", log);
         Assert.Contains("SHADOW denied\n", log);
@@ -85,8 +85,11 @@ public class PrivilegeDropTests(ITestOutputHelper output)
         var files = Projects.WithSessionStart(
             """
             for folder in [os.getcwd(), os.environ["HOME"], os.environ["TMPDIR"], "/tmp", "/dev/shm"]:
-                with open(os.path.join(folder, "written-by-job"), "w") as f:
+                # A name of its own: without a sandbox /tmp is the host's, where an earlier job's file belongs to another uid.
+                path = os.path.join(folder, f"written-by-job-{os.getpid()}")
+                with open(path, "w") as f:
                     f.write("ok")
+                os.remove(path)
                 print("WROTE", folder == os.getcwd() and "src" or folder, flush=True)
             import multiprocessing
             multiprocessing.Lock()
@@ -114,7 +117,7 @@ public class PrivilegeDropTests(ITestOutputHelper output)
         Assert.Contains("WROTE /tmp\n", log);
         Assert.Contains("WROTE /dev/shm\n", log);
         Assert.Contains("LOCK ok\n", log);
-        Assert.Contains("OWNER 65534 65534 65534\n", log);
+        Assert.Contains("OWNER 62000 62000 62000\n", log);
         // bwrap shows a stand-in for the work root holding only the job's own report folder (where pytest writes its
         // JUnit report); without it the real one is closed to the job's user.
         // Under bwrap the workspace is /ci, whose parent is the sandbox's root: the work root is not there at all.
@@ -147,7 +150,7 @@ public class PrivilegeDropTests(ITestOutputHelper output)
         await harness.Runner.WhenDone(jobId)!.WaitAsync(TimeSpan.FromSeconds(10), Token);
         output.WriteLine($"{name}: unprivileged job tree killed {clock.ElapsedMilliseconds} ms after Cancel");
 
-        Assert.Equal(["65534", "65534"], owners);
+        Assert.Equal(["62000", "62000"], owners);
         Assert.Empty(RunnerHarness.ProcessesWith(marker));
     }
 

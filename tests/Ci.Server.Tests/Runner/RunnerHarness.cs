@@ -41,7 +41,7 @@ sealed class RunnerHarness : IAsyncDisposable
     public static async Task<RunnerHarness> CreateAsync(
         SandboxMode sandbox = SandboxMode.None, int concurrency = 2, TimeSpan? timeout = null, long maxLogBytes = RunnerOptions.DefaultMaxLogBytes,
         TimeSpan? grace = null, long environmentCacheBytes = 0, JobNetworkMode network = JobNetworkMode.Host,
-        Func<RunnerOptions, RunnerOptions>? configure = null)
+        Func<RunnerOptions, RunnerOptions>? configure = null, JobLimits? limits = null)
     {
         if (sandbox == SandboxMode.Bwrap) Assert.SkipUnless(RunnerOptions.BwrapWorks(), "bwrap is missing or cannot create namespaces here (apt-get install bubblewrap).");
         Assert.SkipUnless(File.Exists(TestPython), $"{TestPython} (with python3-pytest) is needed to run jobs.");
@@ -51,7 +51,7 @@ sealed class RunnerHarness : IAsyncDisposable
         var user = await store.CreateUserAsync("Runner Test", $"{Guid.NewGuid():N}@example.com", Token);
         var options = new RunnerOptions(
             concurrency, TestPython, sandbox, timeout ?? TimeSpan.FromSeconds(60), maxLogBytes, grace ?? TimeSpan.FromSeconds(5),
-            Path.Combine(directory, "work"), EnvironmentCacheBytes: environmentCacheBytes, Network: network);
+            Path.Combine(directory, "work"), EnvironmentCacheBytes: environmentCacheBytes, Network: network) { Limits = limits ?? JobLimits.Default };
         return new RunnerHarness(directory, store, user, configure?.Invoke(options) ?? options);
     }
 

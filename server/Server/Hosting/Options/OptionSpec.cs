@@ -45,6 +45,13 @@ public sealed record OptionSpec(string Flag, string Value, string Help, Func<Ser
     public static OptionSpec Number(string flag, string value, string help, long min, long max, Func<ServerOptions, long, ServerOptions> apply) =>
         new(flag, value, help, (options, text) => apply(options, ParseNumber(flag, text, min, max))) { Range = (min, max) };
 
+    /// <summary>A number from <paramref name="min"/> to <paramref name="max"/> that may have a fraction (<c>0.5</c>).</summary>
+    public static OptionSpec Fraction(string flag, string value, string help, double min, double max, Func<ServerOptions, double, ServerOptions> apply) =>
+        new(flag, value, help, (options, text) =>
+            double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+                ? apply(options, n)
+                : throw new FormatException($"{flag}: '{text}' is not a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}"));
+
     /// <summary>A number of seconds from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public static OptionSpec Seconds(string flag, string value, string help, long min, long max, Func<ServerOptions, TimeSpan, ServerOptions> apply) =>
         Number(flag, value, help, min, max, (options, n) => apply(options, TimeSpan.FromSeconds(n)));

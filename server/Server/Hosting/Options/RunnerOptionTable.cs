@@ -15,6 +15,17 @@ public static class RunnerOptionTable
     /// <summary>The job environment cache's size bound when <c>--env-cache-mb</c> is not given.</summary>
     public const long DefaultEnvCacheMb = 2048;
 
+    /// <summary>Per-job limits when not given: bounded, so one job cannot take the host (0 turns one off).</summary>
+    public const long DefaultJobMemoryMb = 2048;
+    public const long DefaultJobPids = 1024;
+    public const long DefaultJobDiskMb = 4096;
+
+    /// <summary>
+    /// Two CPUs, not the processor count: a job gets the same share on any host (its tests' timings do not depend
+    /// on the machine's size), and on a big host several concurrent jobs cannot each take every core.
+    /// </summary>
+    public const double DefaultJobCpus = 2;
+
     // null: whatever works here (the runner options decide once they can probe the host).
     private static readonly Dictionary<string, SandboxMode?> s_sandboxes = new()
     {
@@ -55,5 +66,15 @@ public static class RunnerOptionTable
         OptionSpec.Number("--env-build-uid", "UID", "uid cached environments are built as (root server): one no job runs as", 1000, int.MaxValue - 1,
                 (o, n) => o with { EnvBuildUid = (uint)n })
             with { Default = $"{EnvironmentCache.DefaultBuildUid}" },
+        OptionSpec.Number("--job-memory-mb", "N", "memory of a job's processes together, its tmpfs included; past it the job is killed (0 = no limit)",
+            0, 1_000_000, (o, n) => o with { JobMemoryMb = n }) with { Default = $"{DefaultJobMemoryMb}" },
+        OptionSpec.Number("--job-pids", "N", "processes and threads a job may have at once (0 = no limit)", 0, 4_000_000, (o, n) => o with { JobPids = n })
+            with { Default = $"{DefaultJobPids}" },
+        OptionSpec.Fraction("--job-cpus", "N", "CPU quota of a job, fractions allowed (0.5 = half a core; 0 = no limit)", 0, 1024, (o, n) => o with { JobCpus = n })
+            with { Default = $"{DefaultJobCpus}" },
+        OptionSpec.Number("--job-disk-mb", "N", "a job's workspace and TMPDIR together; past it writes fail with ENOSPC (0 = no limit)",
+            0, 10_000_000, (o, n) => o with { JobDiskMb = n }) with { Default = $"{DefaultJobDiskMb}" },
+        OptionSpec.Text("--job-uid-range", "FIRST-LAST", "uids jobs run as when the server is root, one per concurrent job (at least --concurrency)",
+            (o, v) => o with { JobUidRange = v }) with { Default = RunnerOptions.DefaultJobUidRange },
     ];
 }

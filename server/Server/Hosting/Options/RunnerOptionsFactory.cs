@@ -21,6 +21,13 @@ public static class RunnerOptionsFactory
         // Runners sharing a host each get their own work folder (each deletes its leftovers at start); the port tells
         // them apart, as no two live processes listen on one.
         var workRoot = server.WorkDirectory ?? (shared ? Path.Combine(Path.GetTempPath(), $"ci-work-{server.Port}") : null);
+        var host = HostCapabilities.Current;
+        if (SandboxRequirement.Refusal(host.ServerIsRoot, server.Sandbox is not null, host.Bwrap, host.BwrapWorks) is { } refusal)
+        {
+            options = null!;
+            error = refusal;
+            return false;
+        }
         var created = TryCreate(
             server.Python, server.Concurrency, server.Sandbox, server.JobTimeout, server.MaxLogMb * Megabyte,
             server.GracePeriod, workRoot, shared ? null : location, out options, out error);
@@ -36,8 +43,34 @@ public static class RunnerOptionsFactory
             UploadLimits = server.UploadLimits, Network = network, EnvironmentCacheBytes = server.EnvCacheMb * Megabyte,
             Lease = server.Lease, HandBackOnShutdown = shared, NetworkAllow = server.JobNetworkAllow,
             EnvironmentBuildUid = server.EnvBuildUid,
+            Limits = JobLimits.FromOptions(server.JobMemoryMb, (int)server.JobPids, server.JobCpus, server.JobDiskMb),
+            JobUidRange = server.JobUidRange,
         };
-        return true;
+        return CheckUidRange(options, out error);
+    }
+
+    /// <summary><c>--job-uid-range</c> must parse and hold a uid for every concurrent job.</summary>
+    private static bool CheckUidRange(RunnerOptions options, out string error)
+    {
+        error = "";
+        SlotUsers uids;
+        try
+        {
+            uids = SlotUsers.Parse(options.JobUidRange);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            error = $"Invalid --job-uid-range: '{options.JobUidRange}' must lie between 1000 and {int.MaxValue - 1}.";
+            return false;
+        }
+        catch (Exception exception) when (exception is FormatException or ArgumentException)
+        {
+            error = $"Invalid --job-uid-range: {exception.Message}";
+            return false;
+        }
+        if (uids.Count >= options.Concurrency) return true;
+        error = $"Invalid --job-uid-range: {options.JobUidRange} holds {uids.Count} uids, fewer than --concurrency {options.Concurrency} (one uid per concurrent job).";
+        return false;
     }
 
     /// <summary>

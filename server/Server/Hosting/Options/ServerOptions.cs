@@ -72,6 +72,13 @@ public sealed record ServerOptions
     public long EnvCacheMb { get; init; } = RunnerOptionTable.DefaultEnvCacheMb;
     /// <summary>The uid cached environments are built as (<c>--env-build-uid</c>).</summary>
     public uint EnvBuildUid { get; init; } = Recipes.Environments.EnvironmentCache.DefaultBuildUid;
+    /// <summary>Per-job limits (<c>--job-memory-mb</c>, <c>--job-pids</c>, <c>--job-cpus</c>, <c>--job-disk-mb</c>); 0 = none.</summary>
+    public long JobMemoryMb { get; init; } = RunnerOptionTable.DefaultJobMemoryMb;
+    public long JobPids { get; init; } = RunnerOptionTable.DefaultJobPids;
+    public double JobCpus { get; init; } = RunnerOptionTable.DefaultJobCpus;
+    public long JobDiskMb { get; init; } = RunnerOptionTable.DefaultJobDiskMb;
+    /// <summary>The uids jobs run as, one per slot (<c>--job-uid-range FIRST-LAST</c>).</summary>
+    public string JobUidRange { get; init; } = RunnerOptions.DefaultJobUidRange;
 
     // ASP.NET Core host settings; WebApplicationFactory passes these (and UseSetting values) as arguments.
     public string? EnvironmentName { get; init; }
