@@ -17,6 +17,7 @@ internal sealed class PythonTestStep(RecipeJob job)
     {
         var (plan, workspace) = (job.Plan, job.Workspace);
         var environment = JobVariables.For(job.Id, workspace, plan, virtualEnvironment: lease?.PathInJob);
+        foreach (var (name, value) in job.ServiceVariables ?? new Dictionary<string, string>()) environment[name] = value;
         IReadOnlyList<FolderMount> mounts = lease?.Mounts ?? [];
         var venvPython = Path.Combine(lease?.PathInJob ?? workspace.VirtualEnvironment, "bin", "python");
 

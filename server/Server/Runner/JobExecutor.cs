@@ -3,6 +3,7 @@ using Ci.Server.Isolation;
 using Ci.Server.Jobs;
 using Ci.Server.Recipes;
 using Ci.Server.Recipes.Environments;
+using Ci.Server.Services;
 using Ci.Server.Uploads;
 
 namespace Ci.Server.Runner;
@@ -22,6 +23,7 @@ internal sealed partial class JobExecutor
     private readonly string? _jobUserProblem;
     private readonly Sandbox _sandbox;
     private readonly EnvironmentCache? _environments;
+    private readonly JobServices _services;
     private PythonInterpreter? _python;
     private string? _pythonError;
 
@@ -41,6 +43,7 @@ internal sealed partial class JobExecutor
         _environments = options.EnvironmentCacheBytes > 0
             ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, _jobUser, logger)
             : null;
+        _services = new JobServices(ServiceCatalog.Host, Path.Combine(options.WorkRoot, ".services"));
     }
 
     // An unsandboxed job of another user reaches its workspace through the work root itself.
@@ -60,6 +63,7 @@ internal sealed partial class JobExecutor
         else LogStarted(_logger, runnerId, _options.Concurrency, _options.Sandbox, _options.Network, _python.Executable, _options.WorkRoot, _options.Lease.TotalSeconds);
 
         JobWorkspace.PrepareWorkRoot(_options.WorkRoot, WorkRootTraversable);
+        JobServices.StopLeftovers(_options.WorkRoot);
         JobSite.DeleteLeftovers(_options.WorkRoot, ownNetworks: _options.Network != JobNetworkMode.Host, _host);
         _environments?.Open();
         LogJobUser();
@@ -156,7 +160,8 @@ internal sealed partial class JobExecutor
         if (_jobUser is not null) workspace.HandTo(_jobUser);
         var enterNetwork = site.ConnectNetwork(_options.Network, _host);
         var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running);
-        return await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments)
+        var services = new ServiceSetup(_services, JobServiceLaunch.For(_sandbox, enterNetwork));
+        return await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments, services)
             .RunAsync(jobId, workspace, steps, cancellationToken);
     }
 
