@@ -17,6 +17,12 @@ internal interface IJobSteps
     /// <summary>Runs one program of the job; its exit code, or null when the job was stopped.</summary>
     Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Keeps the files of <paramref name="folder"/> matching <paramref name="patterns"/> as the job's artifacts (up to
+    /// the runner's limit; what was kept or left out is said in the log).
+    /// </summary>
+    Task SaveArtifactsAsync(string folder, IReadOnlyList<string> patterns, CancellationToken cancellationToken);
+
     /// <summary>Shortens the job's time limit (a project's own <c>timeout</c>); a longer one is ignored.</summary>
     void LimitTo(TimeSpan limit);
 }

@@ -34,7 +34,11 @@ internal sealed class PythonRecipe(
         var (running, serviceFailure) = await ServiceStep.StartAsync(job, services, cancellationToken);
         await using var stopServices = running;
         if (serviceFailure is not null) return serviceFailure;
-        return await new PythonTestStep(job with { ServiceVariables = running?.Variables }).RunAsync(lease, cancellationToken);
+        var tested = await new PythonTestStep(job with { ServiceVariables = running?.Variables }).RunAsync(lease, cancellationToken);
+        // Pass or fail, what the tests left is kept; a stopped job's folder is not looked at.
+        if (plan.Config.Artifacts is { Count: > 0 } patterns && !steps.StopToken.IsCancellationRequested)
+            await steps.SaveArtifactsAsync(workspace.Source, patterns, cancellationToken);
+        return tested;
     }
 
     /// <summary>Says which settings file is used, and applies the project's own time limit (within the server's).</summary>

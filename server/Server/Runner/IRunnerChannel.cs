@@ -29,6 +29,9 @@ public interface IRunnerChannel
     /// <summary>The job's uploaded project; null when it is missing.</summary>
     Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken);
 
+    /// <summary>Stores <paramref name="content"/> as the job's artifact at <paramref name="path"/>; returns the bytes stored.</summary>
+    Task<long> SaveArtifactAsync(Guid jobId, string path, Stream content, CancellationToken cancellationToken);
+
     /// <summary>Ends the runner's run of the job; returns the job's status now, or null when nothing changed.</summary>
     Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken);
 }

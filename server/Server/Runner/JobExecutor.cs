@@ -159,7 +159,8 @@ internal sealed partial class JobExecutor
         // Only now: the job's user must never own a folder the server is still writing into.
         if (_jobUser is not null) workspace.HandTo(_jobUser);
         var enterNetwork = site.ConnectNetwork(_options.Network, _host);
-        var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running);
+        var artifacts = new JobArtifacts(_channel, jobId, _options.MaxArtifactBytes, log);
+        var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, artifacts);
         var services = new ServiceSetup(_services, JobServiceLaunch.For(_sandbox, enterNetwork));
         return await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments, services)
             .RunAsync(jobId, workspace, steps, cancellationToken);

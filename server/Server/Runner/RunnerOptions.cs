@@ -38,6 +38,9 @@ public sealed record RunnerOptions(
     /// </summary>
     public bool HandBackOnShutdown { get; init; }
 
+    /// <summary>The most bytes of artifacts kept per job (<c>--max-artifacts-mb</c>).</summary>
+    public long MaxArtifactBytes { get; init; } = Artifacts.ArtifactCollector.DefaultMaxMegabytes * 1024L * 1024;
+
     public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(30);
     public const string DefaultPython = "python3";
     public const long DefaultMaxLogBytes = 10 * 1024 * 1024;

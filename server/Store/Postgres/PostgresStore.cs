@@ -225,6 +225,8 @@ public sealed partial class PostgresStore : ICiStore
             FOREIGN KEY (owner, hash) REFERENCES blobs (owner, hash) ON DELETE CASCADE
         );
         """,
+        // 7: artifacts (PostgresStore.Artifacts.cs).
+        ArtifactsSchema,
     ];
 
     /// <inheritdoc/>

@@ -48,5 +48,7 @@ public static class RunnerOptionTable
         OptionSpec.Text("--work-dir", "PATH", "where job workspaces are created (default: 'work' beside the database)", (o, v) => o with { WorkDirectory = v }),
         OptionSpec.Number("--env-cache-mb", "N", "size bound of the cache of job environments, 0 = off", 0, 10_000_000, (o, n) => o with { EnvCacheMb = n })
             with { Default = $"{DefaultEnvCacheMb}" },
+        OptionSpec.Number("--max-artifacts-mb", "N", "artifacts kept per job; past it the job's log names what was left out", 0, 1_000_000,
+            (o, n) => o with { MaxArtifactsMb = n }) with { Default = $"{Artifacts.ArtifactCollector.DefaultMaxMegabytes}" },
     ];
 }

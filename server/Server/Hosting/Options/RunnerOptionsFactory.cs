@@ -30,6 +30,7 @@ public static class RunnerOptionsFactory
         {
             UploadLimits = server.UploadLimits, Network = network, EnvironmentCacheBytes = server.EnvCacheMb * Megabyte,
             Lease = server.Lease, HandBackOnShutdown = shared,
+            MaxArtifactBytes = (server.MaxArtifactsMb ?? Artifacts.ArtifactCollector.DefaultMaxMegabytes) * Megabyte,
         };
         return true;
     }

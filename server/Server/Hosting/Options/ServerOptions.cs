@@ -57,6 +57,9 @@ public sealed record ServerOptions
     public JobNetworkMode? JobNetwork { get; init; }
     public TimeSpan? JobTimeout { get; init; }
     public long? MaxLogMb { get; init; }
+
+    /// <summary><c>--max-artifacts-mb</c>; null for the default.</summary>
+    public long? MaxArtifactsMb { get; init; }
     public TimeSpan? GracePeriod { get; init; }
     public string? WorkDirectory { get; init; }
     /// <summary>Size bound of the job environment cache in MiB; 0 turns it off.</summary>
