@@ -86,7 +86,7 @@ public sealed class ServicesTests
 
         Assert.True(cancelled.ExitCode == 0, cancelled.ToString());
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (ProcessesUnder(WorkFolder(system)).Count > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        while (ProcessesUnder(WorkFolder(system)).Count > 0 && DateTime.UtcNow < deadline) await Task.Delay(100, TestContext.Current.CancellationToken);
         Assert.Empty(ProcessesUnder(WorkFolder(system)));
     }
 
