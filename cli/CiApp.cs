@@ -41,6 +41,7 @@ internal static class CiApp
         app.Add<UiCommand>();
         app.Add<PackCommand>();
         app.Add<TestsCommand>();
+        app.Add<ArtifactsCommand>();
         app.Add<ConfigCommand>();
         app.Add<CompletionCommand>();
         await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);

@@ -10,6 +10,7 @@ namespace Ci.Core.Protocol;
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(TestReport))]
+[JsonSerializable(typeof(List<ArtifactInfo>))]
 [JsonSerializable(typeof(UploadManifest))]
 [JsonSerializable(typeof(ManifestResponse))]
 [JsonSerializable(typeof(ManifestSubmission))]

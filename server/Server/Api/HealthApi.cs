@@ -34,7 +34,7 @@ public static class HealthApi
             reachable = false;
         }
         return reachable
-            ? TypedResults.Ok(new HealthResponse("ok"))
+            ? TypedResults.Ok(new HealthResponse("ok", Services.ServiceCatalog.Host.Available))
             : TypedResults.Json(new HealthResponse(StoreUnreachable), CiJsonContext.Default.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

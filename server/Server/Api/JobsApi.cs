@@ -27,6 +27,7 @@ public static class JobsApi
         jobs.MapGet("/{id}/tests", TestsAsync);
         jobs.MapPost("/{id}/cancel", CancelAsync);
         jobs.MapJobLog();
+        jobs.MapJobArtifacts();
         return routes;
     }
 

@@ -21,6 +21,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<IJobStore>(store);
         services.AddSingleton<IJobLeases>(store);
         services.AddSingleton<ITestReportStore>(store);
+        services.AddSingleton<IArtifactStore>(store);
         services.AddSingleton<ISessionStore>(store);
         services.AddSingleton<IJobStatistics>(store);
         var features = store.Features;

@@ -26,6 +26,9 @@ internal interface IJobSteps
 
     /// <summary>What sharding the job needs (shards asked for, project, recorded durations); see <see cref="Jobs.ShardingInput"/>.</summary>
     Task<Jobs.ShardingInput> GetShardingAsync(string projectInTree, CancellationToken cancellationToken);
+    /// Keeps the files of <paramref name="folder"/> matching <paramref name="patterns"/> as the job's artifacts (up to
+    /// the runner's limit; what was kept or left out is said in the log).
+    Task SaveArtifactsAsync(string folder, IReadOnlyList<string> patterns, CancellationToken cancellationToken);
 
     /// <summary>Shortens the job's time limit (a project's own <c>timeout</c>); a longer one is ignored.</summary>
     void LimitTo(TimeSpan limit);

@@ -13,7 +13,8 @@ namespace Ci.Server.Recipes;
 /// which shows it), including the project's own settings.
 /// </summary>
 internal sealed class PythonRecipe(
-    PythonInterpreter python, TimeSpan serverTimeout, IReadOnlyList<string>? enterNetwork = null, EnvironmentCache? environments = null)
+    PythonInterpreter python, TimeSpan serverTimeout, IReadOnlyList<string>? enterNetwork = null, EnvironmentCache? environments = null,
+    ServiceSetup? services = null)
 {
     /// <summary>Every process of a job carries <c>CI_JOB_ID=&lt;job&gt;</c>: the mark by which the runner finds them all.</summary>
     public const string MarkerVariable = "CI_JOB_ID";
@@ -23,13 +24,21 @@ internal sealed class PythonRecipe(
         // Read before any job process starts: the files are still exactly what was uploaded.
         var plan = PythonRecipePlan.Detect(workspace.Source, out var configError);
         if (plan is null) return JobOutcome.Failed($"Bad configuration: {configError}");
+        if (ServiceStep.Problem(plan, services) is { } serviceProblem) return JobOutcome.Failed(serviceProblem);
         await ApplySettingsAsync(plan, steps, cancellationToken);
 
         var job = new RecipeJob(jobId, workspace, plan, python, enterNetwork, steps);
         var prepared = await new PythonEnvironmentStep(job, environments).PrepareAsync(cancellationToken);
         using var lease = prepared.Lease;
         if (prepared.Failure is { } failure) return failure;
-        return await new PythonTestStep(job).RunAsync(lease, cancellationToken);
+        var (running, serviceFailure) = await ServiceStep.StartAsync(job, services, cancellationToken);
+        await using var stopServices = running;
+        if (serviceFailure is not null) return serviceFailure;
+        var tested = await new PythonTestStep(job with { ServiceVariables = running?.Variables }).RunAsync(lease, cancellationToken);
+        // Pass or fail, what the tests left is kept; a stopped job's folder is not looked at.
+        if (plan.Config.Artifacts is { Count: > 0 } patterns && !steps.StopToken.IsCancellationRequested)
+            await steps.SaveArtifactsAsync(workspace.Source, patterns, cancellationToken);
+        return tested;
     }
 
     /// <summary>Says which settings file is used, and applies the project's own time limit (within the server's).</summary>

@@ -10,8 +10,15 @@ namespace Ci.Server.Recipes;
 /// </summary>
 internal sealed class PythonTestCommand(RecipeJob job, EnvironmentLease? lease)
 {
-    private readonly Dictionary<string, string> _environment =
-        JobVariables.For(job.Id, job.Workspace, job.Plan, virtualEnvironment: lease?.PathInJob);
+    private readonly Dictionary<string, string> _environment = WithServices(
+        JobVariables.For(job.Id, job.Workspace, job.Plan, virtualEnvironment: lease?.PathInJob), job.ServiceVariables);
+
+    // The job's services (DATABASE_URL, REDIS_URL, ...) reach its tests, and every shard's.
+    private static Dictionary<string, string> WithServices(Dictionary<string, string> environment, IReadOnlyDictionary<string, string>? services)
+    {
+        foreach (var (name, value) in services ?? new Dictionary<string, string>()) environment[name] = value;
+        return environment;
+    }
     private readonly string _python = Path.Combine(lease?.PathInJob ?? job.Workspace.VirtualEnvironment, "bin", "python");
 
     /// <summary>The command with <paramref name="extra"/> variables (added to pytest's options when both have them).</summary>

@@ -10,8 +10,10 @@ namespace Ci.Server.Recipes;
 /// <param name="Python">The server's Python.</param>
 /// <param name="EnterNetwork">The command prefix that enters the job's network namespace; null for the host's.</param>
 /// <param name="Steps">The running job (log, processes, time limit).</param>
+/// <param name="ServiceVariables">What the job's services give its tests (<c>DATABASE_URL</c>, <c>REDIS_URL</c>, ...); null: none.</param>
 internal sealed record RecipeJob(
-    Guid Id, JobWorkspace Workspace, PythonRecipePlan Plan, PythonInterpreter Python, IReadOnlyList<string>? EnterNetwork, IJobSteps Steps)
+    Guid Id, JobWorkspace Workspace, PythonRecipePlan Plan, PythonInterpreter Python, IReadOnlyList<string>? EnterNetwork, IJobSteps Steps,
+    IReadOnlyDictionary<string, string>? ServiceVariables = null)
 {
     /// <summary>Runs a program of the job; its exit code, or null when the job was stopped.</summary>
     public Task<int?> RunAsync(

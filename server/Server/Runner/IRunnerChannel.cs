@@ -31,6 +31,8 @@ public interface IRunnerChannel
 
     /// <summary>What sharding the job needs: shards asked for, project (else <paramref name="projectInTree"/>) and its recorded durations.</summary>
     Task<ShardingInput> GetShardingAsync(Guid jobId, string projectInTree, CancellationToken cancellationToken);
+    /// <summary>Stores <paramref name="content"/> as the job's artifact at <paramref name="path"/>; returns the bytes stored.</summary>
+    Task<long> SaveArtifactAsync(Guid jobId, string path, Stream content, CancellationToken cancellationToken);
 
     /// <summary>Ends the runner's run of the job; returns the job's status now, or null when nothing changed.</summary>
     Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken);

@@ -3,6 +3,7 @@ using Ci.Server.Isolation;
 using Ci.Server.Jobs;
 using Ci.Server.Recipes;
 using Ci.Server.Recipes.Environments;
+using Ci.Server.Services;
 using Ci.Server.Uploads;
 
 namespace Ci.Server.Runner;
@@ -22,6 +23,7 @@ internal sealed partial class JobExecutor
     private readonly string? _jobUserProblem;
     private readonly JobPrison _prison;
     private readonly EnvironmentCache? _environments;
+    private readonly JobServices _services;
     private PythonInterpreter? _python;
     private string? _pythonError;
 
@@ -38,6 +40,7 @@ internal sealed partial class JobExecutor
         _environments = options.EnvironmentCacheBytes > 0
             ? new EnvironmentCache(Path.Combine(options.WorkRoot, ".environments"), options.EnvironmentCacheBytes, options.Sandbox == SandboxMode.Bwrap, _jobUser, logger, options.EnvironmentBuildUid)
             : null;
+        _services = new JobServices(ServiceCatalog.Host, Path.Combine(options.WorkRoot, ".services"));
     }
 
     /// <summary>The sandbox that runs a job's programs as <paramref name="user"/> (its slot's uid).</summary>
@@ -62,6 +65,7 @@ internal sealed partial class JobExecutor
 
         JobWorkspace.PrepareWorkRoot(_options.WorkRoot, WorkRootTraversable);
         if (await _prison.StartAsync(_options.WorkRoot, cancellationToken) is { } noCgroups) LogNoCgroups(_logger, noCgroups);
+        JobServices.StopLeftovers(_options.WorkRoot);
         JobSite.DeleteLeftovers(_options.WorkRoot, ownNetworks: _options.Network != JobNetworkMode.Host, _host);
         _environments?.Open();
         LogJobUser();
@@ -183,10 +187,13 @@ internal sealed partial class JobExecutor
         if (user is not null) workspace.HandTo(user);
         var enterNetwork = site.ConnectNetwork(_options.Network, _host, _options.NetworkAllow);
         confinement.AdoptNetwork(workspace.NetworkPidFile);
-        var steps = new JobSteps(CreateSandbox(user), $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
+        var sandbox = CreateSandbox(user);
+        var artifacts = new JobArtifacts(_channel, jobId, _options.MaxArtifactBytes, log);
+        var steps = new JobSteps(sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
             _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
-            confinement);
-        var outcome = await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments)
+            confinement, artifacts);
+        var services = new ServiceSetup(_services, JobServiceLaunch.For(sandbox, enterNetwork));
+        var outcome = await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments, services)
             .RunAsync(jobId, workspace, steps, cancellationToken);
         return confinement.OutOfMemoryLine() is { } outOfMemory ? JobOutcome.Failed(outOfMemory) : outcome;
     }

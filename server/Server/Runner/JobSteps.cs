@@ -7,12 +7,16 @@ namespace Ci.Server.Runner;
 /// <param name="marker">The job's mark in its processes' environment, by which a stop finds them all.</param>
 /// <param name="siteMounts">Shown to every program of the job besides its own mounts (its resolv.conf).</param>
 /// <param name="pathMap">The job's folders at fixed paths (<see cref="JobCommand.PathMap"/>); null to show them in place.</param>
+/// <param name="artifacts">Where the job's artifacts go.</param>
 /// <param name="confinement">The job's cgroup: every program starts in it, and what a program leaves running is killed.</param>
 internal sealed class JobSteps(
     Sandbox sandbox, string marker, JobLog log, RunningJob job, IRunnerChannel channel, IReadOnlyList<FolderMount>? siteMounts = null,
-    IReadOnlyList<FolderMount>? pathMap = null, JobConfinement? confinement = null)
+    IReadOnlyList<FolderMount>? pathMap = null, JobConfinement? confinement = null, JobArtifacts? artifacts = null)
     : IJobSteps
 {
+    public Task SaveArtifactsAsync(string folder, IReadOnlyList<string> patterns, CancellationToken cancellationToken) =>
+        artifacts?.SaveAsync(folder, patterns, cancellationToken) ?? Task.CompletedTask;
+
     public CancellationToken StopToken => job.StopToken;
 
     public Task WriteStatusAsync(string text, CancellationToken cancellationToken) => log.WriteStatusAsync(text, cancellationToken);

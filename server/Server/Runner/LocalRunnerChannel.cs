@@ -1,11 +1,16 @@
 using Ci.Core.Protocol;
 using Ci.Server.Jobs;
+using Ci.Store;
 
 namespace Ci.Server.Runner;
 
 /// <summary>The runner's channel when it runs inside the server: straight calls into <see cref="JobLifecycle"/>.</summary>
-public sealed class LocalRunnerChannel(JobLifecycle lifecycle) : IRunnerChannel
+public sealed class LocalRunnerChannel(JobLifecycle lifecycle, IArtifactStore artifacts) : IRunnerChannel
 {
+    /// <inheritdoc />
+    public Task<long> SaveArtifactAsync(Guid jobId, string path, Stream content, CancellationToken cancellationToken) =>
+        artifacts.SaveArtifactAsync(jobId, path, content, cancellationToken);
+
     /// <inheritdoc />
     public async Task<Guid?> ClaimAsync(string runnerId, TimeSpan lease, CancellationToken cancellationToken) =>
         (await lifecycle.ClaimAsync(runnerId, lease, cancellationToken))?.Id;

@@ -48,6 +48,8 @@ public sealed record RunnerOptions(
     /// <summary>The uids jobs run as, one per concurrent slot (<c>--job-uid-range</c>), when the server is root.</summary>
     public string JobUidRange { get; init; } = DefaultJobUidRange;
     public const string DefaultJobUidRange = "62000-62063";
+    /// <summary>The most bytes of artifacts kept per job (<c>--max-artifacts-mb</c>).</summary>
+    public long MaxArtifactBytes { get; init; } = Artifacts.ArtifactCollector.DefaultMaxMegabytes * 1024L * 1024;
 
     public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(30);
     public const string DefaultPython = "python3";

@@ -49,8 +49,8 @@ internal sealed class PostgresTemplate(string bin, string cacheFolder)
     {
         Directory.CreateDirectory(cacheFolder);
         var building = final + ".building-" + Guid.NewGuid().ToString("N")[..12];
-        // initdb runs on the host, never in a job's sandbox: the template outlives every job.
-        var builder = launch with { Wrap = null };
+        // initdb runs through the launch's wrapper too: with a sandbox, the job's user could not reach the cache on the host.
+        var builder = launch;
         ServiceFolders.CreateOwned(building, builder);
         try
         {

@@ -103,15 +103,21 @@ internal sealed partial class ServiceProcess
                 await _process.WaitForExitAsync(last.Token);
             }
         }
+        KillAllIn(folder);
+        _process.Dispose();
+    }
+
+    /// <summary>Kills every process working in <paramref name="folder"/> or below it (orphaned backends, a crashed server's leftovers).</summary>
+    public static void KillAllIn(string folder)
+    {
         // Bounded: a process that keeps forking in the folder is killed round after round, 100 rounds at most.
         for (var round = 0; round < 100; round++)
         {
             var left = ProcessesIn(folder);
             if (left.Count == 0) break;
             foreach (var pid in left) _ = SendSignal(pid, SigKill);
-            await Task.Delay(10);
+            Thread.Sleep(10);
         }
-        _process.Dispose();
     }
 
     /// <summary>Processes whose working folder is <paramref name="folder"/> or below it (PostgreSQL and Redis chdir to their data).</summary>

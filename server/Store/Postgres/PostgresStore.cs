@@ -246,6 +246,8 @@ public sealed partial class PostgresStore : ICiStore
             PRIMARY KEY (user_id, project, test_id)
         );
         """,
+        // 9: artifacts (PostgresStore.Artifacts.cs).
+        ArtifactsSchema,
     ];
 
     /// <inheritdoc/>

@@ -20,7 +20,9 @@ public sealed class JobsApiTests
         var response = await server.Client().GetAsync("/health", Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"status":"ok"}""", await response.Content.ReadAsStringAsync(Token));
+        // "status" first (what old clients read), then the services jobs may ask for on this host.
+        var services = string.Join(",", Ci.Server.Services.ServiceCatalog.Host.Available.Select(name => $"\"{name}\""));
+        Assert.Equal($$"""{"status":"ok","services":[{{services}}]}""", await response.Content.ReadAsStringAsync(Token));
     }
 
     [Theory, Stores]

@@ -22,7 +22,7 @@ public sealed class ProgramTests
         {
             var client = factory.CreateClient();
 
-            Assert.Equal("""{"status":"ok"}""", await client.GetStringAsync("/health", TestContext.Current.CancellationToken));
+            Assert.StartsWith("""{"status":"ok",""", await client.GetStringAsync("/health", TestContext.Current.CancellationToken));
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/jobs", TestContext.Current.CancellationToken)).StatusCode);
             Assert.True(File.Exists(db));
         }

@@ -61,7 +61,7 @@ public sealed class JobLogTests : IAsyncDisposable
         var job = await _store.CreateJobAsync(Guid.NewGuid(), user.Id, upload, Token);
         var sink = new GateSink();
         var lifecycle = new JobLifecycle(_store, sink, new RunningJobs(), NullLogger<JobLifecycle>.Instance);
-        return (new JobLog(new LocalRunnerChannel(lifecycle), job.Id, maxOutputBytes, pendingLimit), sink, job.Id);
+        return (new JobLog(new LocalRunnerChannel(lifecycle, _store), job.Id, maxOutputBytes, pendingLimit), sink, job.Id);
     }
 
     async Task<List<LogChunk>> StoredAsync(Guid jobId)

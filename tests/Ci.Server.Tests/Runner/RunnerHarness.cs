@@ -25,7 +25,7 @@ sealed class RunnerHarness : IAsyncDisposable
         Store = store;
         User = user;
         Options = options;
-        Runner = new JobRunner(new LocalRunnerChannel(new JobLifecycle(store, Sink, Jobs, NullLogger<JobLifecycle>.Instance)), Jobs, options, HostCapabilities.Current, NullLogger<JobRunner>.Instance);
+        Runner = new JobRunner(new LocalRunnerChannel(new JobLifecycle(store, Sink, Jobs, NullLogger<JobLifecycle>.Instance), store), Jobs, options, HostCapabilities.Current, NullLogger<JobRunner>.Instance);
     }
 
     public string Directory { get; }

@@ -76,5 +76,7 @@ public static class RunnerOptionTable
             0, 10_000_000, (o, n) => o with { JobDiskMb = n }) with { Default = $"{DefaultJobDiskMb}" },
         OptionSpec.Text("--job-uid-range", "FIRST-LAST", "uids jobs run as when the server is root, one per concurrent job (at least --concurrency)",
             (o, v) => o with { JobUidRange = v }) with { Default = RunnerOptions.DefaultJobUidRange },
+        OptionSpec.Number("--max-artifacts-mb", "N", "artifacts kept per job; past it the job's log names what was left out", 0, 1_000_000,
+            (o, n) => o with { MaxArtifactsMb = n }) with { Default = $"{Artifacts.ArtifactCollector.DefaultMaxMegabytes}" },
     ];
 }

@@ -45,6 +45,7 @@ public static class RunnerOptionsFactory
             EnvironmentBuildUid = server.EnvBuildUid,
             Limits = JobLimits.FromOptions(server.JobMemoryMb, (int)server.JobPids, server.JobCpus, server.JobDiskMb),
             JobUidRange = server.JobUidRange,
+            MaxArtifactBytes = (server.MaxArtifactsMb ?? Artifacts.ArtifactCollector.DefaultMaxMegabytes) * Megabyte,
         };
         return CheckUidRange(options, out error);
     }

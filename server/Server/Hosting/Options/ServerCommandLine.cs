@@ -77,6 +77,7 @@ public static class ServerCommandLine
             AppendLine(usage, $"{option.Flag} {option.Value}", option.FormattedHelp);
         AppendLine(usage, "--help", "show this help");
         AppendLine(usage, "--version", "show the version");
+        usage.Append("\n\nServices jobs may ask for (services = [...]): ").Append(Services.ServiceCatalog.Host.Describe());
         return usage.ToString().TrimEnd('\n');
     }
 

@@ -64,6 +64,9 @@ public sealed record ServerOptions
     public IReadOnlyList<CidrRange> JobNetworkAllow { get; init; } = [];
     public TimeSpan? JobTimeout { get; init; }
     public long? MaxLogMb { get; init; }
+
+    /// <summary><c>--max-artifacts-mb</c>; null for the default.</summary>
+    public long? MaxArtifactsMb { get; init; }
     public TimeSpan? GracePeriod { get; init; }
     public string? WorkDirectory { get; init; }
     /// <summary>Jobs of one user running at once, over every runner; 0: no cap (users still take turns).</summary>

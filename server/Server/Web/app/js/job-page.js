@@ -5,6 +5,7 @@ import { api, ApiError } from './api.js';
 import { el, formatDuration, formatTime, isFinal, statusClass, successMark } from './format.js';
 import { LogView } from './log-view.js';
 import { renderTestReport } from './test-report.js';
+import { renderArtifacts } from './artifacts.js';
 
 const SUMMARY_REFRESH_MS = 2000;
 
@@ -73,7 +74,9 @@ export class JobPage {
     this.logStatus.id = 'log-status';
     this.tests = el('section', 'tests hidden');
     this.tests.id = 'tests';
-    this.main.replaceChildren(head, this.logEl, this.followButton, this.logStatus, this.tests);
+    this.artifacts = el('section', 'artifacts hidden');
+    this.artifacts.id = 'artifacts';
+    this.main.replaceChildren(head, this.logEl, this.followButton, this.logStatus, this.tests, this.artifacts);
     this.log = new LogView(this.logEl, { onChange: () => this.showLogStatus() });
   }
 
@@ -171,6 +174,13 @@ export class JobPage {
       if (!this.disposed && report) renderTestReport(this.tests, report);
     } catch {
       this.tests.classList.add('hidden');
+    }
+    // GET /jobs/{id}/artifacts: the files the job kept, each a download link.
+    try {
+      const artifacts = await api(`/jobs/${this.jobId}/artifacts`);
+      if (!this.disposed) renderArtifacts(this.artifacts, this.jobId, artifacts);
+    } catch {
+      this.artifacts.classList.add('hidden');
     }
   }
 

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using Ci.Server.Isolation;
+
+namespace Ci.Server.Services;
+
+/// <summary>
+/// The one place that decides how a job's services run: as the job's user, through the job's own sandbox (only the
+/// service's folder writable, at its own path) and inside the job's network namespace when it has one, so that
+/// nothing but the job can reach it. A later cgroup for the job belongs here too.
+/// </summary>
+internal static class JobServiceLaunch
+{
+    /// <summary>The launch for a job run by <paramref name="sandbox"/> in the network <paramref name="enterNetwork"/> enters.</summary>
+    public static ServiceLaunch For(Sandbox sandbox, IReadOnlyList<string>? enterNetwork)
+    {
+        ProcessStartInfo Wrap(ProcessStartInfo start) => Wrapped(sandbox, enterNetwork, start);
+        return sandbox.User is { } user ? ServiceLaunch.AsUser((int)user.Uid, (int)user.Gid, Wrap) : ServiceLaunch.CurrentUser with { Wrap = Wrap };
+    }
+
+    /// <summary>
+    /// The service's own command (what follows setpriv's <c>--</c>: the sandbox drops to the job's user itself) as a
+    /// job command: its folder the only one it may write.
+    /// </summary>
+    private static ProcessStartInfo Wrapped(Sandbox sandbox, IReadOnlyList<string>? enterNetwork, ProcessStartInfo start)
+    {
+        var commandLine = start.ArgumentList.ToList();
+        if (sandbox.User is not null) commandLine = commandLine[(commandLine.IndexOf("--") + 1)..];
+        else commandLine.Insert(0, start.FileName);
+        var environment = start.Environment.Where(pair => pair.Value is not null)
+            .ToDictionary(pair => pair.Key, pair => pair.Value!, StringComparer.Ordinal);
+        var command = new JobCommand(commandLine[0], commandLine[1..], start.WorkingDirectory, environment,
+            [start.WorkingDirectory], [], enterNetwork);
+        var wrapped = sandbox.CreateStartInfo(command);
+        // The sandbox merges stderr into stdout; the service's reader still expects both pipes.
+        wrapped.RedirectStandardOutput = true;
+        wrapped.RedirectStandardError = true;
+        wrapped.RedirectStandardInput = true;
+        return wrapped;
+    }
+}
