@@ -3,6 +3,7 @@ using Ci.Server.Auth;
 using Ci.Server.Blobs;
 using Ci.Server.Jobs;
 using Ci.Server.Metrics;
+using Ci.Server.Reruns;
 using Ci.Server.Uploads;
 using Ci.Server.Web;
 
@@ -34,6 +35,7 @@ public sealed partial class SubmissionIntake(
         var jobId = Guid.NewGuid();
         try
         {
+            await lifecycle.SaveTestPlanAsync(jobId, await SubmissionTestPlan.ReadAsync(context.Request, uploadPath, cancellationToken), cancellationToken);
             if (idempotencyKey is null)
             {
                 await lifecycle.QueueAsync(jobId, caller.User.Id, uploadPath, cancellationToken);

@@ -1,5 +1,6 @@
 using Ci.Core.Protocol;
 using Ci.Server.Jobs;
+using Ci.Store;
 
 namespace Ci.Server.Runner;
 
@@ -28,6 +29,9 @@ public interface IRunnerChannel
 
     /// <summary>The job's uploaded project; null when it is missing.</summary>
     Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken);
+
+    /// <summary>What the job's test step was asked for (retries, only some tests).</summary>
+    Task<JobTestPlan> GetTestPlanAsync(Guid jobId, CancellationToken cancellationToken);
 
     /// <summary>Ends the runner's run of the job; returns the job's status now, or null when nothing changed.</summary>
     Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken);

@@ -156,8 +156,9 @@ internal sealed partial class JobExecutor
         if (_jobUser is not null) workspace.HandTo(_jobUser);
         var enterNetwork = site.ConnectNetwork(_options.Network, _host);
         var steps = new JobSteps(_sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running);
+        var tests = await _channel.GetTestPlanAsync(jobId, cancellationToken);
         return await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments)
-            .RunAsync(jobId, workspace, steps, cancellationToken);
+            .RunAsync(jobId, workspace, steps, cancellationToken, tests);
     }
 
     private void LogJobUser()

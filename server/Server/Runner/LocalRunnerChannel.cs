@@ -1,5 +1,6 @@
 using Ci.Core.Protocol;
 using Ci.Server.Jobs;
+using Ci.Store;
 
 namespace Ci.Server.Runner;
 
@@ -26,6 +27,9 @@ public sealed class LocalRunnerChannel(JobLifecycle lifecycle) : IRunnerChannel
 
     /// <inheritdoc />
     public Task<Stream?> OpenUploadAsync(Guid jobId, CancellationToken cancellationToken) => lifecycle.OpenUploadAsync(jobId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<JobTestPlan> GetTestPlanAsync(Guid jobId, CancellationToken cancellationToken) => lifecycle.GetTestPlanAsync(jobId, cancellationToken);
 
     /// <inheritdoc />
     public Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken) =>

@@ -6,7 +6,10 @@ namespace Ci.Store;
 /// </summary>
 public interface IJobRerunStore
 {
-    /// <summary>Stores the job's plan, replacing one it had. The job must exist.</summary>
+    /// <summary>
+    /// Stores the job's plan, replacing one it had. Before the job is queued (a runner may claim it at once), so the job
+    /// need not exist yet: a plan whose job never came is simply never read.
+    /// </summary>
     Task SaveTestPlanAsync(Guid jobId, JobTestPlan plan, CancellationToken cancellationToken);
 
     /// <summary>The job's plan; <see cref="JobTestPlan.None"/> when it has none.</summary>

@@ -228,7 +228,7 @@ public sealed partial class PostgresStore : ICiStore
         // 7: reruns, retries and flaky tests (IJobRerunStore): each job's test plan and tree hash, flaky flags in reports.
         """
         CREATE TABLE job_test_plans (
-            job_id      uuid PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+            job_id      uuid PRIMARY KEY,
             retries     integer,
             only_tests  text,
             tree_hash   text,

@@ -7,7 +7,7 @@ public sealed partial class SqliteStore : IJobRerunStore
     // Schema version 7: each job's test plan and tree hash (reruns, retries), flaky flags in reports.
     const string RerunsSchema = """
         CREATE TABLE IF NOT EXISTS job_test_plans (
-            job_id      TEXT PRIMARY KEY NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            job_id      TEXT PRIMARY KEY NOT NULL,
             retries     INTEGER,
             only_tests  TEXT,
             tree_hash   TEXT,
