@@ -41,6 +41,8 @@ internal static class CiApp
         app.Add<UiCommand>();
         app.Add<PackCommand>();
         app.Add<TestsCommand>();
+        app.Add<RerunCommand>();
+        app.Add<FlakyCommand>();
         app.Add<ConfigCommand>();
         app.Add<CompletionCommand>();
         await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);

@@ -32,6 +32,8 @@ internal static class CiCommands
         new("list", null, [Json, new("--status", TakesValue: true), new("--limit", TakesValue: true), ApiKey], "ci list --status failed --limit 5"),
         new("cancel", "job-id", [ApiKey], "ci cancel 550e8400-e29b-41d4-a716-446655440000"),
         new("tests", "job-id", [new("--failed"), Json, ApiKey], "ci tests 550e8400-e29b-41d4-a716-446655440000 --failed"),
+        new("rerun", "job-id", [new("--failed"), new("--async"), ApiKey], "ci rerun 550e8400-e29b-41d4-a716-446655440000 --failed"),
+        new("flaky", null, [Json, ApiKey], "ci flaky --json"),
         new("ui", null, [new("--refresh", TakesValue: true), ApiKey], "ci ui --refresh 5"),
         new("pack", null, [new("--output", TakesValue: true), Json], "ci pack --output project.zip"),
         new("config", null, [Json, ApiKey], "ci --profile staging config"),
