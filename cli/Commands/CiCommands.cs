@@ -24,7 +24,7 @@ internal static class CiCommands
 
     public static readonly IReadOnlyList<CommandSpec> All =
     [
-        new("submit test", null, [new("--async"), new("--dry-run"), Json, ApiKey], "ci submit test --dry-run"),
+        new("submit test", null, [new("--async"), new("--dry-run"), Json, new("--retries", TakesValue: true), ApiKey], "ci submit test --dry-run"),
         new("wait", "job-id", [new("--all"), ApiKey], "ci wait 550e8400-e29b-41d4-a716-446655440000 --all"),
         new("watch", "job-id", [ApiKey], "ci watch 550e8400-e29b-41d4-a716-446655440000"),
         new("status", "job-id", [Json, ApiKey], "ci status 550e8400-e29b-41d4-a716-446655440000 --json"),

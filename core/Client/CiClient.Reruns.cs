@@ -36,7 +36,7 @@ public sealed partial class CiClient
     }
 
     /// <summary>
-    /// Like <see cref="RerunAsync"/>, then follows the new job like <see cref="SubmitStreamingAsync"/>: its
+    /// Like <see cref="RerunAsync"/>, then follows the new job like <c>SubmitStreamingAsync</c>: its
     /// <see cref="JobIdEvent"/> first, then its log from the beginning and its <see cref="CompleteEvent"/>.
     /// </summary>
     public async IAsyncEnumerable<JobEvent> RerunStreamingAsync(string jobId, bool onlyFailed,
