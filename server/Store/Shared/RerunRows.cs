@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Data.Common;
 
 namespace Ci.Store;
@@ -51,7 +52,9 @@ static class RerunRows
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var (name, times, last, sameTree) = (reader.GetString(0), reader.GetInt32(1), columns.Time(reader, 2), reader.GetInt32(3) == 1);
+                // COUNT is bigint on PostgreSQL, integer on SQLite.
+                var (name, times, last, sameTree) = (reader.GetString(0), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture),
+                    columns.Time(reader, 2), Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture) == 1);
                 byName[name] = byName.TryGetValue(name, out var seen)
                     ? seen with { Times = seen.Times + times, LastSeen = last > seen.LastSeen ? last : seen.LastSeen, SameTree = seen.SameTree || sameTree }
                     : new FlakyTest(name, times, last, Guid.Empty, sameTree);

@@ -5,6 +5,7 @@ import { api, ApiError } from './api.js';
 import { el, formatDuration, formatTime, isFinal, statusClass, successMark } from './format.js';
 import { LogView } from './log-view.js';
 import { renderTestReport } from './test-report.js';
+import { renderFailureSummary } from './failure-summary.js';
 
 const SUMMARY_REFRESH_MS = 2000;
 
@@ -73,7 +74,9 @@ export class JobPage {
     this.logStatus.id = 'log-status';
     this.tests = el('section', 'tests hidden');
     this.tests.id = 'tests';
-    this.main.replaceChildren(head, this.logEl, this.followButton, this.logStatus, this.tests);
+    this.failures = el('section', 'tests failures hidden');
+    this.failures.id = 'failures';
+    this.main.replaceChildren(head, this.failures, this.logEl, this.followButton, this.logStatus, this.tests);
     this.log = new LogView(this.logEl, { onChange: () => this.showLogStatus() });
   }
 
@@ -168,7 +171,9 @@ export class JobPage {
     // GET /jobs/{id}/tests exists on servers that keep test reports; elsewhere it is 404 and nothing shows.
     try {
       const report = await api(`/jobs/${this.jobId}/tests`);
-      if (!this.disposed && report) renderTestReport(this.tests, report);
+      if (this.disposed || !report) return;
+      renderTestReport(this.tests, report);
+      renderFailureSummary(this.failures, report, this.jobId, this.job && this.job.success);
     } catch {
       this.tests.classList.add('hidden');
     }
