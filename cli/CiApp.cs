@@ -42,6 +42,8 @@ internal static class CiApp
         app.Add<PackCommand>();
         app.Add<TestsCommand>();
         app.Add<ArtifactsCommand>();
+        app.Add<RerunCommand>();
+        app.Add<FlakyCommand>();
         app.Add<ConfigCommand>();
         app.Add<CompletionCommand>();
         await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);

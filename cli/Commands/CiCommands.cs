@@ -24,7 +24,7 @@ internal static class CiCommands
 
     public static readonly IReadOnlyList<CommandSpec> All =
     [
-        new("submit test", null, [new("--async"), new("--dry-run"), Json, new("--shards", TakesValue: true), new("--project", TakesValue: true), ApiKey], "ci submit test --dry-run"),
+        new("submit test", null, [new("--async"), new("--dry-run"), Json, new("--shards", TakesValue: true), new("--project", TakesValue: true), new("--retries", TakesValue: true), ApiKey], "ci submit test --dry-run"),
         new("wait", "job-id", [new("--all"), ApiKey], "ci wait 550e8400-e29b-41d4-a716-446655440000 --all"),
         new("watch", "job-id", [ApiKey], "ci watch 550e8400-e29b-41d4-a716-446655440000"),
         new("status", "job-id", [Json, ApiKey], "ci status 550e8400-e29b-41d4-a716-446655440000 --json"),
@@ -33,6 +33,8 @@ internal static class CiCommands
         new("cancel", "job-id", [ApiKey], "ci cancel 550e8400-e29b-41d4-a716-446655440000"),
         new("tests", "job-id", [new("--failed"), Json, new("--slowest", TakesValue: true), ApiKey], "ci tests 550e8400-e29b-41d4-a716-446655440000 --failed"),
         new("artifacts", "job-id", [new("--output", TakesValue: true), Json, ApiKey], "ci artifacts 550e8400-e29b-41d4-a716-446655440000 --output out 'dist/*.whl'"),
+        new("rerun", "job-id", [new("--failed"), new("--async"), ApiKey], "ci rerun 550e8400-e29b-41d4-a716-446655440000 --failed"),
+        new("flaky", null, [Json, ApiKey], "ci flaky --json"),
         new("ui", null, [new("--refresh", TakesValue: true), ApiKey], "ci ui --refresh 5"),
         new("pack", null, [new("--output", TakesValue: true), Json], "ci pack --output project.zip"),
         new("config", null, [Json, ApiKey], "ci --profile staging config"),

@@ -46,7 +46,7 @@ internal static class JobLogPrinter
                     await streams.Out.FlushAsync(cancellationToken);
                     break;
                 case CompleteEvent complete:
-                    if (client is not null && jobId is not null) await TestSummaryPrinter.PrintAsync(client, jobId, streams, cancellationToken);
+                    if (client is not null && jobId is not null) await TestSummaryPrinter.PrintAsync(client, jobId, !complete.Success, streams, cancellationToken);
                     return complete.Success ? ExitCodes.Success : ExitCodes.Failure;
             }
         }

@@ -4,6 +4,7 @@ using Ci.Cli.Terminal;
 using Ci.CommandLine;
 using Ci.Core.Client;
 using Ci.Core.Protocol;
+using Ci.Core.Recipes;
 using Ci.Core.Zip;
 using ConsoleAppFramework;
 
@@ -18,11 +19,13 @@ internal sealed class SubmitCommand(CliServices services)
     /// <param name="json">With --async or --dry-run: print JSON instead of text.</param>
     /// <param name="shards">Split the suite into N shards (1-64) run side by side, balanced by recorded test times (default: the project's shards setting, else 1).</param>
     /// <param name="project">The project's name for its test-time history (default: [project] name, else ci.toml name, else the folder's).</param>
+    /// <param name="retries">Run failed tests again up to N times (0-5; default: retries in the project's settings); one that then passes is reported flaky.</param>
     /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop streaming; the job keeps running on the server.</param>
     [Command("test")]
     public async Task<int> Test(bool async = false, bool dryRun = false, bool json = false, [HideDefaultValue] int? shards = null,
-        [HideDefaultValue] string? project = null, [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)
+        [HideDefaultValue] string? project = null, [HideDefaultValue] int? retries = null, [HideDefaultValue] string? apiKey = null,
+        CancellationToken cancellationToken = default)
     {
         var streams = services.Streams;
         if (dryRun)
@@ -38,19 +41,21 @@ internal sealed class SubmitCommand(CliServices services)
         if (json && !async)
             throw new ArgumentParseFailedException("--json needs --async or --dry-run: a streamed log is text (for events as JSON use 'ci logs --follow --json').");
 
-        var options = SubmitSharding.Options(services.WorkingDirectory, shards, project);
+        if (retries is < 0 or > ProjectConfigReader.MaxRetries)
+            throw new ArgumentParseFailedException($"--retries: expected a whole number from 0 to {ProjectConfigReader.MaxRetries}.");
+        var options = SubmitSharding.Options(services.WorkingDirectory, shards, project) with { Retries = retries };
         using var client = services.CreateClient(apiKey);
         using var progress = TransferProgress.For(streams, "Uploading");
         try
         {
             if (async)
             {
-                var jobId = await client.SubmitAsync(services.WorkingDirectory, progress, cancellationToken, options);
+                var jobId = await client.SubmitAsync(services.WorkingDirectory, options, progress, cancellationToken);
                 await streams.Out.WriteAsync(json ? CliJson.Serialize(new SubmitAsyncResponse(jobId)) : $"Job submitted: {jobId}\n");
                 return ExitCodes.Success;
             }
             return await JobLogPrinter.PrintAsync(
-                client.SubmitStreamingAsync(services.WorkingDirectory, progress, cancellationToken, options), streams, cancellationToken, client);
+                client.SubmitStreamingAsync(services.WorkingDirectory, options, progress, cancellationToken), streams, cancellationToken, client);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

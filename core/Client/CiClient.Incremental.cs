@@ -20,8 +20,9 @@ public sealed partial class CiClient
     /// extension (404 or 405 on <c>/manifests</c>), and the caller sends a zip instead.
     /// </summary>
     private async Task<HttpResponseMessage?> TrySubmitIncrementalAsync(string path, IReadOnlyList<ProjectFile> files,
-        IProgress<ProjectZipProgress>? progress, bool streaming, string idempotencyKey, JobSubmitOptions options, CancellationToken cancellationToken)
+        IProgress<ProjectZipProgress>? progress, SubmitShape shape, CancellationToken cancellationToken)
     {
+        var streaming = shape.Streaming;
         if (_incrementalUnsupported)
             return null;
         var manifest = await ProjectManifest.BuildAsync(files, cancellationToken).ConfigureAwait(false);
@@ -38,7 +39,7 @@ public sealed partial class CiClient
             await UploadMissingAsync(files, manifest, answer.Missing, progress, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await SendAsync(() => SubmitRequest(path, ManifestSubmissionContent(answer.Manifest), streaming, idempotencyKey, options),
+                return await SendAsync(() => SubmitRequest(path, ManifestSubmissionContent(answer.Manifest), shape),
                     RetryKind.Submission, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead,
                     jobId: null, cancellationToken, cancellationToken).ConfigureAwait(false);
             }

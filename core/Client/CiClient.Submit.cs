@@ -18,13 +18,16 @@ public sealed partial class CiClient
     /// <param name="zipProgress">Told as files are packed, if given.</param>
     /// <param name="cancellationToken">Stops the upload or the streaming; the job keeps running on the server.</param>
     /// <exception cref="CiNothingToUploadException">No file of the folder would be uploaded.</exception>
-    /// <param name="options">Shards, project name and the like, sent as <c>X-CI-*</c> headers (an old server ignores them).</param>
-    public async IAsyncEnumerable<JobEvent> SubmitStreamingAsync(string projectDirectory,
-        IProgress<ProjectZipProgress>? zipProgress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default,
-        JobSubmitOptions? options = null)
+    public IAsyncEnumerable<JobEvent> SubmitStreamingAsync(string projectDirectory,
+        IProgress<ProjectZipProgress>? zipProgress = null, CancellationToken cancellationToken = default) =>
+        SubmitStreamingAsync(projectDirectory, JobSubmitOptions.None, zipProgress, cancellationToken);
+
+    /// <summary>Like <see cref="SubmitStreamingAsync(string, IProgress{ProjectZipProgress}?, CancellationToken)"/>, with options (retries) as headers.</summary>
+    public async IAsyncEnumerable<JobEvent> SubmitStreamingAsync(string projectDirectory, JobSubmitOptions options,
+        IProgress<ProjectZipProgress>? zipProgress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         RequireKey();
-        var response = await SubmitProjectAsync("submit-stream", projectDirectory, zipProgress, streaming: true, options, cancellationToken).ConfigureAwait(false);
+        var response = await SubmitProjectAsync("submit-stream", projectDirectory, zipProgress, new(Streaming: true, options), cancellationToken).ConfigureAwait(false);
         await foreach (var jobEvent in FollowAsync(response, jobId: null, fromBeginning: true, cancellationToken).ConfigureAwait(false))
             yield return jobEvent;
     }
@@ -34,12 +37,16 @@ public sealed partial class CiClient
     /// <param name="zipProgress">Told as files are packed, if given.</param>
     /// <param name="cancellationToken">Stops packing or uploading.</param>
     /// <exception cref="CiNothingToUploadException">No file of the folder would be uploaded.</exception>
-    /// <param name="options">Shards, project name and the like, sent as <c>X-CI-*</c> headers (an old server ignores them).</param>
-    public async Task<string> SubmitAsync(string projectDirectory, IProgress<ProjectZipProgress>? zipProgress = null,
-        CancellationToken cancellationToken = default, JobSubmitOptions? options = null)
+    public Task<string> SubmitAsync(string projectDirectory, IProgress<ProjectZipProgress>? zipProgress = null,
+        CancellationToken cancellationToken = default) =>
+        SubmitAsync(projectDirectory, JobSubmitOptions.None, zipProgress, cancellationToken);
+
+    /// <summary>Like <see cref="SubmitAsync(string, IProgress{ProjectZipProgress}?, CancellationToken)"/>, with options (retries) as headers.</summary>
+    public async Task<string> SubmitAsync(string projectDirectory, JobSubmitOptions options, IProgress<ProjectZipProgress>? zipProgress = null,
+        CancellationToken cancellationToken = default)
     {
         RequireKey();
-        using var response = await SubmitProjectAsync("submit-async", projectDirectory, zipProgress, streaming: false, options, cancellationToken).ConfigureAwait(false);
+        using var response = await SubmitProjectAsync("submit-async", projectDirectory, zipProgress, new(Streaming: false, options), cancellationToken).ConfigureAwait(false);
         var answer = await ReadJsonAsync(response, CiJsonContext.Default.SubmitAsyncResponse, cancellationToken).ConfigureAwait(false);
         return answer.JobId;
     }
@@ -49,37 +56,40 @@ public sealed partial class CiClient
     /// manifest's id) when the server supports it, otherwise as a zip packed straight into the request body.
     /// </summary>
     private async Task<HttpResponseMessage> SubmitProjectAsync(string path, string projectDirectory, IProgress<ProjectZipProgress>? progress,
-        bool streaming, JobSubmitOptions? options, CancellationToken cancellationToken)
+        SubmitShape shape, CancellationToken cancellationToken)
     {
+        var streaming = shape.Streaming;
         var selection = ProjectFiles.Select(projectDirectory);
         if (selection.Files.Count == 0)
             throw new CiNothingToUploadException(selection);
         var files = selection.Files;
         // One key per submission, the same for each of its retries and for both ways of sending it.
-        var idempotencyKey = Guid.NewGuid().ToString("D");
-        options ??= JobSubmitOptions.None;
+        shape = shape with { IdempotencyKey = Guid.NewGuid().ToString("D") };
         if (_options.IncrementalUploads
-            && await TrySubmitIncrementalAsync(path, files, progress, streaming, idempotencyKey, options, cancellationToken).ConfigureAwait(false) is { } response)
+            && await TrySubmitIncrementalAsync(path, files, progress, shape, cancellationToken).ConfigureAwait(false) is { } response)
             return response;
         StreamedContent? zip = null;
         return await SendAsync(() =>
             {
                 zip = new StreamedContent((stream, token) => ZipPacker.WriteAsync(files, stream, progress, token));
-                return SubmitRequest(path, UploadContent(zip), streaming, idempotencyKey, options);
+                return SubmitRequest(path, UploadContent(zip), shape);
             },
             RetryKind.Submission, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead,
             jobId: null, cancellationToken, cancellationToken, () => zip?.Started == true).ConfigureAwait(false);
     }
 
-    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, bool streaming, string idempotencyKey, JobSubmitOptions options)
+    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, SubmitShape shape)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        if (streaming)
+        if (shape.Streaming)
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
-        request.Headers.Add(ProtocolHeaders.IdempotencyKey, idempotencyKey);
-        foreach (var (name, value) in options.Headers()) request.Headers.Add(name, value);
+        request.Headers.Add(ProtocolHeaders.IdempotencyKey, shape.IdempotencyKey);
+        foreach (var (name, value) in shape.Options.Headers()) request.Headers.Add(name, value);
         return request;
     }
+
+    /// <summary>How a submission is sent: streamed or not, its options, and its idempotency key (one per submission).</summary>
+    private sealed record SubmitShape(bool Streaming, JobSubmitOptions Options, string IdempotencyKey = "");
 
     // The original server (FastAPI) wants field "file" with a filename; quoting is spelled out because
     // .NET would otherwise add filename* and a quoted boundary, which not every multipart parser accepts.

@@ -14,4 +14,6 @@ namespace Ci.Core.Protocol;
 [JsonSerializable(typeof(UploadManifest))]
 [JsonSerializable(typeof(ManifestResponse))]
 [JsonSerializable(typeof(ManifestSubmission))]
+[JsonSerializable(typeof(RerunRequest))]
+[JsonSerializable(typeof(List<FlakyTestEntry>))]
 public sealed partial class CiJsonContext : JsonSerializerContext;

@@ -28,7 +28,7 @@ public sealed record TestReport(
     [JsonIgnore]
     public TestCounts Counts => new(Passed, Failed, Skipped);
 
-    /// <summary>pytest's closing line: <c>12 passed, 1 failed, 2 skipped in 3.4s</c>.</summary>
+    /// <summary>pytest's closing line: <c>12 passed, 1 failed, 2 skipped in 3.4s</c>, with <c>, 1 flaky</c> before <c>in</c> when a retry passed.</summary>
     public string SummaryLine() =>
-        $"{Passed} passed, {Failed} failed, {Skipped} skipped in {DurationSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}s";
+        $"{Passed} passed, {Failed} failed, {Skipped} skipped{(Flaky > 0 ? $", {Flaky} flaky" : "")} in {DurationSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}s";
 }

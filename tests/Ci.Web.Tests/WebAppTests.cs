@@ -89,6 +89,14 @@ public sealed class WebAppTests(Chromium chromium) : IClassFixture<Chromium>
         await Expect(page.Locator("#tests tr")).ToHaveCountAsync(4);
         await Expect(page.Locator("#tests tr").First).ToContainTextAsync("test_add_strings");
         await Expect(page.Locator("#tests tr").First.Locator("td").First).ToHaveTextAsync("failed");
+        // The failure-first ending above the log, as the client ends on stderr.
+        var failures = page.Locator("#failures");
+        await Expect(failures).ToContainTextAsync("FAILED test_calculator.py::test_add_strings");
+        await Expect(failures).ToContainTextAsync("strings concatenate");
+        await Expect(failures).ToContainTextAsync("3 passed, 1 failed, 0 skipped in ");
+        await Expect(failures).ToContainTextAsync($"Rerun the failed tests with: ci rerun {jobId} --failed");
+        Assert.True(await page.EvaluateAsync<bool>(
+            "() => (document.querySelector('#failures').compareDocumentPosition(document.querySelector('#log')) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0"));
         await Expect(page.Locator("#log-status")).ToContainTextAsync("end of log");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeHiddenAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Screenshots, "job-page.png") });

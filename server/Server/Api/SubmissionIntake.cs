@@ -3,6 +3,7 @@ using Ci.Server.Auth;
 using Ci.Server.Blobs;
 using Ci.Server.Jobs;
 using Ci.Server.Metrics;
+using Ci.Server.Reruns;
 using Ci.Server.Uploads;
 using Ci.Server.Web;
 using Ci.Store;
@@ -38,6 +39,7 @@ public sealed partial class SubmissionIntake(
         {
             if (options.Shards is not null || options.Project is not null)
                 await lifecycle.SaveShardingAsync(jobId, new JobSharding(options.Shards, options.Project), cancellationToken);
+            await lifecycle.SaveTestPlanAsync(jobId, await SubmissionTestPlan.ReadAsync(context.Request, uploadPath, cancellationToken), cancellationToken);
             if (idempotencyKey is null)
             {
                 await lifecycle.QueueAsync(jobId, caller.User.Id, uploadPath, cancellationToken);

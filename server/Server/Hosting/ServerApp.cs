@@ -89,6 +89,7 @@ public static class ServerApp
         app.MapSubmit();
         app.MapBlobs();
         app.MapJobs();
+        app.MapReruns();
         app.MapSessions();
         app.MapWebApp();
         app.MapMetrics();

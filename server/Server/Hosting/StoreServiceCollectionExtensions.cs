@@ -1,5 +1,6 @@
 using Ci.Server.Blobs;
 using Ci.Server.Streaming;
+using Ci.Server.Reruns;
 using Ci.Server.Uploads;
 using Ci.Store;
 using Ci.Store.Blobs;
@@ -24,6 +25,9 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<IArtifactStore>(store);
         services.AddSingleton<ISessionStore>(store);
         services.AddSingleton<IJobStatistics>(store);
+        services.AddSingleton<IJobRerunStore>(store);
+        services.AddSingleton(new TreeRetention(TimeSpan.FromHours(options.KeepTreesHours)));
+        services.AddHostedService<KeptTreesPruner>();
         var features = store.Features;
         if (features.SubmissionKeys is { } submissionKeys)
             services.AddSingleton(submissionKeys);

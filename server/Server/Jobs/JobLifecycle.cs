@@ -9,8 +9,10 @@ namespace Ci.Server.Jobs;
 /// this process (watchers through <see cref="IJobLogSink"/>, the runner through <see cref="IJobDispatcher"/>). Other
 /// processes on a shared store hear the same through the store's notifications (Streaming's StoreNotificationRelay).
 /// </summary>
+/// <param name="trees">How long ended jobs keep their tree for reruns; null: deleted when the job ends.</param>
 public sealed partial class JobLifecycle(
-    ICiStore store, IJobLogSink sink, IJobDispatcher dispatcher, ILogger<JobLifecycle> logger, FairShare? fairShare = null)
+    ICiStore store, IJobLogSink sink, IJobDispatcher dispatcher, ILogger<JobLifecycle> logger, FairShare? fairShare = null,
+    Ci.Server.Reruns.TreeRetention? trees = null)
 {
     private readonly int _maxRunningPerUser = (fairShare ?? FairShare.Default).MaxRunningPerUser;
 
@@ -88,7 +90,8 @@ public sealed partial class JobLifecycle(
     /// The runner's end of a job it ran: what the job becomes and which last log line it gets. A job whose lease was
     /// lost belongs to someone else (not a word more, its upload stays); a handed-back one goes back to the queue; any
     /// other ends with its report saved first (a client that sees the job end may ask for it at once), and its upload
-    /// deleted. Returns the job's status now, or null when nothing changed (lease lost, or not handed back).
+    /// deleted (unless ended jobs keep their tree for reruns: Reruns/TreeRetention). Returns the job's status now, or
+    /// null when nothing changed (lease lost, or not handed back).
     /// </summary>
     public async Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken)
     {
@@ -118,7 +121,7 @@ public sealed partial class JobLifecycle(
         var ended = await store.FinishHeldJobAsync(jobId, runnerId, status, outcome.Success, reason, cancellationToken);
         try
         {
-            if (ended is not null || outcome.Kind == JobOutcomeKind.Cancelled) await store.DeleteUploadAsync(jobId, cancellationToken);
+            if ((ended is not null || outcome.Kind == JobOutcomeKind.Cancelled) && DeletesTreeAtEnd) await store.DeleteUploadAsync(jobId, cancellationToken);
         }
         finally
         {

@@ -2,6 +2,7 @@ using Ci.Core.Recipes;
 using Ci.Server.Isolation;
 using Ci.Server.Jobs;
 using Ci.Server.Recipes.Environments;
+using Ci.Store;
 
 namespace Ci.Server.Recipes;
 
@@ -19,7 +20,8 @@ internal sealed class PythonRecipe(
     /// <summary>Every process of a job carries <c>CI_JOB_ID=&lt;job&gt;</c>: the mark by which the runner finds them all.</summary>
     public const string MarkerVariable = "CI_JOB_ID";
 
-    public async Task<JobOutcome> RunAsync(Guid jobId, JobWorkspace workspace, IJobSteps steps, CancellationToken cancellationToken)
+    /// <param name="tests">What the job's test step was asked for (retries, only some tests); null: nothing.</param>
+    public async Task<JobOutcome> RunAsync(Guid jobId, JobWorkspace workspace, IJobSteps steps, CancellationToken cancellationToken, JobTestPlan? tests = null)
     {
         // Read before any job process starts: the files are still exactly what was uploaded.
         var plan = PythonRecipePlan.Detect(workspace.Source, out var configError);
@@ -27,7 +29,7 @@ internal sealed class PythonRecipe(
         if (ServiceStep.Problem(plan, services) is { } serviceProblem) return JobOutcome.Failed(serviceProblem);
         await ApplySettingsAsync(plan, steps, cancellationToken);
 
-        var job = new RecipeJob(jobId, workspace, plan, python, enterNetwork, steps);
+        var job = new RecipeJob(jobId, workspace, plan, python, enterNetwork, steps, tests);
         var prepared = await new PythonEnvironmentStep(job, environments).PrepareAsync(cancellationToken);
         using var lease = prepared.Lease;
         if (prepared.Failure is { } failure) return failure;

@@ -1,5 +1,6 @@
 using Ci.Core.Recipes;
 using Ci.Server.Isolation;
+using Ci.Store;
 
 namespace Ci.Server.Recipes;
 
@@ -11,10 +12,14 @@ namespace Ci.Server.Recipes;
 /// <param name="EnterNetwork">The command prefix that enters the job's network namespace; null for the host's.</param>
 /// <param name="Steps">The running job (log, processes, time limit).</param>
 /// <param name="ServiceVariables">What the job's services give its tests (<c>DATABASE_URL</c>, <c>REDIS_URL</c>, ...); null: none.</param>
+/// <param name="Tests">What the job's test step was asked for (retries, only some tests); null: nothing.</param>
 internal sealed record RecipeJob(
     Guid Id, JobWorkspace Workspace, PythonRecipePlan Plan, PythonInterpreter Python, IReadOnlyList<string>? EnterNetwork, IJobSteps Steps,
-    IReadOnlyDictionary<string, string>? ServiceVariables = null)
+    IReadOnlyDictionary<string, string>? ServiceVariables = null, JobTestPlan? Tests = null)
 {
+    /// <summary>What the job's test step was asked for.</summary>
+    public JobTestPlan TestPlan => Tests ?? JobTestPlan.None;
+
     /// <summary>Runs a program of the job; its exit code, or null when the job was stopped.</summary>
     public Task<int?> RunAsync(
         string workingDirectory, IReadOnlyDictionary<string, string> variables, IReadOnlyList<string> writable, IReadOnlyList<FolderMount> mounts,

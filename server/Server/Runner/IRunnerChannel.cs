@@ -1,5 +1,6 @@
 using Ci.Core.Protocol;
 using Ci.Server.Jobs;
+using Ci.Store;
 
 namespace Ci.Server.Runner;
 
@@ -33,6 +34,8 @@ public interface IRunnerChannel
     Task<ShardingInput> GetShardingAsync(Guid jobId, string projectInTree, CancellationToken cancellationToken);
     /// <summary>Stores <paramref name="content"/> as the job's artifact at <paramref name="path"/>; returns the bytes stored.</summary>
     Task<long> SaveArtifactAsync(Guid jobId, string path, Stream content, CancellationToken cancellationToken);
+    /// <summary>What the job's test step was asked for (retries, only some tests).</summary>
+    Task<JobTestPlan> GetTestPlanAsync(Guid jobId, CancellationToken cancellationToken);
 
     /// <summary>Ends the runner's run of the job; returns the job's status now, or null when nothing changed.</summary>
     Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken);

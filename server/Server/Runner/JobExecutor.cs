@@ -193,8 +193,9 @@ internal sealed partial class JobExecutor
             _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
             confinement, artifacts);
         var services = new ServiceSetup(_services, JobServiceLaunch.For(sandbox, enterNetwork));
+        var tests = await _channel.GetTestPlanAsync(jobId, cancellationToken);
         var outcome = await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments, services)
-            .RunAsync(jobId, workspace, steps, cancellationToken);
+            .RunAsync(jobId, workspace, steps, cancellationToken, tests);
         return confinement.OutOfMemoryLine() is { } outOfMemory ? JobOutcome.Failed(outOfMemory) : outcome;
     }
 

@@ -35,6 +35,7 @@ public sealed class LocalRunnerChannel(JobLifecycle lifecycle, IArtifactStore ar
     /// <inheritdoc />
     public Task<ShardingInput> GetShardingAsync(Guid jobId, string projectInTree, CancellationToken cancellationToken) =>
         lifecycle.GetShardingAsync(jobId, projectInTree, cancellationToken);
+    public Task<JobTestPlan> GetTestPlanAsync(Guid jobId, CancellationToken cancellationToken) => lifecycle.GetTestPlanAsync(jobId, cancellationToken);
 
     /// <inheritdoc />
     public Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken) =>

@@ -7,11 +7,6 @@ namespace Ci.Server.Sharding;
 /// job's one report (<see cref="Shards"/>). Per shard first, then across shards, because each shard retries its own
 /// failures after its own run.
 /// </summary>
-/// <remarks>
-/// The protocol's <see cref="TestReport"/> has no flaky fields yet; <see cref="MergedReport.ToTestReport"/> drops them.
-/// For the wire, <see cref="TestCaseResult"/> needs <c>"flaky": true</c> and <c>"attempts": N</c> (both omitted when
-/// false / 1) and <see cref="TestReport"/> a <c>"flaky"</c> count.
-/// </remarks>
 public static class TestReportMerge
 {
     /// <summary>
@@ -97,9 +92,13 @@ public sealed record MergedReport(
     public static MergedReport From(TestReport report) =>
         new(report.Passed, report.Failed, report.Skipped, 0, report.DurationSeconds, report.Truncated, [.. report.Tests.Select(MergedTest.From)]);
 
-    /// <summary>The protocol's report, which has no flaky fields yet.</summary>
+    /// <summary>The protocol's report, with its flaky extension fields.</summary>
     public TestReport ToTestReport() =>
-        new(Passed, Failed, Skipped, DurationSeconds, Truncated, [.. Tests.Select(test => new TestCaseResult(test.Name, test.Outcome, test.TimeSeconds, test.Message))]);
+        new(Passed, Failed, Skipped, DurationSeconds, Truncated, [.. Tests.Select(test => new TestCaseResult(test.Name, test.Outcome, test.TimeSeconds, test.Message)
+        {
+            Flaky = test.Flaky,
+            Attempts = test.Attempts > 1 ? test.Attempts : null,
+        })]) { Flaky = Flaky };
 }
 
 /// <summary>One test of a <see cref="MergedReport"/>.</summary>

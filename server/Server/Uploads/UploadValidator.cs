@@ -11,6 +11,9 @@ namespace Ci.Server.Uploads;
 /// </summary>
 public sealed class UploadValidator(UploadLimits limits, string tempDirectory)
 {
+    /// <summary>Where uploads wait (on the store's file system) until the store takes them.</summary>
+    public string TempDirectory => tempDirectory;
+
     private const string FileField = "file";
 
     /// <summary>The limits this validator enforces (the runner re-enforces the same ones).</summary>

@@ -14,8 +14,8 @@ public sealed partial class PostgresStore : ITestReportStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand("""
             DELETE FROM test_reports WHERE job_id = @job;
-            INSERT INTO test_reports (job_id, passed, failed, skipped, duration, truncated)
-            VALUES (@job, @passed, @failed, @skipped, @duration, @truncated);
+            INSERT INTO test_reports (job_id, passed, failed, skipped, duration, truncated, flaky)
+            VALUES (@job, @passed, @failed, @skipped, @duration, @truncated, @flaky);
             """, connection, transaction))
         {
             Add(command, "job", NpgsqlDbType.Uuid, jobId);
@@ -24,6 +24,7 @@ public sealed partial class PostgresStore : ITestReportStore
             Add(command, "skipped", NpgsqlDbType.Integer, report.Skipped);
             Add(command, "duration", NpgsqlDbType.Double, report.DurationSeconds);
             Add(command, "truncated", NpgsqlDbType.Boolean, report.Truncated);
+            Add(command, "flaky", NpgsqlDbType.Integer, report.Flaky);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         if (report.Tests.Count > 0)
@@ -33,13 +34,15 @@ public sealed partial class PostgresStore : ITestReportStore
             for (var i = 0; i < report.Tests.Count; i++)
             {
                 var test = report.Tests[i];
-                var insert = new NpgsqlBatchCommand("INSERT INTO test_cases (job_id, seq, name, outcome, time, message) VALUES ($1, $2, $3, $4, $5, $6);");
+                var insert = new NpgsqlBatchCommand("INSERT INTO test_cases (job_id, seq, name, outcome, time, message, flaky, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);");
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = jobId });
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = i + 1 });
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = test.Name });
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = TestOutcomeNames.Name(test.Outcome) });
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Double, Value = test.TimeSeconds });
                 insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)test.Message ?? DBNull.Value });
+                insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = test.Flaky });
+                insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)test.Attempts ?? DBNull.Value });
                 batch.BatchCommands.Add(insert);
             }
             await batch.ExecuteNonQueryAsync(cancellationToken);

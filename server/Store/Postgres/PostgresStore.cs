@@ -248,6 +248,20 @@ public sealed partial class PostgresStore : ICiStore
         """,
         // 9: artifacts (PostgresStore.Artifacts.cs).
         ArtifactsSchema,
+        // 10: reruns, retries and flaky tests (IJobRerunStore): each job's test plan and tree hash, flaky flags in reports.
+        """
+        CREATE TABLE job_test_plans (
+            job_id      uuid PRIMARY KEY,
+            retries     integer,
+            only_tests  text,
+            tree_hash   text,
+            rerun_of    uuid
+        );
+        CREATE INDEX job_test_plans_tree ON job_test_plans (tree_hash);
+        ALTER TABLE test_reports ADD COLUMN flaky integer NOT NULL DEFAULT 0;
+        ALTER TABLE test_cases ADD COLUMN flaky boolean NOT NULL DEFAULT false;
+        ALTER TABLE test_cases ADD COLUMN attempts integer;
+        """,
     ];
 
     /// <inheritdoc/>

@@ -6,8 +6,8 @@ namespace Ci.Store;
 /// <summary>Reading a job's test report from either store: its counts row, then its tests in order.</summary>
 static class TestReportRows
 {
-    const string CountsSql = "SELECT passed, failed, skipped, duration, truncated FROM test_reports WHERE job_id = @job;";
-    const string TestsSql = "SELECT name, outcome, time, message FROM test_cases WHERE job_id = @job ORDER BY seq;";
+    const string CountsSql = "SELECT passed, failed, skipped, duration, truncated, flaky FROM test_reports WHERE job_id = @job;";
+    const string TestsSql = "SELECT name, outcome, time, message, flaky, attempts FROM test_cases WHERE job_id = @job ORDER BY seq;";
 
     /// <summary>
     /// Reads the report, or null when the job has none. <paramref name="command"/> makes a command for the given SQL with
@@ -15,7 +15,7 @@ static class TestReportRows
     /// </summary>
     public static async Task<TestReport?> ReadAsync(Func<string, DbCommand> command, StoreColumns columns, CancellationToken cancellationToken)
     {
-        int passed, failed, skipped;
+        int passed, failed, skipped, flaky;
         double duration;
         bool truncated;
         await using (var counts = command(CountsSql))
@@ -23,8 +23,8 @@ static class TestReportRows
         {
             if (!await reader.ReadAsync(cancellationToken))
                 return null;
-            (passed, failed, skipped, duration, truncated) =
-                (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetDouble(3), columns.Flag(reader, 4));
+            (passed, failed, skipped, duration, truncated, flaky) =
+                (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetDouble(3), columns.Flag(reader, 4), reader.GetInt32(5));
         }
         var tests = new List<TestCaseResult>();
         await using (var cases = command(TestsSql))
@@ -33,9 +33,13 @@ static class TestReportRows
             while (await reader.ReadAsync(cancellationToken))
             {
                 tests.Add(new TestCaseResult(
-                    reader.GetString(0), TestOutcomeNames.Parse(reader.GetString(1)), reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+                    reader.GetString(0), TestOutcomeNames.Parse(reader.GetString(1)), reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetString(3))
+                {
+                    Flaky = columns.Flag(reader, 4),
+                    Attempts = reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                });
             }
         }
-        return new TestReport(passed, failed, skipped, duration, truncated, tests);
+        return new TestReport(passed, failed, skipped, duration, truncated, tests) { Flaky = flaky };
     }
 }

@@ -39,8 +39,8 @@ public sealed partial class SqliteStore : ITestReportStore
         // Deleting the report row cascades to its tests.
         await using (var command = Command(connection, transaction, """
                 DELETE FROM test_reports WHERE job_id = $job;
-                INSERT INTO test_reports (job_id, passed, failed, skipped, duration, truncated)
-                VALUES ($job, $passed, $failed, $skipped, $duration, $truncated);
+                INSERT INTO test_reports (job_id, passed, failed, skipped, duration, truncated, flaky)
+                VALUES ($job, $passed, $failed, $skipped, $duration, $truncated, $flaky);
                 """))
         {
             command.Parameters.AddWithValue("$job", Text(jobId));
@@ -49,9 +49,10 @@ public sealed partial class SqliteStore : ITestReportStore
             command.Parameters.AddWithValue("$skipped", report.Skipped);
             command.Parameters.AddWithValue("$duration", report.DurationSeconds);
             command.Parameters.AddWithValue("$truncated", report.Truncated ? 1 : 0);
+            command.Parameters.AddWithValue("$flaky", report.Flaky);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        await using (var insert = Command(connection, transaction, "INSERT INTO test_cases (job_id, seq, name, outcome, time, message) VALUES ($job, $seq, $name, $outcome, $time, $message);"))
+        await using (var insert = Command(connection, transaction, "INSERT INTO test_cases (job_id, seq, name, outcome, time, message, flaky, attempts) VALUES ($job, $seq, $name, $outcome, $time, $message, $flaky, $attempts);"))
         {
             insert.Parameters.AddWithValue("$job", Text(jobId));
             var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
@@ -59,6 +60,8 @@ public sealed partial class SqliteStore : ITestReportStore
             var outcome = insert.Parameters.Add("$outcome", SqliteType.Text);
             var time = insert.Parameters.Add("$time", SqliteType.Real);
             var message = insert.Parameters.Add("$message", SqliteType.Text);
+            var flaky = insert.Parameters.Add("$flaky", SqliteType.Integer);
+            var attempts = insert.Parameters.Add("$attempts", SqliteType.Integer);
             await insert.PrepareAsync(cancellationToken);
             for (var i = 0; i < report.Tests.Count; i++)
             {
@@ -68,6 +71,8 @@ public sealed partial class SqliteStore : ITestReportStore
                 outcome.Value = TestOutcomeNames.Name(test.Outcome);
                 time.Value = test.TimeSeconds;
                 message.Value = DbValue(test.Message);
+                flaky.Value = test.Flaky ? 1 : 0;
+                attempts.Value = DbValue(test.Attempts);
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
         }

@@ -12,7 +12,7 @@ namespace Ci.Store.Sqlite;
 public sealed partial class SqliteStore : ICiStore, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 9;
+    public const int SchemaVersion = 10;
 
     const int BusyTimeoutMilliseconds = 10_000;
 
@@ -213,7 +213,7 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
         """;
 
     /// <summary>The schema's history: (version, the SQL that reaches it from the version before).</summary>
-    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema), (5, KeyExpirySchema), (6, SubmissionKeysSchema), (7, FairShareSchema), (8, TestDurationsSchema), (9, ArtifactsSchema)];
+    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema), (5, KeyExpirySchema), (6, SubmissionKeysSchema), (7, FairShareSchema), (8, TestDurationsSchema), (9, ArtifactsSchema), (10, RerunsSchema)];
 
     // 4: leases of runner processes (IJobLeases).
     const string LeasesSchema = """

@@ -81,7 +81,7 @@ public class TestsCommandTests
     }
 
     [Fact]
-    public async Task Wait_ends_with_the_summary_line_and_the_failed_tests_on_stderr()
+    public async Task Wait_on_a_failed_job_ends_failure_first_with_messages_counts_and_the_rerun_hint_on_stderr()
     {
         var sse = "id: 1\ndata: {\"type\": \"log\", \"data\": \"pytest output\\n\"}\n\nid: 2\ndata: {\"type\": \"complete\", \"success\": false}\n\n";
         using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.EventStream(sse), _ => FakeHttpHandler.Json(Report))).WithTestReports();
@@ -91,8 +91,25 @@ public class TestsCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("pytest output\n", result.Out);
         Assert.Equal(
-            "2 passed, 2 failed, 1 skipped in 3.4s\nFAILED tests/test_calc.py::test_add_table[2-2-5]\nERROR tests/test_store.py::test_broken\n",
+            "FAILED tests/test_calc.py::test_add_table[2-2-5]\n    assert 4 == 5\n     +  where 4 = add(2, 2)\n"
+            + "ERROR tests/test_store.py::test_broken\n    failed on setup with \"RuntimeError: boom\"\n"
+            + $"2 passed, 2 failed, 1 skipped in 3.4s\nRerun the failed tests with: ci rerun {JobId} --failed\n",
             result.Err);
+    }
+
+    [Fact]
+    public async Task Wait_on_a_passed_job_with_a_flaky_test_ends_on_the_counts_with_flaky()
+    {
+        const string flaky = """
+            {"passed":1,"failed":0,"skipped":0,"flaky":1,"duration":1.2,"truncated":false,"tests":[
+             {"name":"test_x.py::test_once","outcome":"passed","time":0.01,"message":"assert False","flaky":true,"attempts":2}]}
+            """;
+        var sse = "id: 1\ndata: {\"type\": \"complete\", \"success\": true}\n\n";
+        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.EventStream(sse), _ => FakeHttpHandler.Json(flaky))).WithTestReports();
+
+        var result = await ci.RunAsync("wait", JobId);
+
+        Assert.Equal((0, "1 passed, 0 failed, 0 skipped, 1 flaky in 1.2s\n"), (result.ExitCode, result.Err));
     }
 
     [Fact]

@@ -35,6 +35,8 @@ public class OpenApiTests
         Assert.Contains("POST /submit-stream", documented);
         Assert.Contains("GET /metrics", documented);
         Assert.Contains("POST /jobs/{id}/cancel", documented);
+        Assert.Contains("POST /jobs/{id}/rerun", documented);
+        Assert.Contains("GET /flaky", documented);
         Assert.Contains("DELETE /ui/api/session", documented);
     }
 

@@ -113,7 +113,8 @@ public class TestReportMergeTests
         var report = merged.ToTestReport();
 
         Assert.Equal((2, 1, 0, 1, 6.0), (merged.Passed, merged.Failed, merged.Skipped, merged.Flaky, merged.DurationSeconds));
-        Assert.Equal("2 passed, 1 failed, 0 skipped in 6.0s", report.SummaryLine());
+        Assert.Equal("2 passed, 1 failed, 0 skipped, 1 flaky in 6.0s", report.SummaryLine());
         Assert.Equal([TestOutcome.Passed, TestOutcome.Passed, TestOutcome.Failed], report.Tests.Select(test => test.Outcome));
+        Assert.Equal([(true, (int?)2), (false, null), (false, null)], report.Tests.Select(test => (test.Flaky, test.Attempts)));
     }
 }

@@ -40,6 +40,8 @@ public sealed record ServerOptions
     /// <summary>Submissions per API key per minute; 0 turns the limit off.</summary>
     public int SubmitRatePerMinute { get; init; } = ApiOptionTable.DefaultSubmitRatePerMinute;
     public TimeSpan KeepAliveInterval { get; init; } = ApiOptionTable.DefaultKeepAliveInterval;
+    /// <summary>Hours an ended job's tree (its upload) is kept for reruns; 0 deletes it when the job ends.</summary>
+    public int KeepTreesHours { get; init; } = Ci.Server.Reruns.TreeRetention.DefaultHours;
     /// <summary>Where uploads wait while they are checked, before the store takes them. Null: a folder beside the store's uploads.</summary>
     public string? UploadTempDirectory { get; init; }
 

@@ -1,3 +1,4 @@
+using Ci.Server.Reruns;
 using Ci.Server.Uploads;
 
 namespace Ci.Server.Hosting.Options;
@@ -19,5 +20,7 @@ public static class UploadOptionTable
         OptionSpec.Number("--blob-store-mb", "N",
             "contents kept for incremental uploads, in MB, 0 = off (default {default};\non PostgreSQL they live in the database, shared by every replica)",
             0, 100_000_000, (o, n) => o with { BlobStoreMb = n }) with { Default = $"{DefaultBlobStoreMb}" },
+        OptionSpec.Number("--keep-trees-hours", "N", "hours an ended job's tree is kept for `ci rerun`, 0 = delete at the end",
+            0, TreeRetention.MaxHours, (o, n) => o with { KeepTreesHours = (int)n }) with { Default = $"{TreeRetention.DefaultHours}" },
     ];
 }

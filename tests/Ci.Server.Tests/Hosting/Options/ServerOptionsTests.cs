@@ -26,6 +26,7 @@ public sealed class ServerOptionsTests
           --max-entries N         most entries in an upload zip (default 100000)
           --blob-store-mb N       contents kept for incremental uploads, in MB, 0 = off (default 2048;
                                   on PostgreSQL they live in the database, shared by every replica)
+          --keep-trees-hours N    hours an ended job's tree is kept for `ci rerun`, 0 = delete at the end (default 72)
           --submit-rate N         submissions per API key per minute, 0 = unlimited (default 60)
           --keepalive-seconds N   idle seconds between SSE keep-alive comments (default 15)
           --metrics MODE          GET /metrics: off, open, or bearer (token in $CI_METRICS_TOKEN) (default off)

@@ -6,6 +6,7 @@ import { el, formatDuration, formatTime, isFinal, statusClass, successMark } fro
 import { LogView } from './log-view.js';
 import { renderTestReport } from './test-report.js';
 import { renderArtifacts } from './artifacts.js';
+import { renderFailureSummary } from './failure-summary.js';
 
 const SUMMARY_REFRESH_MS = 2000;
 
@@ -76,7 +77,9 @@ export class JobPage {
     this.tests.id = 'tests';
     this.artifacts = el('section', 'artifacts hidden');
     this.artifacts.id = 'artifacts';
-    this.main.replaceChildren(head, this.logEl, this.followButton, this.logStatus, this.tests, this.artifacts);
+    this.failures = el('section', 'tests failures hidden');
+    this.failures.id = 'failures';
+    this.main.replaceChildren(head, this.failures, this.logEl, this.followButton, this.logStatus, this.tests, this.artifacts);
     this.log = new LogView(this.logEl, { onChange: () => this.showLogStatus() });
   }
 
@@ -171,7 +174,9 @@ export class JobPage {
     // GET /jobs/{id}/tests exists on servers that keep test reports; elsewhere it is 404 and nothing shows.
     try {
       const report = await api(`/jobs/${this.jobId}/tests`);
-      if (!this.disposed && report) renderTestReport(this.tests, report);
+      if (this.disposed || !report) return;
+      renderTestReport(this.tests, report);
+      renderFailureSummary(this.failures, report, this.jobId, this.job && this.job.success);
     } catch {
       this.tests.classList.add('hidden');
     }

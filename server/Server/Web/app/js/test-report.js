@@ -2,6 +2,7 @@
 // time, message}]}): the counts, then each test with its outcome and time, failures and errors first.
 
 import { el } from './format.js';
+import { countsLine } from './failure-summary.js';
 
 const FAILED = new Set(['failed', 'error']);
 
@@ -12,6 +13,8 @@ function normalise(report) {
     outcome: String(t.outcome || 'unknown').toLowerCase(),
     seconds: typeof t.time === 'number' ? t.time : null,
     message: t.message || '',
+    flaky: t.flaky === true,
+    attempts: t.attempts,
   }));
 }
 
@@ -23,15 +26,14 @@ export function renderTestReport(section, report) {
   }
   const ordered = [...tests.filter((t) => FAILED.has(t.outcome)), ...tests.filter((t) => !FAILED.has(t.outcome))];
   const title = el('h2', null, 'Tests');
-  const counts = [`${report.passed ?? 0} passed`, `${report.failed ?? 0} failed`, `${report.skipped ?? 0} skipped`];
-  if (typeof report.duration === 'number') counts.push(`in ${report.duration.toFixed(1)}s`);
-  const summary = el('p', 'muted', counts.join(', ') + (report.truncated ? ' (only the first tests are listed)' : ''));
+  const summary = el('p', 'muted', countsLine(report) + (report.truncated ? ' (only the first tests are listed)' : ''));
   const table = el('table');
   for (const t of ordered) {
     const row = el('tr');
     row.className = `test-${t.outcome}`;
     const name = el('td', null, t.name);
     if (t.message) name.appendChild(el('div', 'test-message', t.message));
+    if (t.flaky) name.appendChild(el('div', 'muted', `flaky: passed on attempt ${t.attempts ?? 2}`));
     row.append(el('td', `outcome-${t.outcome}`, t.outcome), name,
       el('td', 'muted', t.seconds === null ? '' : `${t.seconds.toFixed(3)} s`));
     table.appendChild(row);
