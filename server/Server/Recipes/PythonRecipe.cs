@@ -29,7 +29,7 @@ internal sealed class PythonRecipe(
         if (ServiceStep.Problem(plan, services) is { } serviceProblem) return JobOutcome.Failed(serviceProblem);
         await ApplySettingsAsync(plan, steps, cancellationToken);
 
-        var job = new RecipeJob(jobId, workspace, plan, python, enterNetwork, steps, tests);
+        var job = new RecipeJob(jobId, workspace, plan, python, enterNetwork, steps, Tests: tests);
         var prepared = await new PythonEnvironmentStep(job, environments).PrepareAsync(cancellationToken);
         using var lease = prepared.Lease;
         if (prepared.Failure is { } failure) return failure;
