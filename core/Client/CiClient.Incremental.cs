@@ -20,7 +20,8 @@ public sealed partial class CiClient
     /// extension (404 or 405 on <c>/manifests</c>), and the caller sends a zip instead.
     /// </summary>
     private async Task<HttpResponseMessage?> TrySubmitIncrementalAsync(string path, IReadOnlyList<ProjectFile> files,
-        IProgress<ProjectZipProgress>? progress, bool streaming, string idempotencyKey, CancellationToken cancellationToken)
+        IProgress<ProjectZipProgress>? progress, bool streaming, string idempotencyKey, IReadOnlyList<KeyValuePair<string, string>> headers,
+        CancellationToken cancellationToken)
     {
         if (_incrementalUnsupported)
             return null;
@@ -38,7 +39,7 @@ public sealed partial class CiClient
             await UploadMissingAsync(files, manifest, answer.Missing, progress, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await SendAsync(() => SubmitRequest(path, ManifestSubmissionContent(answer.Manifest), streaming, idempotencyKey),
+                return await SendAsync(() => SubmitRequest(path, ManifestSubmissionContent(answer.Manifest), streaming, idempotencyKey, headers),
                     RetryKind.Submission, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead,
                     jobId: null, cancellationToken, cancellationToken).ConfigureAwait(false);
             }

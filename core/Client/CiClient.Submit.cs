@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
+using Ci.Core.Git;
 using Ci.Core.Protocol;
 using Ci.Core.Zip;
 
@@ -52,28 +53,44 @@ public sealed partial class CiClient
         if (selection.Files.Count == 0)
             throw new CiNothingToUploadException(selection);
         var files = selection.Files;
+        var headers = (await GitHeadersAsync(projectDirectory, files, cancellationToken).ConfigureAwait(false)).ToList();
         // One key per submission, the same for each of its retries and for both ways of sending it.
         var idempotencyKey = Guid.NewGuid().ToString("D");
         if (_options.IncrementalUploads
-            && await TrySubmitIncrementalAsync(path, files, progress, streaming, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } response)
+            && await TrySubmitIncrementalAsync(path, files, progress, streaming, idempotencyKey, headers, cancellationToken).ConfigureAwait(false) is { } response)
             return response;
         StreamedContent? zip = null;
         return await SendAsync(() =>
             {
                 zip = new StreamedContent((stream, token) => ZipPacker.WriteAsync(files, stream, progress, token));
-                return SubmitRequest(path, UploadContent(zip), streaming, idempotencyKey);
+                return SubmitRequest(path, UploadContent(zip), streaming, idempotencyKey, headers);
             },
             RetryKind.Submission, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead,
             jobId: null, cancellationToken, cancellationToken, () => zip?.Started == true).ConfigureAwait(false);
     }
 
-    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, bool streaming, string idempotencyKey)
+    private static HttpRequestMessage SubmitRequest(string path, HttpContent content, bool streaming, string idempotencyKey,
+        IReadOnlyList<KeyValuePair<string, string>> headers)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         if (streaming)
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(EventStreamMediaType));
         request.Headers.Add(ProtocolHeaders.IdempotencyKey, idempotencyKey);
+        foreach (var (name, value) in headers)
+            request.Headers.Add(name, value);
         return request;
+    }
+
+    /// <summary>
+    /// The <c>X-CI-Git-*</c> headers of the folder's git state, judged against the files uploaded; none outside git
+    /// (or without git installed): the submission goes as before.
+    /// </summary>
+    private static async Task<IEnumerable<KeyValuePair<string, string>>> GitHeadersAsync(string projectDirectory, IReadOnlyList<ProjectFile> files,
+        CancellationToken cancellationToken)
+    {
+        var uploaded = files.Select(file => file.EntryName).ToHashSet(StringComparer.Ordinal);
+        var git = await GitState.ReadAsync(projectDirectory, uploaded, cancellationToken).ConfigureAwait(false);
+        return git is null ? [] : new JobSubmitOptions(GitCommit: git.Commit, GitBranch: git.Branch, GitDirty: git.Dirty).Headers();
     }
 
     // The original server (FastAPI) wants field "file" with a filename; quoting is spelled out because

@@ -23,6 +23,8 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<ITestReportStore>(store);
         services.AddSingleton<ISessionStore>(store);
         services.AddSingleton<IJobStatistics>(store);
+        services.AddSingleton<IJobGitStates>(store);
+        services.AddSingleton<IJobRetention>(store);
         var features = store.Features;
         if (features.SubmissionKeys is { } submissionKeys)
             services.AddSingleton(submissionKeys);

@@ -225,6 +225,7 @@ public sealed partial class PostgresStore : ICiStore
             FOREIGN KEY (owner, hash) REFERENCES blobs (owner, hash) ON DELETE CASCADE
         );
         """,
+        GitRetentionSchema,
     ];
 
     /// <inheritdoc/>
