@@ -43,6 +43,11 @@ public sealed record ServerOptions
     /// <summary>Where uploads wait while they are checked, before the store takes them. Null: a folder beside the store's uploads.</summary>
     public string? UploadTempDirectory { get; init; }
 
+    /// <summary>Days a finished job is kept after it ended; 0 keeps everything.</summary>
+    public int RetentionDays { get; init; } = Retention.JobRetentionService.DefaultRetentionDays;
+    /// <summary>How often the retention pass runs (not a command-line option: tests shorten it).</summary>
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Who may read <c>GET /metrics</c>.</summary>
     public MetricsAccess Metrics { get; init; } = ApiOptionTable.DefaultMetrics;
     /// <summary>The bearer token <see cref="MetricsAccess.Bearer"/> asks for (from <c>CI_METRICS_TOKEN</c>).</summary>
