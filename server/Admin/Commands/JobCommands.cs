@@ -38,7 +38,7 @@ internal sealed class JobCommands(AdminConsole console)
                 : await PruneAllAsync(retention, cutoff, cancellationToken);
             var jobs = result.Jobs == 1 ? "1 job" : $"{result.Jobs} jobs";
             console.Out.WriteLine(
-                $"{(dryRun ? "Would remove" : "Removed")} {jobs} ({Megabytes(result.LogBytes)} of logs) finished before {cutoff:yyyy-MM-dd HH:mm} UTC.");
+                $"{(dryRun ? "Would remove" : "Removed")} {jobs} ({Size(result.LogBytes)} of logs) finished before {cutoff:yyyy-MM-dd HH:mm} UTC.");
             return ExitCodes.Success;
         }, cancellationToken);
     }
@@ -64,6 +64,7 @@ internal sealed class JobCommands(AdminConsole console)
         }
     }
 
-    private static string Megabytes(long bytes) =>
-        (bytes / (1024.0 * 1024.0)).ToString(bytes < 10 * 1024 * 1024 ? "0.0" : "0", CultureInfo.InvariantCulture) + " MB";
+    private static string Size(long bytes) => bytes < 1024 * 1024
+        ? (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KB"
+        : (bytes / (1024.0 * 1024.0)).ToString(bytes < 10 * 1024 * 1024 ? "0.0" : "0", CultureInfo.InvariantCulture) + " MB";
 }

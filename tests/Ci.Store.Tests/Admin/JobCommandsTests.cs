@@ -53,7 +53,7 @@ public class JobCommandsTests
         Assert.Matches($@"^Would remove 2 jobs \(1\.0 MB of logs\) finished before {cutoff} \d\d:\d\d UTC\.$", dryRun.OutLines.Single());
         Assert.Equal((0, ""), (pruned.ExitCode, pruned.Error));
         Assert.Matches($@"^Removed 2 jobs \(1\.0 MB of logs\) finished before {cutoff} \d\d:\d\d UTC\.$", pruned.OutLines.Single());
-        Assert.StartsWith("Removed 0 jobs (0.0 MB of logs)", again.Out);
+        Assert.StartsWith("Removed 0 jobs (0.0 KB of logs)", again.Out);
         await using var after = await admin.OpenStoreAsync();
         Assert.All(old, id => Assert.Null(after.GetJobAsync(id, Ct).Result));
         Assert.NotNull(await after.GetJobAsync(recent, Ct));
