@@ -29,7 +29,7 @@ internal static class CiCommands
         new("watch", "job-id", [ApiKey], "ci watch 550e8400-e29b-41d4-a716-446655440000"),
         new("status", "job-id", [Json, ApiKey], "ci status 550e8400-e29b-41d4-a716-446655440000 --json"),
         new("logs", "job-id", [new("--follow"), Json, ApiKey], "ci logs 550e8400-e29b-41d4-a716-446655440000 --follow"),
-        new("list", null, [Json, new("--status", TakesValue: true), new("--limit", TakesValue: true), ApiKey], "ci list --status failed --limit 5"),
+        new("list", null, [Json, new("--status", TakesValue: true), new("--limit", TakesValue: true), new("--branch", TakesValue: true), ApiKey], "ci list --status failed --limit 5"),
         new("cancel", "job-id", [ApiKey], "ci cancel 550e8400-e29b-41d4-a716-446655440000"),
         new("tests", "job-id", [new("--failed"), Json, new("--slowest", TakesValue: true), ApiKey], "ci tests 550e8400-e29b-41d4-a716-446655440000 --failed"),
         new("artifacts", "job-id", [new("--output", TakesValue: true), Json, ApiKey], "ci artifacts 550e8400-e29b-41d4-a716-446655440000 --output out 'dist/*.whl'"),

@@ -9,7 +9,7 @@ using ConsoleAppFramework;
 
 namespace Ci.Cli.Commands;
 
-/// <summary><c>ci list [--json] [--status S] [--limit N]</c>: the caller's jobs, newest first.</summary>
+/// <summary><c>ci list [--json] [--status S] [--limit N] [--branch NAME]</c>: the caller's jobs, newest first.</summary>
 internal sealed class ListCommand(CliServices services)
 {
     // Column widths of the original client's table (job id 38, status 12, times 22, one space between).
@@ -21,18 +21,24 @@ internal sealed class ListCommand(CliServices services)
     // Extension: passed/failed/skipped tests of the job's report, after the seed's columns.
     private const int SuccessWidth = 9;
     private const string TestsHeader = "TESTS P/F/S";
+    private const int TestsWidth = 14;
+    // Extension: the git state of the submission, after the tests (a short commit as git log --oneline shows it).
+    private const int ShortCommitLength = 10;
+    private const int CommitWidth = 13;
+    private const string GitHeader = "COMMIT       BRANCH";
 
     /// <summary>List your jobs, newest first.</summary>
     /// <param name="json">Print a JSON array instead of a table.</param>
     /// <param name="status">Only jobs with this status: queued, running, completed, failed or cancelled.</param>
     /// <param name="limit">At most this many jobs.</param>
+    /// <param name="branch">Only jobs submitted from this git branch.</param>
     /// <param name="apiKey">API key (default: CI_API_KEY, then the profile's or the top api_key= in ~/.ci/config).</param>
     /// <param name="cancellationToken">Ctrl+C: stop the request.</param>
     [Command("list")]
-    public async Task<int> List(bool json = false, [HideDefaultValue] string? status = null, [HideDefaultValue] int? limit = null, [HideDefaultValue] string? apiKey = null,
-        CancellationToken cancellationToken = default)
+    public async Task<int> List(bool json = false, [HideDefaultValue] string? status = null, [HideDefaultValue] int? limit = null,
+        [HideDefaultValue] string? branch = null, [HideDefaultValue] string? apiKey = null, CancellationToken cancellationToken = default)
     {
-        var filter = ParseFilter(status, limit);
+        var filter = ParseFilter(status, limit, branch);
         using var client = services.CreateClient(apiKey);
         var jobs = await client.ListJobsAsync(filter, cancellationToken);
         var output = json ? RenderJson(jobs) : RenderTable(jobs, services.Streams);
@@ -49,11 +55,16 @@ internal sealed class ListCommand(CliServices services)
         if (jobs.Count == 0)
             return "No jobs found.\n";
         var table = new StringBuilder();
-        // The test counts column appears only when the server reports counts: against the original server the
+        // The test counts and git columns appear only when the server reports them: against the original server the
         // table stays the original client's, byte for byte.
         var withTests = jobs.Any(job => job.Tests is not null);
-        table.Append(Row("JOB ID", "STATUS", "START TIME", "END TIME", withTests ? "SUCCESS".PadRight(SuccessWidth) + TestsHeader : "SUCCESS")).Append('\n');
-        table.Append('-', RuleWidth + (withTests ? SuccessWidth - "SUCCESS".Length + TestsHeader.Length : 0)).Append('\n');
+        var withGit = jobs.Any(job => job.GitCommit is not null);
+        var last = "SUCCESS";
+        if (withTests || withGit) last = last.PadRight(SuccessWidth);
+        if (withTests) last += withGit ? TestsHeader.PadRight(TestsWidth) : TestsHeader;
+        if (withGit) last += GitHeader;
+        table.Append(Row("JOB ID", "STATUS", "START TIME", "END TIME", last.TrimEnd())).Append('\n');
+        table.Append('-', RuleWidth - "SUCCESS".Length + last.TrimEnd().Length).Append('\n');
         foreach (var job in jobs)
         {
             var success = job.Success switch
@@ -64,17 +75,23 @@ internal sealed class ListCommand(CliServices services)
             };
             // Padded before painting: the escape codes take no room on screen.
             var status = streams.ColorOut(job.Status.ToWire().PadRight(StatusWidth), StatusColor(job));
+            // Padded by hand: the mark is one column wide on screen whatever its escape codes.
+            if (withTests || withGit) success += new string(' ', SuccessWidth - 1);
             if (withTests)
             {
-                // Padded by hand: the mark is one column wide on screen whatever its escape codes.
-                success += new string(' ', SuccessWidth - 1);
-                if (job.Tests is { } tests) success += $"{tests.Passed}/{tests.Failed}/{tests.Skipped}";
-                success = success.TrimEnd();
+                var tests = job.Tests is { } t ? $"{t.Passed}/{t.Failed}/{t.Skipped}" : "";
+                success += withGit ? tests.PadRight(TestsWidth) : tests;
             }
-            table.Append(Row(job.JobId, status, Time(job.StartTime), Time(job.EndTime), success)).Append('\n');
+            if (withGit) success += GitCell(job);
+            table.Append(Row(job.JobId, status, Time(job.StartTime), Time(job.EndTime), success.TrimEnd())).Append('\n');
         }
         return table.ToString();
     }
+
+    /// <summary>The short commit (a <c>*</c> when the tree differed from it) and the branch, or <c>(detached)</c>.</summary>
+    internal static string GitCell(JobSummary job) => job.GitCommit is { } commit
+        ? (commit[..Math.Min(ShortCommitLength, commit.Length)] + (job.GitDirty == true ? "*" : "")).PadRight(CommitWidth) + (job.GitBranch ?? "(detached)")
+        : "";
 
     /// <summary>The colour of a job's status word (shared with <c>ci ui</c>).</summary>
     internal static AnsiColor StatusColor(JobSummary job) => job.Status switch
@@ -95,7 +112,7 @@ internal sealed class ListCommand(CliServices services)
             ? (t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t).ToString(TimeFormat, CultureInfo.InvariantCulture)
             : "N/A";
 
-    private static JobListFilter? ParseFilter(string? status, int? limit)
+    private static JobListFilter? ParseFilter(string? status, int? limit, string? branch)
     {
         JobStatus? parsedStatus = null;
         if (status is not null)
@@ -106,6 +123,8 @@ internal sealed class ListCommand(CliServices services)
         }
         if (limit is <= 0)
             throw new ArgumentParseFailedException($"--limit must be a positive number, not {limit}.");
-        return parsedStatus is null && limit is null ? null : new JobListFilter(parsedStatus, limit);
+        if (branch is not null && (branch.Length == 0 || branch.Any(char.IsControl)))
+            throw new ArgumentParseFailedException("--branch needs a branch name.");
+        return parsedStatus is null && limit is null && branch is null ? null : new JobListFilter(parsedStatus, limit, branch);
     }
 }

@@ -18,8 +18,12 @@ public sealed partial class CiClient
             query.Add("status=" + status.ToWire());
         if (filter?.Limit is { } limit)
             query.Add("limit=" + limit.ToString(CultureInfo.InvariantCulture));
+        if (filter?.Branch is { } branch)
+            query.Add("branch=" + Uri.EscapeDataString(branch));
         var path = query.Count == 0 ? "jobs" : "jobs?" + string.Join('&', query);
-        return await GetJsonAsync(path, jobId: null, CiJsonContext.Default.ListJobSummary, cancellationToken).ConfigureAwait(false);
+        var jobs = await GetJsonAsync(path, jobId: null, CiJsonContext.Default.ListJobSummary, cancellationToken).ConfigureAwait(false);
+        // A server without the branch filter answers every job: what it did not filter is filtered here.
+        return filter?.Branch is { } wanted ? jobs.Where(job => job.GitBranch == wanted).ToList() : jobs;
     }
 
     /// <summary>One job's summary (<c>GET /jobs/{id}</c>).</summary>

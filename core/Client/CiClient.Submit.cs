@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
+using Ci.Core.Git;
 using Ci.Core.Protocol;
 using Ci.Core.Zip;
 
@@ -64,7 +65,11 @@ public sealed partial class CiClient
             throw new CiNothingToUploadException(selection);
         var files = selection.Files;
         // One key per submission, the same for each of its retries and for both ways of sending it.
-        shape = shape with { IdempotencyKey = Guid.NewGuid().ToString("D") };
+        shape = shape with
+        {
+            IdempotencyKey = Guid.NewGuid().ToString("D"),
+            Options = await WithGitStateAsync(shape.Options, projectDirectory, files, cancellationToken).ConfigureAwait(false),
+        };
         if (_options.IncrementalUploads
             && await TrySubmitIncrementalAsync(path, files, progress, shape, cancellationToken).ConfigureAwait(false) is { } response)
             return response;
@@ -90,6 +95,18 @@ public sealed partial class CiClient
 
     /// <summary>How a submission is sent: streamed or not, its options, and its idempotency key (one per submission).</summary>
     private sealed record SubmitShape(bool Streaming, JobSubmitOptions Options, string IdempotencyKey = "");
+
+    /// <summary>
+    /// The options with the folder's git state, judged against the files uploaded; unchanged outside git (or without
+    /// git installed): the submission goes as before.
+    /// </summary>
+    private static async Task<JobSubmitOptions> WithGitStateAsync(JobSubmitOptions options, string projectDirectory, IReadOnlyList<ProjectFile> files,
+        CancellationToken cancellationToken)
+    {
+        var uploaded = files.Select(file => file.EntryName).ToHashSet(StringComparer.Ordinal);
+        var git = await GitState.ReadAsync(projectDirectory, uploaded, cancellationToken).ConfigureAwait(false);
+        return git is null ? options : options with { GitCommit = git.Commit, GitBranch = git.Branch, GitDirty = git.Dirty };
+    }
 
     // The original server (FastAPI) wants field "file" with a filename; quoting is spelled out because
     // .NET would otherwise add filename* and a quoted boundary, which not every multipart parser accepts.

@@ -36,6 +36,7 @@ internal static class AdminApp
         // Exactly the paths of AdminCommands.All.
         app.Add<UserCommands>("user");
         app.Add<KeyCommands>("key");
+        app.Add<JobCommands>("jobs");
         await app.RunAsync(args, disposeServiceProvider: false, cancellationToken);
 
         return ConsoleAppOutput.TakeExitCode();

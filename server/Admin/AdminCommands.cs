@@ -19,6 +19,7 @@ internal static class AdminCommands
         new("key list"),
         new("key revoke", RequiredArgument: "key-id"),
         new("key rotate", RequiredArgument: "key-id"),
+        new("jobs prune"),
     ];
 
     /// <summary>

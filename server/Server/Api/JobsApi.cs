@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Ci.Core.Protocol;
 using Ci.Server.Auth;
 using Ci.Server.Http;
@@ -17,6 +18,7 @@ public static class JobsApi
     public const string CancelledLogLine = JobLifecycle.CancelledLogLine;
 
     private const int MaxLimit = 1000;
+    private const int MaxBranchLength = 255;
 
     public static IEndpointRouteBuilder MapJobs(this IEndpointRouteBuilder routes)
     {
@@ -32,7 +34,8 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<List<JobSummary>>, JsonHttpResult<ErrorResponse>>> ListAsync(
-        HttpContext context, IJobStore store, ITestReportStore reports, string? status, string? limit, string? cursor, CancellationToken cancellationToken)
+        HttpContext context, IJobStore store, ITestReportStore reports, string? status, string? limit, string? cursor,
+        [Description("Extension: only jobs submitted from this git branch.")] string? branch, CancellationToken cancellationToken)
     {
         JobStatus? statusFilter = null;
         if (!string.IsNullOrEmpty(status))
@@ -49,10 +52,14 @@ public static class JobsApi
             pageSize = n;
         }
 
+        if (branch is { Length: > MaxBranchLength } || branch?.Any(char.IsControl) == true)
+            return ErrorResults.BadRequest($"Invalid branch: use a branch name of at most {MaxBranchLength} characters.");
+
         JobPage page;
         try
         {
-            page = await store.ListJobsAsync(new JobQuery(context.GetCaller().User.Id, statusFilter, pageSize, NullIfEmpty(cursor)), cancellationToken);
+            var query = new JobQuery(context.GetCaller().User.Id, statusFilter, pageSize, NullIfEmpty(cursor), NullIfEmpty(branch));
+            page = await store.ListJobsAsync(query, cancellationToken);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {

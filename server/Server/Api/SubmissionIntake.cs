@@ -43,6 +43,7 @@ public sealed partial class SubmissionIntake(
             if (idempotencyKey is null)
             {
                 await lifecycle.QueueAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
+                await lifecycle.RecordGitStateAsync(jobId, options, cancellationToken);
             }
             else
             {
@@ -53,6 +54,7 @@ public sealed partial class SubmissionIntake(
                     WebLinks.Announce(context, job.Id);
                     return job.Id;
                 }
+                await lifecycle.RecordGitStateAsync(jobId, options, cancellationToken);
             }
         }
         finally
@@ -81,6 +83,11 @@ public sealed partial class SubmissionIntake(
                 $"Invalid {ProtocolHeaders.IdempotencyKey}: send one value of 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
         return key;
     }
+
+    /// <summary>The submission's <c>X-CI-*</c> headers (<see cref="JobSubmitOptions"/>); a malformed one is a 400 naming it.</summary>
+    private static JobSubmitOptions SubmitOptions(HttpRequest request) =>
+        JobSubmitOptions.FromHeaders(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null, out var error)
+        ?? throw UploadRejectedException.BadRequest(error!);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} queued for user {UserId} (key {KeyId})")]
     private static partial void LogQueued(ILogger logger, Guid jobId, Guid userId, Guid keyId);

@@ -6,6 +6,7 @@ using Ci.Server.Http;
 using Ci.Server.Jobs;
 using Ci.Server.Metrics;
 using Ci.Server.Web;
+using Ci.Server.Retention;
 using Ci.Server.Runner;
 using Ci.Server.Streaming;
 using Ci.Server.Uploads;
@@ -70,6 +71,7 @@ public static class ServerApp
         // start-up step: runners on other hosts may be alive; expired leases tell which jobs lost their runner.
         if (!store.IsShared)
             services.AddHostedService<InterruptedJobsRecovery>();
+        services.AddJobRetention(options);
         if (runner is not null && options.Role != ServerRole.Api)
             services.AddJobRunner(runner);
         else

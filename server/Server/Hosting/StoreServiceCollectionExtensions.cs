@@ -28,6 +28,8 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<IJobRerunStore>(store);
         services.AddSingleton(new TreeRetention(TimeSpan.FromHours(options.KeepTreesHours)));
         services.AddHostedService<KeptTreesPruner>();
+        services.AddSingleton<IJobGitStates>(store);
+        services.AddSingleton<IJobRetention>(store);
         var features = store.Features;
         if (features.SubmissionKeys is { } submissionKeys)
             services.AddSingleton(submissionKeys);

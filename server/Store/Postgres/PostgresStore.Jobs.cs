@@ -84,12 +84,14 @@ public sealed partial class PostgresStore
             SELECT {JobRows.Columns}, row_no FROM jobs
             WHERE user_id = @user
               AND (@status::text IS NULL OR status = @status)
+              AND (@branch::text IS NULL OR git_branch = @branch)
               AND (@afterCreated::timestamptz IS NULL OR (created_at, row_no) < (@afterCreated, @afterRow))
             ORDER BY created_at DESC, row_no DESC
             LIMIT @take;
             """);
         Add(command, "user", NpgsqlDbType.Uuid, query.UserId);
         Add(command, "status", NpgsqlDbType.Text, query.Status?.ToWire());
+        Add(command, "branch", NpgsqlDbType.Text, query.Branch);
         Add(command, "afterCreated", NpgsqlDbType.TimestampTz, after?.CreatedAt);
         Add(command, "afterRow", NpgsqlDbType.Bigint, after?.RowNumber ?? 0);
         // One more than asked tells whether another page exists; NULL is no limit.

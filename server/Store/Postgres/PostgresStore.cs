@@ -262,6 +262,8 @@ public sealed partial class PostgresStore : ICiStore
         ALTER TABLE test_cases ADD COLUMN flaky boolean NOT NULL DEFAULT false;
         ALTER TABLE test_cases ADD COLUMN attempts integer;
         """,
+        // 11: git state and retention.
+        GitRetentionSchema,
     ];
 
     /// <inheritdoc/>

@@ -7,7 +7,10 @@ namespace Ci.Store;
 static class JobRows
 {
     /// <summary>The columns <see cref="Read"/> expects, in order.</summary>
-    public const string Columns = "id, user_id, status, success, created_at, start_time, end_time, reason";
+    public const string Columns = "id, user_id, status, success, created_at, start_time, end_time, reason, git_commit, git_branch, git_dirty";
+
+    /// <summary>How many columns <see cref="Columns"/> has: a page query's row number comes right after them.</summary>
+    const int ColumnCount = 11;
 
     /// <summary>The <c>GROUP BY</c> that <see cref="CountByStatusAsync"/> reads.</summary>
     public const string CountByStatusSql = "SELECT status, count(*) FROM jobs GROUP BY status;";
@@ -26,7 +29,10 @@ static class JobRows
             columns.Time(reader, 4),
             columns.NullableTime(reader, 5),
             columns.NullableTime(reader, 6),
-            reader.IsDBNull(7) ? null : reader.GetString(7));
+            reader.IsDBNull(7) ? null : reader.GetString(7),
+            reader.IsDBNull(8) ? null : reader.GetString(8),
+            reader.IsDBNull(9) ? null : reader.GetString(9),
+            reader.IsDBNull(10) ? null : columns.Flag(reader, 10));
     }
 
     public static async Task<JobRecord?> ReadSingleAsync(DbCommand command, StoreColumns columns, CancellationToken cancellationToken)
@@ -54,7 +60,7 @@ static class JobRows
             }
             var job = Read(reader, columns);
             jobs.Add(job);
-            last = (job.CreatedAt, reader.GetInt64(8));
+            last = (job.CreatedAt, reader.GetInt64(ColumnCount));
         }
         return new JobPage(jobs, hasMore ? JobCursor.Encode(last.CreatedAt, last.RowNumber) : null);
     }

@@ -54,12 +54,14 @@ public sealed partial class SqliteStore
             SELECT {JobRows.Columns}, rowid FROM jobs
             WHERE user_id = $user
               AND ($status IS NULL OR status = $status)
+              AND ($branch IS NULL OR git_branch = $branch)
               AND ($afterCreated IS NULL OR created_at < $afterCreated OR (created_at = $afterCreated AND rowid < $afterRow))
             ORDER BY created_at DESC, rowid DESC
             LIMIT $take;
             """;
         command.Parameters.AddWithValue("$user", Text(query.UserId));
         command.Parameters.AddWithValue("$status", DbValue(query.Status?.ToWire()));
+        command.Parameters.AddWithValue("$branch", DbValue(query.Branch));
         command.Parameters.AddWithValue("$afterCreated", DbValue(after?.CreatedAt));
         command.Parameters.AddWithValue("$afterRow", DbValue(after?.RowId));
         // One more than asked tells whether another page exists; -1 is SQLite for "no limit".

@@ -12,7 +12,7 @@ namespace Ci.Store.Sqlite;
 public sealed partial class SqliteStore : ICiStore, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 10;
+    public const int SchemaVersion = 11;
 
     const int BusyTimeoutMilliseconds = 10_000;
 
@@ -145,6 +145,9 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
     async Task CreateSchemaAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
+        // Takes effect only in a new file (before its first table): then pruned jobs' pages can be given back in small
+        // steps (ReclaimSpaceAsync) instead of by a VACUUM that locks the whole file.
+        await ExecuteAsync(connection, "PRAGMA auto_vacuum = INCREMENTAL;", cancellationToken);
         // journal_mode is stored in the file, so setting it once here makes every later connection WAL.
         await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
 
@@ -213,7 +216,7 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
         """;
 
     /// <summary>The schema's history: (version, the SQL that reaches it from the version before).</summary>
-    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema), (5, KeyExpirySchema), (6, SubmissionKeysSchema), (7, FairShareSchema), (8, TestDurationsSchema), (9, ArtifactsSchema), (10, RerunsSchema)];
+    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema), (5, KeyExpirySchema), (6, SubmissionKeysSchema), (7, FairShareSchema), (8, TestDurationsSchema), (9, ArtifactsSchema), (10, RerunsSchema), (11, GitRetentionSchema)];
 
     // 4: leases of runner processes (IJobLeases).
     const string LeasesSchema = """

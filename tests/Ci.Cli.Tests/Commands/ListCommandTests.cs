@@ -119,6 +119,42 @@ public class ListCommandTests
         Assert.Equal("/jobs?status=running&limit=3", ci.Server.Requests.Single().Uri.PathAndQuery);
     }
 
+    // The extension: the git state of the submission, after the counts.
+    private const string WithGit = """
+        [
+         {"job_id":"550e8400-e29b-41d4-a716-446655440000","status":"completed","success":true,"start_time":"2025-10-13T10:30:00Z","end_time":"2025-10-13T10:30:15Z","tests_passed":12,"tests_failed":0,"tests_skipped":2,"git_commit":"0123456789abcdef0123456789abcdef01234567","git_branch":"main","git_dirty":false},
+         {"job_id":"0b6f1d2e-8c3a-4f5b-9d7e-1a2b3c4d5e6f","status":"running","success":null,"start_time":"2025-10-13T10:28:00Z","end_time":null,"git_commit":"fedcba9876543210fedcba9876543210fedcba98","git_dirty":true},
+         {"job_id":"e1d2c3b4-a596-4877-8899-aabbccddeeff","status":"queued","success":null,"start_time":null,"end_time":null}
+        ]
+        """;
+
+    [Fact]
+    public async Task List_shows_the_short_commit_and_branch_when_the_server_reports_them()
+    {
+        using var ci = Serving(WithGit);
+
+        var lines = (await ci.RunAsync("list")).Out.Split('\n');
+
+        Assert.Equal("JOB ID                                 STATUS       START TIME             END TIME               SUCCESS  TESTS P/F/S   COMMIT       BRANCH", lines[0]);
+        Assert.Equal(new string('-', lines[0].Length + 5), lines[1]); // as wide past the header as the seed's rule
+        Assert.Equal("550e8400-e29b-41d4-a716-446655440000   completed    2025-10-13 10:30:00    2025-10-13 10:30:15    ✓        12/0/2        0123456789   main", lines[2]);
+        Assert.Equal("0b6f1d2e-8c3a-4f5b-9d7e-1a2b3c4d5e6f   running      2025-10-13 10:28:00    N/A                    -                      fedcba9876*  (detached)", lines[3]);
+        Assert.Equal("e1d2c3b4-a596-4877-8899-aabbccddeeff   queued       N/A                    N/A                    -", lines[4]);
+    }
+
+    [Fact]
+    public async Task List_branch_goes_to_the_server_percent_encoded_and_an_old_servers_answer_is_filtered_here()
+    {
+        using var ci = Serving(WithGit);
+
+        var result = await ci.RunAsync("list", "--branch", "main", "--json");
+
+        Assert.Equal("/jobs?branch=main", ci.Server.Requests.Single().Uri.PathAndQuery);
+        Assert.Contains("550e8400-e29b-41d4-a716-446655440000", result.Out);
+        Assert.DoesNotContain("0b6f1d2e", result.Out);
+        Assert.Contains("\"git_branch\": \"main\",\n    \"git_dirty\": false", result.Out);
+    }
+
     [Theory]
     [InlineData(new[] { "list", "--status", "done" }, "Error: Unknown status 'done': use queued, running, completed, failed or cancelled.\n")]
     [InlineData(new[] { "list", "--limit", "0" }, "Error: --limit must be a positive number, not 0.\n")]

@@ -13,7 +13,7 @@ public static class ServerCommandLine
 
     /// <summary>Every option, in the order the help lists them.</summary>
     public static IReadOnlyList<OptionSpec> Options { get; } =
-        [.. ListenOptionTable.Options, .. UploadOptionTable.Options, .. ApiOptionTable.Options, .. ProxyOptionTable.Options, .. RunnerOptionTable.Options, .. QueueOptionTable.Options, .. HostOptionTable.Options];
+        [.. ListenOptionTable.Options, .. UploadOptionTable.Options, .. ApiOptionTable.Options, .. RetentionOptionTable.Options, .. ProxyOptionTable.Options, .. RunnerOptionTable.Options, .. QueueOptionTable.Options, .. HostOptionTable.Options];
 
     private static readonly Dictionary<string, OptionSpec> s_byFlag = Options.ToDictionary(o => o.Flag, StringComparer.Ordinal);
 

@@ -49,6 +49,10 @@ public sealed record ServerOptions
     public Uri? PublicUrl { get; init; }
     /// <summary>Reverse proxies whose forwarded headers are believed (<c>--trusted-proxy</c>); empty: none.</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+    /// <summary>Days a finished job is kept after it ended; 0 keeps everything.</summary>
+    public int RetentionDays { get; init; } = Retention.JobRetentionService.DefaultRetentionDays;
+    /// <summary>How often the retention pass runs (not a command-line option: tests shorten it).</summary>
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Who may read <c>GET /metrics</c>.</summary>
     public MetricsAccess Metrics { get; init; } = ApiOptionTable.DefaultMetrics;

@@ -30,6 +30,8 @@ public sealed class ServerOptionsTests
           --submit-rate N         submissions per API key per minute, 0 = unlimited (default 60)
           --keepalive-seconds N   idle seconds between SSE keep-alive comments (default 15)
           --metrics MODE          GET /metrics: off, open, or bearer (token in $CI_METRICS_TOKEN) (default off)
+          --retention-days N      remove finished jobs, their logs, reports and artifacts N days after
+                                  they ended, in the background; 0 keeps everything (default 90)
           --public-url URL        the address browsers use, e.g. https://ci.example.com behind a TLS proxy:
                                   sign-in checks Origin against it, the cookie is Secure on https (default: as requested)
           --trusted-proxy CIDRS   reverse proxies (comma-separated addresses or CIDR ranges) whose
@@ -94,6 +96,7 @@ public sealed class ServerOptionsTests
     [InlineData("--max-upload-mb: '-1'", "--max-upload-mb", "-1")]
     [InlineData("option --db needs a value", "--db")]
     [InlineData("--env-cache-mb: '-5' is not a whole number", "--env-cache-mb", "-5")]
+    [InlineData("--retention-days: '-1' is not a whole number from 0 to 36500", "--retention-days", "-1")]
     [InlineData("unexpected argument 'serve'", "serve")]
     public void A_bad_command_line_is_one_line_saying_what_is_wrong(string expected, params string[] args)
     {

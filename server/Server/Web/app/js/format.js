@@ -17,6 +17,13 @@ export function successMark(success) {
   return { text: '-', cls: 'muted' };
 }
 
+/** The git state as `ci list` shows it: short commit, `*` when the tree differed, then the branch; '-' outside git. */
+export function gitText(job) {
+  if (!job.git_commit) return '-';
+  const commit = job.git_commit.slice(0, 10) + (job.git_dirty ? '*' : '');
+  return `${commit} ${job.git_branch ?? '(detached)'}`;
+}
+
 /** The status colour `ci list` uses: green passed, red failed, yellow in progress, grey cancelled. */
 export function statusClass(job) {
   switch (job.status) {

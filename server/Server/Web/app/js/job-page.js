@@ -2,7 +2,7 @@
 // with Last-Event-ID), Cancel while it is queued or running, and the test report when the server has one.
 
 import { api, ApiError } from './api.js';
-import { el, formatDuration, formatTime, isFinal, statusClass, successMark } from './format.js';
+import { el, formatDuration, formatTime, gitText, isFinal, statusClass, successMark } from './format.js';
 import { LogView } from './log-view.js';
 import { renderTestReport } from './test-report.js';
 import { renderArtifacts } from './artifacts.js';
@@ -59,6 +59,8 @@ export class JobPage {
     this.durationEl = item('Duration');
     this.resultEl = item('Result');
     this.resultEl.id = 'job-result';
+    this.gitEl = item('Commit');
+    this.gitEl.id = 'job-git';
     this.cancelButton = el('button', 'danger hidden', 'Cancel');
     this.cancelButton.type = 'button';
     this.cancelButton.addEventListener('click', () => this.cancel());
@@ -94,6 +96,8 @@ export class JobPage {
     const mark = successMark(job.success);
     this.resultEl.textContent = mark.text;
     this.resultEl.className = mark.cls;
+    this.gitEl.textContent = gitText(job);
+    this.gitEl.title = job.git_commit ?? '';
     this.cancelButton.classList.toggle('hidden', isFinal(job.status));
     clearTimeout(this.summaryTimer);
     if (!isFinal(job.status)) this.summaryTimer = setTimeout(() => this.refreshSummary(), SUMMARY_REFRESH_MS);

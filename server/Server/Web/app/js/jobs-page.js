@@ -1,7 +1,7 @@
 // /ui/: the caller's jobs, newest first, as `ci list` shows them, refreshed every two seconds.
 
 import { api } from './api.js';
-import { el, formatTime, statusClass, successMark, STATUSES } from './format.js';
+import { el, formatTime, gitText, statusClass, successMark, STATUSES } from './format.js';
 
 const REFRESH_MS = 2000;
 const LIMIT = 200;
@@ -35,7 +35,7 @@ export class JobsPage {
 
     this.table = el('table', 'jobs');
     const head = el('tr');
-    for (const title of ['JOB ID', 'STATUS', 'START TIME', 'END TIME', 'SUCCESS']) head.appendChild(el('th', null, title));
+    for (const title of ['JOB ID', 'STATUS', 'START TIME', 'END TIME', 'SUCCESS', 'COMMIT']) head.appendChild(el('th', null, title));
     const thead = el('thead');
     thead.appendChild(head);
     this.body = el('tbody');
@@ -73,7 +73,7 @@ export class JobsPage {
       idCell.appendChild(link);
       const mark = successMark(job.success);
       row.append(idCell, el('td', `status ${statusClass(job)}`, job.status), el('td', null, formatTime(job.start_time)),
-        el('td', null, formatTime(job.end_time)), el('td', mark.cls, mark.text));
+        el('td', null, formatTime(job.end_time)), el('td', mark.cls, mark.text), el('td', 'git', gitText(job)));
       return row;
     });
     this.body.replaceChildren(...rows);
