@@ -84,11 +84,6 @@ public sealed partial class SubmissionIntake(
         return key;
     }
 
-    /// <summary>The submission's <c>X-CI-*</c> headers (<see cref="JobSubmitOptions"/>); a malformed one is a 400 naming it.</summary>
-    private static JobSubmitOptions SubmitOptions(HttpRequest request) =>
-        JobSubmitOptions.FromHeaders(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null, out var error)
-        ?? throw UploadRejectedException.BadRequest(error!);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} queued for user {UserId} (key {KeyId})")]
     private static partial void LogQueued(ILogger logger, Guid jobId, Guid userId, Guid keyId);
 }
