@@ -48,6 +48,12 @@ public sealed class ServerOptionsTests
           --work-dir PATH         where job workspaces are created (default: 'work' beside the database)
           --env-cache-mb N        size bound of the cache of job environments, 0 = off (default 2048)
           --env-build-uid UID     uid cached environments are built as (root server): one no job runs as (default 62900)
+          --job-memory-mb N       memory of a job's processes together, its tmpfs included; past it the job is killed (0 = no limit) (default 2048)
+          --job-pids N            processes and threads a job may have at once (0 = no limit) (default 1024)
+          --job-cpus N            CPU quota of a job, fractions allowed (0.5 = half a core; 0 = no limit) (default 2)
+          --job-disk-mb N         a job's workspace and TMPDIR together; past it writes fail with ENOSPC (0 = no limit) (default 4096)
+          --job-uid-range FIRST-LAST  uids jobs run as when the server is root, one per concurrent job (at least --concurrency) (default 62000-62063)
+          --max-artifacts-mb N    artifacts kept per job; past it the job's log names what was left out (default 100)
           --max-running-per-user N  jobs one user may run at once over all runners, 0 = no cap (default 0);
                                   whatever the cap, users take turns for free slots
           --environment NAME      ASP.NET Core environment (default Production)
@@ -55,6 +61,8 @@ public sealed class ServerOptionsTests
           --applicationName NAME  ASP.NET Core application name
           --help                  show this help
           --version               show the version
+
+        Services jobs may ask for (services = [...]): postgresql, redis
         """;
 
     [Fact]
