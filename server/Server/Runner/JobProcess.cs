@@ -14,9 +14,11 @@ internal static class JobProcess
 
     /// <summary>The exit code, or null when the job was stopped (see <see cref="RunningJob.Reason"/>).</summary>
     /// <param name="filter">Rewrites the output on its way to the log (a shard's prefix); null: as it is.</param>
+    /// <param name="sharesCgroup">True for one of several programs running side by side (shards): the job's cgroup is
+    /// not emptied when this one ends, which would kill the others; the job's end empties it.</param>
     public static async Task<int?> RunAsync(
         Sandbox sandbox, JobCommand command, string marker, JobLog log, RunningJob job, JobConfinement? confinement, CancellationToken cancellationToken,
-        IOutputFilter? filter = null)
+        IOutputFilter? filter = null, bool sharesCgroup = false)
     {
         var start = sandbox.CreateStartInfo(command);
         confinement?.Confine(start);
@@ -38,7 +40,7 @@ internal static class JobProcess
         // Background processes a test left behind must not outlive the job (nor hold its output pipe open).
         ProcessTree.KillLeftovers(rootPid, sandbox.StartsProcessGroup, marker);
         // And what escaped both (a new session without the marker): the cgroup holds every process the job started.
-        if (confinement is not null) await confinement.KillProcessesAsync(CancellationToken.None);
+        if (confinement is not null && !sharesCgroup) await confinement.KillProcessesAsync(CancellationToken.None);
         try
         {
             await pump.WaitAsync(s_drainLimit, cancellationToken);

@@ -27,7 +27,7 @@ internal sealed class JobSteps(
 
     public Task<int?> RunPartAsync(JobCommand command, string partMarker, IOutputFilter filter, CancellationToken cancellationToken) =>
         JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
-            partMarker, log, job, confinement, cancellationToken, filter);
+            partMarker, log, job, confinement, cancellationToken, filter, sharesCgroup: true);
 
     public Task<Jobs.ShardingInput> GetShardingAsync(string projectInTree, CancellationToken cancellationToken) =>
         channel.GetShardingAsync(job.Id, projectInTree, cancellationToken);

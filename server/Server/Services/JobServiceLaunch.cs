@@ -28,8 +28,9 @@ internal static class JobServiceLaunch
         else commandLine.Insert(0, start.FileName);
         var environment = start.Environment.Where(pair => pair.Value is not null)
             .ToDictionary(pair => pair.Key, pair => pair.Value!, StringComparer.Ordinal);
+        IReadOnlyList<FolderMount> mounts = sandbox is BwrapSandbox && sandbox.User is { } user ? [ServicePasswd.For(user.Uid, user.Gid)] : [];
         var command = new JobCommand(commandLine[0], commandLine[1..], start.WorkingDirectory, environment,
-            [start.WorkingDirectory], [], enterNetwork);
+            [start.WorkingDirectory], [], enterNetwork, mounts);
         var wrapped = sandbox.CreateStartInfo(command);
         // The sandbox merges stderr into stdout; the service's reader still expects both pipes.
         wrapped.RedirectStandardOutput = true;
