@@ -33,7 +33,22 @@ internal static class FixedPaths
     public static string Rewrite(string text, IReadOnlyList<FolderMount> map)
     {
         foreach (var mount in map.OrderByDescending(mount => mount.Source.Length))
-            text = text.Replace(mount.Source, mount.Target, StringComparison.Ordinal);
+            text = ReplaceFolder(text, mount.Source, mount.Target);
         return text;
+    }
+
+    // Only the folder itself or a path below it: <job>.shards or <job>.select beside <job> are other folders.
+    private static string ReplaceFolder(string text, string folder, string target)
+    {
+        var result = new System.Text.StringBuilder(text.Length);
+        var start = 0;
+        for (var at = text.IndexOf(folder, StringComparison.Ordinal); at >= 0; at = text.IndexOf(folder, start, StringComparison.Ordinal))
+        {
+            var end = at + folder.Length;
+            var whole = end == text.Length || text[end] is '/' or ':' or ' ' or '\'' or '"' or ',' or ';' or '=';
+            result.Append(text, start, at - start).Append(whole ? target : folder);
+            start = end;
+        }
+        return result.Append(text, start, text.Length - start).ToString();
     }
 }
