@@ -31,7 +31,10 @@ public sealed partial class SecurityTests
                 while not os.path.exists({{JsonSerializer.Serialize(gate)}}) and time.monotonic() < deadline:
                     time.sleep(0.05)
             """, Ct);
-        var quick = system.Project("passing");
+        // Each job lasts over a second: job times have whole seconds, so one slot's starts then differ by at least one.
+        var quick = Path.Combine(system.Root, "projects", "second");
+        Directory.CreateDirectory(quick);
+        await File.WriteAllTextAsync(Path.Combine(quick, "test_second.py"), "import time\n\ndef test_second():\n    time.sleep(1.2)\n", Ct);
 
         var first = await system.SubmitAsyncAsync(holding);
         await WaitForAsync(async () => (await system.JobAsync(first)).GetProperty("status").GetString() == "running", "the first job runs");
