@@ -75,8 +75,15 @@ public static class EgressFirewall
 
     /// <summary>Applies <paramref name="policy"/> in the network namespace of process <paramref name="pid"/> (nsenter).</summary>
     /// <exception cref="InvalidOperationException">nft failed; the message says why.</exception>
-    public static Task ApplyToProcessAsync(EgressPolicy policy, int pid, CancellationToken cancellationToken) =>
-        RunNftAsync(EnterProcessNamespace(pid), ["-f", "-"], Render(policy), "set the job's outbound rules", cancellationToken);
+    public static Task ApplyToProcessAsync(EgressPolicy policy, int pid, CancellationToken cancellationToken)
+    {
+        // A process that has not joined its namespace yet (or has left it) is in the server's own: rules set there would
+        // cut the host off from private ranges. Refuse rather than guess.
+        if (new FileInfo($"/proc/{pid}/ns/net").LinkTarget is not { } target
+            || target == new FileInfo("/proc/self/ns/net").LinkTarget)
+            throw new InvalidOperationException($"Could not set the job's outbound rules: process {pid} is not in a network namespace of its own.");
+        return RunNftAsync(EnterProcessNamespace(pid), ["-f", "-"], Render(policy), "set the job's outbound rules", cancellationToken);
+    }
 
     /// <summary>The table as nft lists it in the named namespace, or null when it is not there.</summary>
     public static async Task<string?> ListAsync(string namespaceName, CancellationToken cancellationToken)

@@ -118,6 +118,14 @@ public class EgressFirewallTests
     }
 
     [Fact]
+    public async Task Rules_are_never_set_in_the_servers_own_namespace()
+    {
+        RequireNamespaces();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => EgressFirewall.ApplyToProcessAsync(Policy(), Environment.ProcessId, Token));
+        Assert.Contains("not in a network namespace of its own", error.Message);
+    }
+
+    [Fact]
     public async Task Rules_can_be_set_through_a_process_in_the_namespace()
     {
         RequireNamespaces();
@@ -126,6 +134,11 @@ public class EgressFirewallTests
         using var member = Process.Start("nsenter", ["--net=/run/netns/" + network.Job, "sleep", "60"]);
         try
         {
+            // Until nsenter has joined the namespace, its process is in ours (the server refuses to set rules there).
+            var own = new FileInfo("/proc/self/ns/net").LinkTarget;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (new FileInfo($"/proc/{member.Id}/ns/net").LinkTarget == own && DateTime.UtcNow < deadline)
+                await Task.Delay(10, Token);
             await EgressFirewall.ApplyToProcessAsync(Policy(), member.Id, Token);
 
             Assert.NotNull(await EgressFirewall.ListAsync(network.Job, Token));

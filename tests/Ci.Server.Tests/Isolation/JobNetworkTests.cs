@@ -51,7 +51,7 @@ public class JobNetworkTests
         var log = await harness.ReadLogAsync(jobId);
         Assert.True(job.Success, log);
         Assert.Contains("LOOPBACK unreachable", log);
-        Assert.Contains("OUTSIDE reached pong", log);
+        Assert.True(log.Contains("OUTSIDE reached pong", StringComparison.Ordinal), log);
         Assert.Equal(0, hostService.Accepted);
     }
 
