@@ -3,7 +3,7 @@ using Ci.Store.Blobs;
 namespace Ci.Store;
 
 /// <summary>A whole store, SQLite or PostgreSQL: what ci-server and ci-admin open with <see cref="StoreLocation"/>.</summary>
-public interface ICiStore : IUserStore, IJobStore, IJobLeases, ITestReportStore, ISessionStore, IJobStatistics, ITestDurationStore, IArtifactStore, IJobRerunStore, IJobGitStates, IJobRetention, IAsyncDisposable
+public interface ICiStore : IUserStore, IJobStore, IJobLeases, ITestReportStore, ISessionStore, IJobStatistics, ITestDurationStore, IArtifactStore, IJobRerunStore, IJobGitStates, IJobRetention, IJobParts, IAsyncDisposable
 {
     /// <summary>Where the store is, for logs and errors (never a password).</summary>
     string Description { get; }

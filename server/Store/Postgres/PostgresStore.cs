@@ -264,6 +264,8 @@ public sealed partial class PostgresStore : ICiStore
         """,
         // 11: git state and retention.
         GitRetentionSchema,
+        // 12: parts of running jobs that any runner may take (PostgresStore.Parts.cs).
+        PartsSchema,
     ];
 
     /// <inheritdoc/>

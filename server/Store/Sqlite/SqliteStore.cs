@@ -12,7 +12,7 @@ namespace Ci.Store.Sqlite;
 public sealed partial class SqliteStore : ICiStore, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 11;
+    public const int SchemaVersion = 12;
 
     const int BusyTimeoutMilliseconds = 10_000;
 
@@ -216,7 +216,7 @@ public sealed partial class SqliteStore : ICiStore, IDisposable
         """;
 
     /// <summary>The schema's history: (version, the SQL that reaches it from the version before).</summary>
-    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema), (5, KeyExpirySchema), (6, SubmissionKeysSchema), (7, FairShareSchema), (8, TestDurationsSchema), (9, ArtifactsSchema), (10, RerunsSchema), (11, GitRetentionSchema)];
+    static readonly (int Version, string Sql)[] Migrations = [(1, Schema), (2, TestReportsSchema), (3, SessionsSchema), (4, LeasesSchema), (5, KeyExpirySchema), (6, SubmissionKeysSchema), (7, FairShareSchema), (8, TestDurationsSchema), (9, ArtifactsSchema), (10, RerunsSchema), (11, GitRetentionSchema), (12, PartsSchema)];
 
     // 4: leases of runner processes (IJobLeases).
     const string LeasesSchema = """

@@ -14,7 +14,7 @@ public class SqliteStoreSchemaTests
 
         Assert.True(File.Exists(temp.DbPath));
         Assert.True(Directory.Exists(temp.DbPath + ".uploads"));
-        Assert.Equal(["api_key_expiry", "api_keys", "artifact_parts", "artifacts", "job_logs", "job_sharding", "job_test_plans", "jobs", "submission_keys", "test_cases", "test_durations", "test_reports", "users", "web_sessions"], await TablesAsync(temp.DbPath));
+        Assert.Equal(["api_key_expiry", "api_keys", "artifact_parts", "artifacts", "job_logs", "job_parts", "job_sharding", "job_test_plans", "jobs", "submission_keys", "test_cases", "test_durations", "test_reports", "users", "web_sessions"], await TablesAsync(temp.DbPath));
         Assert.Equal(SqliteStore.SchemaVersion, await ScalarAsync<long>(temp.DbPath, "PRAGMA user_version;"));
         Assert.Equal("wal", await ScalarAsync<string>(temp.DbPath, "PRAGMA journal_mode;"));
     }
@@ -58,7 +58,7 @@ public class SqliteStoreSchemaTests
             var user = await store.CreateUserAsync("A", "a@example.com", Ct);
             Assert.NotNull(await store.GetUserAsync(user.Id, Ct));
         }
-        Assert.Equal(["api_key_expiry", "api_keys", "artifact_parts", "artifacts", "job_logs", "job_sharding", "job_test_plans", "jobs", "submission_keys", "test_cases", "test_durations", "test_reports", "users", "web_sessions"], await TablesAsync(path));
+        Assert.Equal(["api_key_expiry", "api_keys", "artifact_parts", "artifacts", "job_logs", "job_parts", "job_sharding", "job_test_plans", "jobs", "submission_keys", "test_cases", "test_durations", "test_reports", "users", "web_sessions"], await TablesAsync(path));
         dir.Delete(recursive: true);
     }
 
