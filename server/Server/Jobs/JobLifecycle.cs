@@ -126,7 +126,7 @@ public sealed partial class JobLifecycle(
         finally
         {
             // After the upload went: whoever sees the job end finds it gone.
-            if (ended is not null) sink.Finish(ended);
+            if (ended is not null) Ended(ended);
         }
         return ended?.Status ?? JobStatus.Cancelled;
     }
@@ -142,7 +142,7 @@ public sealed partial class JobLifecycle(
         var ended = cancelled.Job;
         sink.Publish(job.Id, cancelled.Line);
         var stoppedHere = dispatcher.Cancel(job.Id);
-        sink.Finish(ended);
+        Ended(ended);
         LogCancelled(logger, job.Id, job.UserId, job.Status.ToWire(), stoppedHere);
         return ended;
     }
@@ -172,7 +172,7 @@ public sealed partial class JobLifecycle(
             else
             {
                 LogLeaseFailed(logger, job.Job.Id);
-                sink.Finish(job.Job);
+                Ended(job.Job);
             }
         }
         return recovered;
@@ -184,6 +184,13 @@ public sealed partial class JobLifecycle(
     /// </summary>
     public Task<IReadOnlyList<Guid>> FailInterruptedAsync(string reason, CancellationToken cancellationToken) =>
         store.FailInterruptedJobsAsync(reason, cancellationToken);
+
+    /// <summary>Tells this process's watchers and runner that the job ended (stored already).</summary>
+    private void Ended(JobRecord job)
+    {
+        sink.Finish(job);
+        dispatcher.JobEnded(job.Id);
+    }
 
     [LoggerMessage(LogLevel.Information, "Job {JobId} cancelled by user {UserId} (was {Status}, process stopped here: {StoppedHere})")]
     private static partial void LogCancelled(ILogger logger, Guid jobId, Guid userId, string status, bool stoppedHere);

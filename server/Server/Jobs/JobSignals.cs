@@ -26,4 +26,9 @@ public interface IJobDispatcher
     /// True when a running job was found and is being stopped.
     /// </summary>
     bool Cancel(Guid jobId);
+
+    /// <summary>The job ended (here or in another process): stop whatever parts of it still run here.</summary>
+    void JobEnded(Guid jobId)
+    {
+    }
 }

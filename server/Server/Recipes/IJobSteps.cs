@@ -1,4 +1,6 @@
+using Ci.Core.Protocol;
 using Ci.Server.Isolation;
+using Ci.Store;
 
 namespace Ci.Server.Recipes;
 
@@ -26,8 +28,23 @@ internal interface IJobSteps
 
     /// <summary>What sharding the job needs (shards asked for, project, recorded durations); see <see cref="Jobs.ShardingInput"/>.</summary>
     Task<Jobs.ShardingInput> GetShardingAsync(string projectInTree, CancellationToken cancellationToken);
+
+    /// <summary>Stores the job's parts (its shards) for any runner to take, replacing earlier ones; false when the job no longer runs.</summary>
+    Task<bool> CreatePartsAsync(IReadOnlyList<JobPartSpec> parts, CancellationToken cancellationToken);
+
+    /// <summary>Takes the next queued part of this job to run here (null when none is queued).</summary>
+    Task<JobPart?> ClaimOwnPartAsync(CancellationToken cancellationToken);
+
+    /// <summary>Ends a part this job took itself with its exit code and report.</summary>
+    Task<bool> EndPartAsync(JobPart part, int exitCode, TestReport? report, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>Where the job's parts stand (wherever they run).</summary>
+    Task<IReadOnlyList<JobPartState>> GetPartsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Keeps the files of <paramref name="folder"/> matching <paramref name="patterns"/> as the job's artifacts (up to
     /// the runner's limit; what was kept or left out is said in the log).
+    /// </summary>
     Task SaveArtifactsAsync(string folder, IReadOnlyList<string> patterns, CancellationToken cancellationToken);
 
     /// <summary>Shortens the job's time limit (a project's own <c>timeout</c>); a longer one is ignored.</summary>

@@ -5,25 +5,30 @@ using Ci.Core.Recipes;
 using Ci.Server.Jobs;
 using Ci.Server.Reports;
 using Ci.Server.Sharding;
+using Ci.Store;
 
 namespace Ci.Server.Recipes;
 
 /// <summary>
 /// A sharded test step: the job's test command collects the test ids once (<see cref="PytestCollection"/>), the
 /// <see cref="ShardPlanner"/> splits them by the project's recorded durations, and the shards run side by side in the
-/// job's workspace and sandbox, each through <see cref="ShardPlugin"/>; their output reaches the one log line by line
+/// job's sandbox, each through <see cref="ShardPlugin"/> on a slot of its own; their output reaches the one log line by line
 /// with a <c>[k/N] </c> prefix, their reports merge into one (<see cref="TestReportMerge"/>), and the job passes only
 /// when every shard passed. A job that cannot be sharded (no pytest suite, a collection error, one test) says why in
 /// one line and runs as usual.
 /// </summary>
 /// <remarks>
-/// The shards of a job run on the runner that claimed it, in its one slot (a job's processes share its time limit,
-/// its stop and its workspace); spreading them over runners as separately claimed parts is not built yet.
+/// The shards are parts of the job in the store (<see cref="IJobParts"/>): runners with a free slot, here or on other
+/// hosts, take them like jobs and run each in a workspace of its own; the job's own runner takes them too, one at a
+/// time in its workspace, so a job never waits for a slot it holds. It then waits for every part and merges their
+/// stored reports.
 /// </remarks>
 internal sealed class ShardedTestRun(RecipeJob job, PythonTestCommand tests)
 {
     private const string PartMarkerVariable = "CI_SHARD_RUN";
     private const string CollectedIdsFile = "ci-collected-ids.txt";
+    // How often the job looks at its parts while other runners run them (a part's end is seen this late at most).
+    private static readonly TimeSpan s_partPollInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The sharded run's outcome; null when the job runs unsharded (not asked for, or not possible).</summary>
     public async Task<JobOutcome?> TryRunAsync(CancellationToken cancellationToken)
@@ -47,21 +52,73 @@ internal sealed class ShardedTestRun(RecipeJob job, PythonTestCommand tests)
         await steps.WriteStatusAsync(string.Create(CultureInfo.InvariantCulture,
             $"Sharding {collection.TestIds.Count} tests into {shards.Count} shards{fewer}, balanced by the recorded durations of {known} of them.\n"), cancellationToken);
         var clock = Stopwatch.StartNew();
-        var codes = await Task.WhenAll(shards.Shards.Select(shard => RunShardAsync(shard, cancellationToken)));
-        if (codes.Any(code => code is null)) return PythonRecipe.Stopped();
+        var specs = shards.Shards.Select(shard => new JobPartSpec(shard.Number, shard.Count, shard.TestIds)).ToArray();
+        if (!await steps.CreatePartsAsync(specs, cancellationToken)) return PythonRecipe.Stopped();
+        if (await RunPartsAsync(cancellationToken) is not { } parts) return PythonRecipe.Stopped();
 
         var reports = new List<TestReport>();
-        foreach (var shard in shards.Shards)
+        var failed = new List<string>();
+        foreach (var part in parts)
         {
-            var report = TestReportFile.Collect(workspace, ReportFile(shard), out var problem);
-            if (problem is not null) await steps.WriteStatusAsync($"Test report of shard {shard.Number}: {problem}.\n", cancellationToken);
-            if (report is not null) reports.Add(report);
+            var number = part.Number.ToString(CultureInfo.InvariantCulture);
+            if (part.Result is not { } result)
+            {
+                failed.Add(number);
+                await steps.WriteStatusAsync($"Shard {number} is lost: its runners stopped responding {part.Attempts} times.\n", cancellationToken);
+                continue;
+            }
+            if (result.ExitCode != 0) failed.Add(number);
+            if (result.Reason is { } reason) await steps.WriteStatusAsync($"Shard {number} did not run its tests: {reason}\n", cancellationToken);
+            if (Jobs.JobLifecycle.ReportOf(result) is { } report) reports.Add(report);
         }
-        var failed = shards.Shards.Where((_, index) => codes[index] != 0).Select(shard => shard.Number.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var runners = parts.Select(part => part.RunnerId).Distinct(StringComparer.Ordinal).Count();
         await steps.WriteStatusAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{shards.Count} shards ended in {clock.Elapsed.TotalSeconds:0.0} s{(failed.Length == 0 ? "; all passed" : $"; failed: shard {string.Join(", ", failed)}")}.\n"), cancellationToken);
+            $"{shards.Count} shards ended in {clock.Elapsed.TotalSeconds:0.0} s{(runners > 1 ? $" on {runners} runners" : "")}{(failed.Count == 0 ? "; all passed" : $"; failed: shard {string.Join(", ", failed)}")}.\n"), cancellationToken);
         var merged = reports.Count == 0 ? null : TestReportMerge.Shards(reports).ToTestReport();
-        return JobOutcome.Tested(failed.Length == 0, merged);
+        return JobOutcome.Tested(failed.Count == 0, merged);
+    }
+
+    /// <summary>
+    /// Runs the job's parts: each queued one is taken here, one at a time, while runners with a free slot take the others;
+    /// then waits until every part has ended, wherever it ran (a part whose runner died is queued again and taken by
+    /// whoever is free, this job included). The parts' states at the end; null when the job was stopped.
+    /// </summary>
+    private async Task<IReadOnlyList<JobPartState>?> RunPartsAsync(CancellationToken cancellationToken)
+    {
+        var steps = job.Steps;
+        while (!steps.StopToken.IsCancellationRequested)
+        {
+            var parts = await steps.GetPartsAsync(cancellationToken);
+            // None: the job no longer runs in this attempt (ended, or recovered and running elsewhere).
+            if (parts.Count == 0) return null;
+            if (parts.All(part => part.IsDone)) return parts;
+            if (parts.Any(part => part.Status == JobPartStatuses.Queued) && await steps.ClaimOwnPartAsync(cancellationToken) is { } own)
+            {
+                var (code, report) = await RunHereAsync(own, cancellationToken);
+                if (code is null) return null;
+                await steps.EndPartAsync(own, code.Value, report, null, cancellationToken);
+                continue;
+            }
+            try
+            {
+                await Task.Delay(s_partPollInterval, steps.StopToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Runs a part in this job's workspace; its exit code (null when stopped) and report.</summary>
+    private async Task<(int? Code, TestReport? Report)> RunHereAsync(JobPart part, CancellationToken cancellationToken)
+    {
+        var shard = new Shard(part.Number, part.Count, part.TestIds, 0);
+        var code = await RunShardAsync(shard, cancellationToken);
+        if (code is null) return (null, null);
+        var report = TestReportFile.Collect(job.Workspace, ReportFile(shard), out var problem);
+        if (problem is not null) await job.Steps.WriteStatusAsync($"Test report of shard {shard.Number}: {problem}.\n", cancellationToken);
+        return (code, report);
     }
 
     private async Task<JobOutcome?> UnshardedAsync(string reason, CancellationToken cancellationToken)

@@ -18,7 +18,7 @@ public interface IRunnerChannel
     /// <summary>Extends the runner's leases; returns the jobs it still holds.</summary>
     Task<IReadOnlyList<Guid>> RenewAsync(string runnerId, IReadOnlyCollection<Guid> jobIds, TimeSpan lease, CancellationToken cancellationToken);
 
-    /// <summary>Re-queues (or fails) jobs whose runner stopped renewing its lease, here or on other hosts.</summary>
+    /// <summary>Re-queues (or fails) jobs and parts whose runner stopped renewing its lease, here or on other hosts.</summary>
     Task RecoverExpiredAsync(CancellationToken cancellationToken);
 
     /// <summary>Whether the job was cancelled meanwhile (between the claim and the runner's start of it).</summary>
@@ -36,6 +36,24 @@ public interface IRunnerChannel
     Task<long> SaveArtifactAsync(Guid jobId, string path, Stream content, CancellationToken cancellationToken);
     /// <summary>What the job's test step was asked for (retries, only some tests).</summary>
     Task<JobTestPlan> GetTestPlanAsync(Guid jobId, CancellationToken cancellationToken);
+
+    /// <summary>Stores the parts of a running job (its shards) for any runner to take; false when the job no longer runs.</summary>
+    Task<bool> CreatePartsAsync(Guid jobId, IReadOnlyList<JobPartSpec> parts, CancellationToken cancellationToken);
+
+    /// <summary>The next queued part of a running job (of <paramref name="jobId"/> only, when given), now held by <paramref name="runnerId"/>; null when none.</summary>
+    Task<JobPart?> ClaimPartAsync(string runnerId, TimeSpan lease, Guid? jobId, CancellationToken cancellationToken);
+
+    /// <summary>Extends the runner's part leases; returns the parts it still holds (their job still runs).</summary>
+    Task<IReadOnlyList<Guid>> RenewPartsAsync(string runnerId, IReadOnlyCollection<Guid> partIds, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Ends a held part with its exit code and report (<paramref name="reason"/>: why it did not get to its tests); false when no longer held.</summary>
+    Task<bool> EndPartAsync(Guid partId, string runnerId, int exitCode, TestReport? report, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>Hands a held part back to the queue (this runner is stopping).</summary>
+    Task ReleasePartAsync(Guid partId, string runnerId, CancellationToken cancellationToken);
+
+    /// <summary>Where the parts of the job's current run stand.</summary>
+    Task<IReadOnlyList<JobPartState>> GetPartsAsync(Guid jobId, CancellationToken cancellationToken);
 
     /// <summary>Ends the runner's run of the job; returns the job's status now, or null when nothing changed.</summary>
     Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken);

@@ -5,6 +5,7 @@ using Ci.Server.Recipes;
 using Ci.Server.Recipes.Environments;
 using Ci.Server.Services;
 using Ci.Server.Uploads;
+using Ci.Store;
 
 namespace Ci.Server.Runner;
 
@@ -91,7 +92,7 @@ internal sealed partial class JobExecutor
                 if (await _channel.IsCancelledAsync(jobId, cancellationToken)) handle.Stop(StopReason.Cancelled);
                 confinement = _prison.Enter(jobId);
                 site = JobSite.Create(_options.WorkRoot, jobId, WorkRootTraversable);
-                outcome = await PrepareAndRunAsync(jobId, site, confinement, log, handle, cancellationToken);
+                outcome = await PrepareAndRunAsync(jobId, runnerId, site, confinement, log, handle, cancellationToken);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
@@ -163,8 +164,10 @@ internal sealed partial class JobExecutor
         }
     }
 
+    /// <param name="part">The part of the job to run (a shard taken from another runner's job); null for the whole job.</param>
     private async Task<JobOutcome> PrepareAndRunAsync(
-        Guid jobId, JobSite site, JobConfinement confinement, JobLog log, RunningJob running, CancellationToken cancellationToken)
+        Guid jobId, string runnerId, JobSite site, JobConfinement confinement, JobLog log, RunningJob running, CancellationToken cancellationToken,
+        JobPart? part = null)
     {
         var workspace = site.Workspace;
         if (running.StopToken.IsCancellationRequested) return JobOutcome.Failed("stopped");
@@ -188,12 +191,14 @@ internal sealed partial class JobExecutor
         var enterNetwork = site.ConnectNetwork(_options.Network, _host, _options.NetworkAllow);
         confinement.AdoptNetwork(workspace.NetworkPidFile);
         var sandbox = CreateSandbox(user);
-        var artifacts = new JobArtifacts(_channel, jobId, _options.MaxArtifactBytes, log);
-        var steps = new JobSteps(sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
+        // A part keeps no artifacts (its job's runner does), and carries its own mark: a job and its parts may share a runner.
+        var artifacts = part is null ? new JobArtifacts(_channel, jobId, _options.MaxArtifactBytes, log) : null;
+        var steps = new JobSteps(sandbox, $"{PythonRecipe.MarkerVariable}={part?.Id ?? jobId:D}", log, running, _channel,
             _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
-            confinement, artifacts);
+            confinement, artifacts, runnerId, part);
         var services = new ServiceSetup(_services, JobServiceLaunch.For(sandbox, enterNetwork));
         var tests = await _channel.GetTestPlanAsync(jobId, cancellationToken);
+        if (part is not null) tests = tests with { OnlyTests = part.TestIds };
         var outcome = await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments, services)
             .RunAsync(jobId, workspace, steps, cancellationToken, tests);
         return confinement.OutOfMemoryLine() is { } outOfMemory ? JobOutcome.Failed(outOfMemory) : outcome;

@@ -1,5 +1,6 @@
 using Ci.Server.Isolation;
 using Ci.Server.Jobs;
+using Ci.Store;
 
 namespace Ci.Server.Runner;
 
@@ -49,10 +50,13 @@ public sealed partial class JobRunner(
         while (true)
         {
             await _slots.WaitAsync(stoppingToken);
+            JobPart? part;
             Guid? job;
             try
             {
-                job = await channel.ClaimAsync(RunnerId, options.Lease, stoppingToken);
+                // Parts first: they belong to jobs already running, whose runners wait for them.
+                part = await channel.ClaimPartAsync(RunnerId, options.Lease, null, stoppingToken);
+                job = part is null ? await channel.ClaimAsync(RunnerId, options.Lease, stoppingToken) : null;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -62,13 +66,18 @@ public sealed partial class JobRunner(
                 await running.WaitForWorkAsync(s_pollInterval, stoppingToken);
                 continue;
             }
+            if (part is not null)
+            {
+                Start(new RunningJob(part.Id, options.JobTimeout, part));
+                continue;
+            }
             if (job is not { } jobId)
             {
                 _slots.Release();
                 await running.WaitForWorkAsync(s_pollInterval, stoppingToken);
                 continue;
             }
-            Start(jobId);
+            Start(new RunningJob(jobId, options.JobTimeout));
         }
     }
 
@@ -88,16 +97,10 @@ public sealed partial class JobRunner(
             {
                 try
                 {
-                    var ids = running.Ids.ToArray();
+                    var (ids, partIds) = (running.JobIds, running.PartIds);
                     var started = TimeProvider.System.GetTimestamp();
-                    if (ids.Length > 0)
-                    {
-                        var held = (await channel.RenewAsync(RunnerId, ids, options.Lease, cancellationToken)).ToHashSet();
-                        foreach (var id in ids.Where(id => !held.Contains(id)))
-                        {
-                            if (running.TryGet(id, out var job) && job.Stop(StopReason.LeaseLost)) LogLeaseLost(logger, id);
-                        }
-                    }
+                    if (ids.Length > 0) StopUnheld(ids, await channel.RenewAsync(RunnerId, ids, options.Lease, cancellationToken));
+                    if (partIds.Length > 0) StopUnheld(partIds, await channel.RenewPartsAsync(RunnerId, partIds, options.Lease, cancellationToken));
                     lastRenewed = started;
                     await channel.RecoverExpiredAsync(cancellationToken);
                 }
@@ -120,16 +123,26 @@ public sealed partial class JobRunner(
         }
     }
 
-    private void Start(Guid jobId)
+    /// <summary>Stops the jobs and parts of <paramref name="ids"/> that this runner no longer holds.</summary>
+    private void StopUnheld(Guid[] ids, IReadOnlyList<Guid> held)
     {
-        var handle = new RunningJob(jobId, options.JobTimeout);
+        foreach (var id in ids.Except(held))
+        {
+            if (running.TryGet(id, out var job) && job.Stop(StopReason.LeaseLost)) LogLeaseLost(logger, job.JobId);
+        }
+    }
+
+    private void Start(RunningJob handle)
+    {
+        var jobId = handle.Id;
         running.Add(handle);
         Interlocked.Increment(ref _unfinishedJobs);
         _ = Task.Run(async () =>
         {
             try
             {
-                await _executor.RunAsync(jobId, handle, RunnerId, _abandon.Token);
+                if (handle.Part is { } part) await _executor.RunPartAsync(part, handle, RunnerId, _abandon.Token);
+                else await _executor.RunAsync(jobId, handle, RunnerId, _abandon.Token);
             }
             catch (Exception exception)
             {

@@ -20,7 +20,11 @@ public sealed class LocalRunnerChannel(JobLifecycle lifecycle, IArtifactStore ar
         lifecycle.RenewAsync(runnerId, jobIds, lease, cancellationToken);
 
     /// <inheritdoc />
-    public Task RecoverExpiredAsync(CancellationToken cancellationToken) => lifecycle.RecoverExpiredAsync(cancellationToken);
+    public async Task RecoverExpiredAsync(CancellationToken cancellationToken)
+    {
+        await lifecycle.RecoverExpiredAsync(cancellationToken);
+        await lifecycle.RecoverExpiredPartsAsync(cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<bool> IsCancelledAsync(Guid jobId, CancellationToken cancellationToken) => lifecycle.IsCancelledAsync(jobId, cancellationToken);
@@ -36,6 +40,30 @@ public sealed class LocalRunnerChannel(JobLifecycle lifecycle, IArtifactStore ar
     public Task<ShardingInput> GetShardingAsync(Guid jobId, string projectInTree, CancellationToken cancellationToken) =>
         lifecycle.GetShardingAsync(jobId, projectInTree, cancellationToken);
     public Task<JobTestPlan> GetTestPlanAsync(Guid jobId, CancellationToken cancellationToken) => lifecycle.GetTestPlanAsync(jobId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> CreatePartsAsync(Guid jobId, IReadOnlyList<JobPartSpec> parts, CancellationToken cancellationToken) =>
+        lifecycle.CreatePartsAsync(jobId, parts, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<JobPart?> ClaimPartAsync(string runnerId, TimeSpan lease, Guid? jobId, CancellationToken cancellationToken) =>
+        lifecycle.ClaimPartAsync(runnerId, lease, jobId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Guid>> RenewPartsAsync(string runnerId, IReadOnlyCollection<Guid> partIds, TimeSpan lease, CancellationToken cancellationToken) =>
+        lifecycle.RenewPartsAsync(runnerId, partIds, lease, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> EndPartAsync(Guid partId, string runnerId, int exitCode, TestReport? report, string? reason, CancellationToken cancellationToken) =>
+        lifecycle.EndPartAsync(partId, runnerId, exitCode, report, reason, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ReleasePartAsync(Guid partId, string runnerId, CancellationToken cancellationToken) =>
+        lifecycle.ReleasePartAsync(partId, runnerId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<JobPartState>> GetPartsAsync(Guid jobId, CancellationToken cancellationToken) =>
+        lifecycle.GetPartsAsync(jobId, cancellationToken);
 
     /// <inheritdoc />
     public Task<JobStatus?> EndAsync(Guid jobId, string runnerId, JobOutcome outcome, CancellationToken cancellationToken) =>

@@ -1,6 +1,9 @@
 namespace Ci.Server.Runner;
 
-/// <summary>A job this runner is executing: the handle the API's cancel, the timeout and shutdown pull on.</summary>
+/// <summary>
+/// A job (or a part of one: a shard) this runner is executing: the handle the API's cancel, the timeout and shutdown
+/// pull on. A part's <see cref="Id"/> is the part's own; its <see cref="JobId"/> is its job's.
+/// </summary>
 internal sealed class RunningJob : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
@@ -9,15 +12,22 @@ internal sealed class RunningJob : IDisposable
 
     private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
 
-    public RunningJob(Guid id, TimeSpan timeout)
+    public RunningJob(Guid id, TimeSpan timeout, Ci.Store.JobPart? part = null)
     {
         Id = id;
+        Part = part;
         Timeout = timeout;
         _timeout = new CancellationTokenSource(timeout);
         _timeout.Token.Register(() => Stop(StopReason.TimedOut));
     }
 
     public Guid Id { get; }
+
+    /// <summary>The part this handle runs; null for a whole job.</summary>
+    public Ci.Store.JobPart? Part { get; }
+
+    /// <summary>The job this handle belongs to (its own id, or its part's job).</summary>
+    public Guid JobId => Part?.JobId ?? Id;
 
     /// <summary>The job's time limit, counted from its start.</summary>
     public TimeSpan Timeout { get; private set; }

@@ -17,7 +17,19 @@ public sealed class RunningJobs : IJobDispatcher
     public void JobQueued(Guid jobId) => _wake.Writer.TryWrite(true);
 
     /// <inheritdoc />
-    public bool Cancel(Guid jobId) => _jobs.TryGetValue(jobId, out var job) && job.Stop(StopReason.Cancelled);
+    public bool Cancel(Guid jobId)
+    {
+        var stopped = false;
+        foreach (var job in _jobs.Values.Where(job => job.JobId == jobId)) stopped |= job.Stop(StopReason.Cancelled);
+        return stopped;
+    }
+
+    /// <inheritdoc />
+    public void JobEnded(Guid jobId)
+    {
+        // The job's own handle ends by itself; its parts running here are no longer wanted.
+        foreach (var part in _jobs.Values.Where(job => job.Part is not null && job.JobId == jobId)) part.Stop(StopReason.LeaseLost);
+    }
 
     /// <summary>Waits until a job may be queued (or <paramref name="timeout"/> passes).</summary>
     internal async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -39,7 +51,11 @@ public sealed class RunningJobs : IJobDispatcher
 
     internal bool TryGet(Guid jobId, out RunningJob job) => _jobs.TryGetValue(jobId, out job!);
 
-    internal ICollection<Guid> Ids => _jobs.Keys;
+    /// <summary>The whole jobs running here (their leases are the jobs').</summary>
+    internal Guid[] JobIds => _jobs.Values.Where(job => job.Part is null).Select(job => job.Id).ToArray();
+
+    /// <summary>The parts running here (leases of their own).</summary>
+    internal Guid[] PartIds => _jobs.Values.Where(job => job.Part is not null).Select(job => job.Id).ToArray();
 
     internal RunningJob[] Snapshot() => _jobs.Values.ToArray();
 }

@@ -41,6 +41,7 @@ public sealed partial class StoreNotificationRelay(
                     break;
                 case StoreNotification.JobEnded ended:
                     if (ended.Status == JobStatus.Cancelled && dispatcher.Cancel(ended.JobId)) LogCancelledHere(logger, ended.JobId);
+                    dispatcher.JobEnded(ended.JobId);
                     if (broadcaster.WatcherCount(ended.JobId) > 0 && await store.GetJobAsync(ended.JobId, cancellationToken) is { } job)
                         broadcaster.Finish(job);
                     break;

@@ -57,7 +57,11 @@ public sealed partial class PostgresStore
             insert.Parameters.Add(new NpgsqlParameter("attempt", NpgsqlDbType.Integer) { Value = attempt });
             batch.BatchCommands.Add(insert);
         }
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(cancellationToken);
+        // Runners of every host wake up to take the parts (delivered at commit).
+        var notify = new NpgsqlBatchCommand("SELECT pg_notify('ci_queued', @job::text);");
+        notify.Parameters.Add(new NpgsqlParameter("job", NpgsqlDbType.Uuid) { Value = jobId });
+        batch.BatchCommands.Add(notify);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
@@ -107,7 +111,17 @@ public sealed partial class PostgresStore
         await using var command = dataSource.CreateCommand(PartRows.ReleaseSql("GREATEST"));
         Add(command, "id", NpgsqlDbType.Uuid, partId);
         Add(command, "runner", NpgsqlDbType.Text, runnerId);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
+        await NotifyQueuedAsync(partId, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Wakes the runners of every host: a part is queued again.</summary>
+    async Task NotifyQueuedAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var notify = dataSource.CreateCommand("SELECT pg_notify('ci_queued', @id::text);");
+        Add(notify, "id", NpgsqlDbType.Uuid, id);
+        await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -124,7 +138,9 @@ public sealed partial class PostgresStore
         await using var command = dataSource.CreateCommand(PartRows.RecoverSql);
         Add(command, "max", NpgsqlDbType.Integer, maxAttempts);
         Add(command, "now", NpgsqlDbType.TimestampTz, Now());
-        return await ReadPartsAsync(command, cancellationToken);
+        var recovered = await ReadPartsAsync(command, cancellationToken);
+        foreach (var part in recovered.Where(part => part.Status == JobPartStatuses.Queued)) await NotifyQueuedAsync(part.JobId, cancellationToken);
+        return recovered;
     }
 
     static async Task<IReadOnlyList<JobPartState>> ReadPartsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
