@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Ci.EndToEnd.Tests.Infrastructure;
 using Ci.Tests.Shared;
 
@@ -83,6 +84,77 @@ public sealed class ScaleOutTests
         Assert.Equal(2, system.Runners.Count(r => r.Process.StderrSoFar.Contains($"Job {id} claimed by runner", StringComparison.Ordinal)));
         Assert.Single(system.Runners, r => r.Process.HasExited);
     }
+
+    [Fact]
+    public async Task Shards_spread_over_two_runners_and_a_runner_killed_mid_shard_loses_only_its_shards_which_run_again()
+    {
+        await using var system = await ScaledSystem.StartAsync(replicas: 1, runners: 0);
+        var api = system.Replicas[0];
+        string[] Runner(string name, int slots, string uids) =>
+            ["--concurrency", slots.ToString(CultureInfo.InvariantCulture), "--lease-seconds", "3", "--grace-seconds", "2", "--job-network", "host",
+             "--job-uid-range", uids, "--work-dir", Path.Combine(system.Root, "work-" + name)];
+        var first = await system.StartNodeAsync("runner-1", "runner", Runner("1", 1, "62200-62203"));
+        // Four tests of about 3 s in four shards: one each. They print past pytest's capture, so the log shows them running.
+        var id = await SubmitAsync(system, api, Zip([("ci.toml", "shards = 4\n"),
+            .. Enumerable.Range(1, 4).Select(i => ($"test_slow_{i}.py", SlowTest(i)))]));
+        await WaitUntilAsync(() => system.RunnerOf(id) == first, "the job claimed by runner-1");
+        var secondArgs = Runner("2", 3, "62210-62213");
+        var second = await system.StartNodeAsync("runner-2", "runner", secondArgs);
+        var claimedBySecond = new Regex($@"Shard (\d)/4 of job {id} claimed by runner");
+
+        var killed = 0;
+        var watching = ReadEventsAsync(system, api, id, onEvent: e =>
+        {
+            // Killed while one of its shards is half-way through its test: that shard, and any other it held, is lost.
+            foreach (Match claim in claimedBySecond.Matches(second.Process.StderrSoFar))
+            {
+                if (e.Text.Contains($"[{claim.Groups[1].Value}/4] slow {claim.Groups[1].Value} tick 8 ", StringComparison.Ordinal)
+                    && Interlocked.Exchange(ref killed, 1) == 0)
+                    second.Process.Signal(9);
+            }
+            return Task.CompletedTask;
+        });
+        List<SseEvent> events;
+        try
+        {
+            events = await watching.WaitAsync(TimeSpan.FromSeconds(150), Token);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException("The job never completed. Runner logs:\n" + string.Join("\n---\n", system.Runners.Select(r => r.Name + ":\n" + r.Process.StderrSoFar)));
+        }
+
+        var log = string.Concat(events.Select(e => e.Text));
+        Assert.True(killed == 1, "runner-2 never ran a shard:\n" + log + "\n" + second.Process.StderrSoFar);
+        Assert.EndsWith("\"success\": true}", events[^1].Data);
+        Assert.Contains("Sharding 4 tests into 4 shards", log);
+        Assert.Contains("stopped responding (lease expired): the shard runs again.", log);
+        Assert.Matches(@"4 shards ended in [0-9.]+ s; all passed\.", log);
+        using var client = system.Client(api);
+        using var report = JsonDocument.Parse(await client.GetStringAsync($"/jobs/{id}/tests", Token));
+        var names = report.RootElement.GetProperty("tests").EnumerateArray().Select(test => test.GetProperty("name").GetString()).ToList();
+        Assert.Equal(Enumerable.Range(1, 4).Select(i => $"test_slow_{i}.py::test_slow"), names.Order());
+        Assert.Equal(4, report.RootElement.GetProperty("passed").GetInt32());
+        // Every shard ran to its end once: a lost shard's second run is the one in the report.
+        Assert.All(Enumerable.Range(1, 4), i => Assert.Contains($"[{i}/4] slow {i} tick 19 ", log));
+
+        // The killed runner's next start clears what its lost shards left (their cgroups and folders).
+        var restarted = await system.StartNodeAsync("runner-2-again", "runner", secondArgs);
+        await WaitUntilAsync(() => restarted.Process.StderrSoFar.Contains("jobs run as uids", StringComparison.Ordinal), "runner-2 started again and cleared its leftovers");
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(system.Root, "work-2")).Where(d => Guid.TryParse(Path.GetFileName(d), out _)));
+    }
+
+    /// <summary>A test of about 3 s printing <c>slow i tick n</c> lines past pytest's capture.</summary>
+    private static string SlowTest(int i) => $$"""
+        import time
+
+
+        def test_slow(capsys):
+            for n in range(20):
+                with capsys.disabled():
+                    print(f"slow {{i}} tick {n} ", flush=True)
+                time.sleep(0.15)
+        """;
 
     [Fact]
     public async Task Two_hundred_jobs_across_both_replicas_all_end_right_and_each_ran_once()

@@ -191,9 +191,9 @@ internal sealed partial class JobExecutor
         var enterNetwork = site.ConnectNetwork(_options.Network, _host, _options.NetworkAllow);
         confinement.AdoptNetwork(workspace.NetworkPidFile);
         var sandbox = CreateSandbox(user);
-        // A part keeps no artifacts (its job's runner does), and carries its own mark: a job and its parts may share a runner.
+        // A part keeps no artifacts (its job's runner does).
         var artifacts = part is null ? new JobArtifacts(_channel, jobId, _options.MaxArtifactBytes, log) : null;
-        var steps = new JobSteps(sandbox, $"{PythonRecipe.MarkerVariable}={part?.Id ?? jobId:D}", log, running, _channel,
+        var steps = new JobSteps(sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
             _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
             confinement, artifacts, runnerId, part);
         var services = new ServiceSetup(_services, JobServiceLaunch.For(sandbox, enterNetwork));

@@ -24,6 +24,9 @@ internal sealed class JobSteps(
     // recovered as a whole and its parts are made anew, so this lease never needs renewing.
     private static readonly TimeSpan s_ownPartLease = TimeSpan.FromDays(7);
 
+    /// <summary>The variable marking the processes of one part of a job (a shard).</summary>
+    public const string PartMarkerVariable = "CI_SHARD_RUN";
+
     public Task SaveArtifactsAsync(string folder, IReadOnlyList<string> patterns, CancellationToken cancellationToken) =>
         artifacts?.SaveAsync(folder, patterns, cancellationToken) ?? Task.CompletedTask;
 
@@ -32,9 +35,17 @@ internal sealed class JobSteps(
     public Task WriteStatusAsync(string text, CancellationToken cancellationToken) =>
         log.WriteStatusAsync(part is null ? text : Prefixed(text), cancellationToken);
 
-    public Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken) =>
-        JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
-            marker, log, job, confinement, cancellationToken, part is null ? null : new ShardLogPrefix(part.Number, part.Count));
+    public Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken)
+    {
+        if (part is null)
+            return JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
+                marker, log, job, confinement, cancellationToken);
+        // A part's processes carry its job's CI_JOB_ID (what the tests may read) and a mark of the part's own, by which
+        // its stop finds them: its job, or another part of it, may run on this runner too.
+        var environment = new Dictionary<string, string>(command.Environment, StringComparer.Ordinal) { [PartMarkerVariable] = part.Id.ToString("D") };
+        return JobProcess.RunAsync(sandbox, command with { Environment = environment, Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
+            $"{PartMarkerVariable}={part.Id:D}", log, job, confinement, cancellationToken, new ShardLogPrefix(part.Number, part.Count));
+    }
 
     public Task<int?> RunPartAsync(JobCommand command, string partMarker, IOutputFilter filter, CancellationToken cancellationToken) =>
         JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },

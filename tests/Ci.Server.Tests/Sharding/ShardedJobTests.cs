@@ -60,6 +60,45 @@ public class ShardedJobTests
     }
 
     [Fact]
+    public async Task Shards_are_parts_that_free_slots_take_each_in_a_workspace_of_its_own()
+    {
+        await using var harness = await RunnerHarness.CreateAsync(concurrency: 4);
+        await harness.StartAsync();
+        // Each test says where it runs: a part on another slot has a workspace (and process) of its own.
+        var files = Enumerable.Range(0, 4).ToDictionary(i => $"tests/test_where_{i}.py", i =>
+            "import os, time\n\ndef test_where(capsys):\n    time.sleep(0.5)\n    with capsys.disabled():\n        print('cwd=' + os.getcwd() + ' job=' + os.environ['CI_JOB_ID'])\n");
+        var jobId = await SubmitShardedAsync(harness, files, shards: 4);
+
+        var job = await harness.WaitForEndAsync(jobId);
+
+        var log = await harness.ReadLogAsync(jobId);
+        Assert.True((job.Status, job.Success) == (JobStatus.Completed, true), log);
+        var places = System.Text.RegularExpressions.Regex.Matches(log, @"(?m)^\[(\d)/4\] .*?cwd=(\S+) job=(\S+)").Select(m => (Shard: m.Groups[1].Value, Cwd: m.Groups[2].Value, Job: m.Groups[3].Value)).ToList();
+        Assert.Equal(["1", "2", "3", "4"], places.Select(p => p.Shard).Order());
+        Assert.True(places.Select(p => p.Cwd).Distinct().Count() > 1, log);
+        Assert.All(places, p => Assert.Equal(jobId.ToString("D"), p.Job));
+        // A part on another slot sets itself up, and says so with its prefix.
+        Assert.Matches(@"(?m)^\[\d/4\] Running tests\.\.\.$", log);
+        Assert.Equal(4, (await harness.Store.GetTestReportAsync(jobId, Token))!.Passed);
+    }
+
+    [Fact]
+    public async Task On_a_single_slot_the_jobs_own_runner_takes_every_part_in_turn()
+    {
+        await using var harness = await RunnerHarness.CreateAsync(concurrency: 1);
+        await harness.StartAsync();
+        var jobId = await SubmitShardedAsync(harness, Suite(8), shards: 4);
+
+        var job = await harness.WaitForEndAsync(jobId);
+
+        var log = await harness.ReadLogAsync(jobId);
+        Assert.True((job.Status, job.Success) == (JobStatus.Completed, true), log);
+        for (var shard = 1; shard <= 4; shard++) Assert.Matches($@"(?m)^\[{shard}/4\] tests/test_part\d\.py::test_\d+ PASSED", log);
+        Assert.DoesNotMatch(@"(?m)^\[\d/4\] Running tests", log);
+        Assert.Equal(4, (await harness.Store.GetJobPartsAsync(jobId, Token)).Count(part => part.Result is { ExitCode: 0 }));
+    }
+
+    [Fact]
     public async Task A_failing_test_in_one_shard_fails_the_job_and_the_next_job_uses_the_recorded_durations()
     {
         await using var harness = await RunnerHarness.CreateAsync();
