@@ -68,15 +68,7 @@ public sealed class ScaleOutTests
             await Task.CompletedTask;
         });
 
-        List<SseEvent> events;
-        try
-        {
-            events = await watching.WaitAsync(TimeSpan.FromSeconds(60), Token);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException("The job never completed. Runner logs:\n" + string.Join("\n---\n", system.Runners.Select(r => r.Name + ":\n" + r.Process.StderrSoFar)));
-        }
+        var events = await CompletedAsync(system, watching, TimeSpan.FromSeconds(60));
 
         var log = string.Concat(events.Select(e => e.Text));
         Assert.Contains("The runner of this job stopped responding (lease expired): job re-queued to run again.", log);
@@ -114,15 +106,7 @@ public sealed class ScaleOutTests
             }
             return Task.CompletedTask;
         });
-        List<SseEvent> events;
-        try
-        {
-            events = await watching.WaitAsync(TimeSpan.FromSeconds(150), Token);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException("The job never completed. Runner logs:\n" + string.Join("\n---\n", system.Runners.Select(r => r.Name + ":\n" + r.Process.StderrSoFar)));
-        }
+        var events = await CompletedAsync(system, watching, TimeSpan.FromSeconds(150));
 
         var log = string.Concat(events.Select(e => e.Text));
         Assert.True(killed == 1, "runner-2 never ran a shard:\n" + log + "\n" + second.Process.StderrSoFar);
@@ -142,6 +126,19 @@ public sealed class ScaleOutTests
         var restarted = await system.StartNodeAsync("runner-2-again", "runner", secondArgs);
         await WaitUntilAsync(() => restarted.Process.StderrSoFar.Contains("jobs run as uids", StringComparison.Ordinal), "runner-2 started again and cleared its leftovers");
         Assert.DoesNotContain(Directory.EnumerateDirectories(Path.Combine(system.Root, "work-2")), d => Guid.TryParse(Path.GetFileName(d), out _));
+    }
+
+    /// <summary>The watched job's events once it completed; on a timeout, the runners' logs say why.</summary>
+    private static async Task<List<SseEvent>> CompletedAsync(ScaledSystem system, Task<List<SseEvent>> watching, TimeSpan timeout)
+    {
+        try
+        {
+            return await watching.WaitAsync(timeout, Token);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException("The job never completed. Runner logs:\n" + string.Join("\n---\n", system.Runners.Select(r => r.Name + ":\n" + r.Process.StderrSoFar)));
+        }
     }
 
     /// <summary>A test of about 3 s printing <c>slow i tick n</c> lines past pytest's capture.</summary>
