@@ -195,6 +195,35 @@ PY
 stop_nodes
 read -r lat_p50 lat_p99 lat_max lat_n <<<"$latency"
 
+# A sharded suite across both runner processes (issue 16): shard-bench.sh's 40 tests that sleep 0.1-1.0 s, with `ci
+# submit test` unsharded, then --shards 4 twice (the first records every test's duration for the second), on two
+# runner processes of --concurrency 2: the shards are parts of the job that either runner takes.
+say "a sharded suite over 2 runner processes"
+new_database bench_shards
+start_node api-s api "$URI"; api_s=$NODE_PORT
+start_node runner-s1 runner "$URI" --concurrency 2
+start_node runner-s2 runner "$URI" --concurrency 2
+read -r suite_total suite_longest < <("$PYTHON" "$(dirname "$0")/sleep-suite.py" "$TMP/suite" 40 0.1 1.0)
+mkdir -p "$TMP/one/tests" && printf 'def test_one():\n    pass\n' >"$TMP/one/tests/test_one.py"
+shard_wall() { # DIR ARGS... -> wall seconds of one passing `ci submit test`
+  local dir=$1 start end; shift
+  start=$(date +%s.%N)
+  (cd "$dir" && CI_SERVER_URL=http://127.0.0.1:$api_s CI_API_KEY=$KEY "$BIN/ci" submit test "$@" >"$TMP/shard.log" 2>&1) \
+    || { echo "Error: the sharded job failed:" >&2; cat "$TMP/shard.log" >&2; exit 1; }
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
+}
+shard_wall "$TMP/one" --project warm-up >/dev/null
+shard_fixed=$(shard_wall "$TMP/one" --project one)
+shard_plain=$(shard_wall "$TMP/suite" --project plain)
+shard_cold=$(shard_wall "$TMP/suite" --shards 4 --project sharded)
+shard_warm=$(shard_wall "$TMP/suite" --shards 4 --project sharded)
+# Which runner process ran which shard of the last job (the job's own runner takes parts too).
+shard_spread=$(grep -ho 'Shard [0-9]*/4 of job [0-9a-f-]* claimed by runner [^ ]*' "$TMP"/runner-s*.log | tail -4 | awk '{print $NF}' | sort | uniq -c | awk '{printf "%s%s", sep, $1; sep=" + "}')
+stop_nodes
+shard_ideal=$(awk -v t="$suite_total" -v l="$suite_longest" -v f="$shard_fixed" 'BEGIN { i = t / 4; if (l > i) i = l; printf "%.2f", i + f }')
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
 per_min() { awk -v n="$JOBS" -v s="$1" 'BEGIN { printf "%.0f", 60 * n / s }'; }
 one_rate=$(per_min "$one_s"); two_rate=$(per_min "$two_s")
 pg_version=$("$PG_BIN/postgres" --version | awk '{print $3}')
@@ -209,4 +238,11 @@ printf '%s\n' "## Scaling out (PostgreSQL)" "" \
   "Log latency across processes: a job submitted to replica A prints a timestamped line every 30 ms on the runner;" \
   "a watcher on replica B notes when each arrives ($lat_n live lines)." "" \
   "| p50 | p99 | max |" "|---|---|---|" \
-  "| $lat_p50 ms | **$lat_p99 ms** | $lat_max ms |"
+  "| $lat_p50 ms | **$lat_p99 ms** | $lat_max ms |" "" \
+  "A sharded suite on two runner processes (\`--concurrency 2\` each): 40 tests sleeping 0.1-1.0 s (${suite_total} s in all," \
+  "longest ${suite_longest} s), \`ci submit test\` wall time; ideal \`max(total / 4, longest) + fixed cost\` = ${shard_ideal} s" \
+  "(fixed cost: a one-test job, ${shard_fixed} s). Parts of the last job taken by each runner process: ${shard_spread}." "" \
+  "| run | wall | ratio to the ideal |" "|---|---|---|" \
+  "| unsharded | ${shard_plain} s | $(ratio "$shard_plain" "$shard_ideal")x |" \
+  "| \`--shards 4\`, no history | ${shard_cold} s | $(ratio "$shard_cold" "$shard_ideal")x |" \
+  "| \`--shards 4\`, with history | ${shard_warm} s | **$(ratio "$shard_warm" "$shard_ideal")x** |"

@@ -13,21 +13,7 @@ start_bench_server --concurrency 4 --python "$PYTHON" --job-network host --work-
 export CI_SERVER_URL=http://127.0.0.1:$PORT CI_API_KEY=$KEY
 
 # The suite: test_i sleeps its drawn time; prints total and longest.
-make_suite() { # DIR COUNT LOW HIGH
-  "$PYTHON" - "$@" <<'PY'
-import os, random, sys
-folder, count, low, high = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-draw = random.Random(16)
-times = [round(draw.uniform(low, high), 3) for _ in range(count)]
-os.makedirs(os.path.join(folder, "tests"), exist_ok=True)
-for start in range(0, count, 5):
-    with open(os.path.join(folder, "tests", f"test_group{start // 5}.py"), "w") as module:
-        module.write("import time\n\n")
-        for i in range(start, min(start + 5, count)):
-            module.write(f"def test_{i}():\n    time.sleep({times[i]})\n\n")
-print(f"{sum(times):.3f} {max(times):.3f}")
-PY
-}
+make_suite() { "$PYTHON" "$(dirname "$0")/sleep-suite.py" "$@"; } # DIR COUNT LOW HIGH
 
 # Wall seconds of one `ci submit test` in DIR with ARGS (the job must pass).
 wall() { # DIR ARGS...
