@@ -39,10 +39,12 @@ warm=$(wall "$TMP/suite" --shards 4 --project sharded)
 warm_plan=$(grep -o 'Sharding.*' "$TMP/last.log")
 four_plain=$(wall "$TMP/four" --project four)
 four_sharded=$(wall "$TMP/four" --shards 4 --project four)
+four_two=$(wall "$TMP/four" --shards 2 --project four)
+four_sharded_again=$(wall "$TMP/four" --shards 4 --project four)
 
-"$PYTHON" - "$total" "$longest" "$fixed" "$unsharded" "$cold" "$warm" "$four_plain" "$four_sharded" "$cold_plan" "$warm_plan" <<'PY'
+"$PYTHON" - "$total" "$longest" "$fixed" "$unsharded" "$cold" "$warm" "$four_plain" "$four_sharded" "$four_two" "$four_sharded_again" "$cold_plan" "$warm_plan" <<'PY'
 import sys
-total, longest, fixed, unsharded, cold, warm, four_plain, four_sharded = map(float, sys.argv[1:9])
+total, longest, fixed, unsharded, cold, warm, four_plain, four_sharded, four_two, four_again = map(float, sys.argv[1:11])
 ideal = max(total / 4, longest) + fixed
 print(f"suite: 40 tests, {total:.2f} s of sleep in all, longest {longest:.2f} s; fixed cost of a job (1 empty test): {fixed:.2f} s")
 print(f"ideal for 4 shards: max({total:.2f} / 4, {longest:.2f}) + {fixed:.2f} = {ideal:.2f} s")
@@ -52,5 +54,6 @@ print(f"| unsharded | {unsharded:.2f} s | {unsharded / ideal:.2f}x |")
 print(f"| `--shards 4`, no history | {cold:.2f} s | {cold / ideal:.2f}x |")
 print(f"| `--shards 4`, with history | {warm:.2f} s | {warm / ideal:.2f}x |")
 print(f"cost a shard adds (4 empty tests, --shards 4 against unsharded): {four_sharded - four_plain:+.3f} s for the job ({four_plain:.2f} s -> {four_sharded:.2f} s)")
-print("plans:", sys.argv[9], "/", sys.argv[10])
+print(f"each shard past the second (4 empty tests, --shards 4 against --shards 2, median of the two 4-shard runs): {(sorted([four_sharded, four_again])[0] - four_two) / 2 * 1000:+.0f} ms a shard ({four_two:.2f} s -> {min(four_sharded, four_again):.2f} s)")
+print("plans:", sys.argv[11], "/", sys.argv[12])
 PY
