@@ -111,6 +111,12 @@ public sealed partial class PostgresStore
             Add(release, "runner", NpgsqlDbType.Text, runnerId);
             if (await release.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
         }
+        // The attempt is given back, so the next run has this run's number: its parts must not look like the next run's.
+        await using (var parts = new Npgsql.NpgsqlCommand(PartRows.DeleteSql, connection, transaction))
+        {
+            Add(parts, "job", NpgsqlDbType.Uuid, jobId);
+            await parts.ExecuteNonQueryAsync(cancellationToken);
+        }
         await using (var append = new Npgsql.NpgsqlCommand(AppendSql + "\nSELECT pg_notify('ci_queued', @job::text);", connection, transaction))
         {
             Add(append, "job", NpgsqlDbType.Uuid, jobId);

@@ -134,6 +134,12 @@ public sealed partial class SqliteStore
             command.Parameters.AddWithValue("$running", JobStatus.Running.ToWire());
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
         }
+        // The attempt is given back, so the next run has this run's number: its parts must not look like the next run's.
+        await using (var parts = Command(connection, transaction, PartRows.DeleteSql))
+        {
+            parts.Parameters.AddWithValue("@job", Text(jobId));
+            await parts.ExecuteNonQueryAsync(cancellationToken);
+        }
         await AppendInTransactionAsync(connection, transaction, jobId, logLine, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;

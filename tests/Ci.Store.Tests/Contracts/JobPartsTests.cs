@@ -121,6 +121,21 @@ public class JobPartsTests
         Assert.Equal((1, JobPartStatuses.Queued), (again.Count, again.Status));
     }
 
+    [Theory, Stores]
+    public async Task A_job_handed_back_at_shutdown_loses_its_parts_so_its_next_run_starts_without_them(StoreKind kind)
+    {
+        await using var temp = await TempStore.CreateAsync(kind);
+        var job = await RunningJobAsync(temp);
+        await temp.Store.CreateJobPartsAsync(job, [new(1, 2, ["a"]), new(2, 2, ["b"])], Ct);
+
+        // Handing back gives the attempt back: the next claim has the same attempt number as this run.
+        Assert.True(await temp.Store.ReleaseJobAsync(job, "coordinator", "handed back\n", Ct));
+        Assert.Equal(job, (await temp.Store.ClaimNextQueuedJobAsync("runner-b", Lease, 0, Ct))!.Id);
+
+        Assert.Empty(await temp.Store.GetJobPartsAsync(job, Ct));
+        Assert.Null(await temp.Store.ClaimNextJobPartAsync("runner-c", Lease, null, Ct));
+    }
+
     static async Task<Guid> RunningJobAsync(TempStore temp, User? user = null)
     {
         user ??= await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
