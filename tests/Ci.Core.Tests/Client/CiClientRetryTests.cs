@@ -54,12 +54,9 @@ public class CiClientRetryTests
     [Fact]
     public async Task A_real_refused_connection_is_recognised_and_retried()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        using var refused = new RefusedPort();
         var pause = TimeSpan.FromMilliseconds(200);
-        using var client = new CiClient(new ClientSettings(new Uri($"http://127.0.0.1:{port}"), "k"), new CiClientOptions { RetryDelays = [pause, pause] });
+        using var client = new CiClient(new ClientSettings(refused.Url, "k"), new CiClientOptions { RetryDelays = [pause, pause] });
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<CiConnectionException>(() => client.ListJobsAsync(cancellationToken: Token));

@@ -127,11 +127,9 @@ public class CiClientTests
     [Fact]
     public async Task A_server_that_is_not_listening_is_a_connection_error_naming_its_url()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        using var client = new CiClient(new ClientSettings(new Uri($"http://127.0.0.1:{port}"), "k"));
+        using var refused = new RefusedPort();
+        var port = refused.Port;
+        using var client = new CiClient(new ClientSettings(refused.Url, "k"));
 
         var error = await Assert.ThrowsAsync<CiConnectionException>(() => client.ListJobsAsync(cancellationToken: Token));
 
