@@ -39,7 +39,7 @@ public sealed partial class SubmissionIntake(
         {
             if (options.Shards is not null || options.Project is not null)
                 await lifecycle.SaveShardingAsync(jobId, new JobSharding(options.Shards, options.Project), cancellationToken);
-            await lifecycle.SaveTestPlanAsync(jobId, await SubmissionTestPlan.ReadAsync(context.Request, uploadPath, cancellationToken), cancellationToken);
+            await lifecycle.SaveTestPlanAsync(jobId, await SubmissionTestPlan.ForAsync(options, uploadPath, cancellationToken), cancellationToken);
             if (idempotencyKey is null)
             {
                 await lifecycle.QueueAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
