@@ -36,8 +36,10 @@ public sealed partial class SqliteStore : IJobRetention
                 size.Parameters.AddWithValue("$ids", idList);
                 logBytes = (long)(await size.ExecuteScalarAsync(cancellationToken))!;
             }
-            // Logs, reports, submission keys and whatever else references the job go with it (ON DELETE CASCADE).
-            await using (var delete = Command(connection, transaction, "DELETE FROM jobs WHERE id IN (SELECT value FROM json_each($ids));"))
+            // Logs, reports, submission keys and whatever else references the job go with it (ON DELETE CASCADE); the
+            // tables written before the job existed do not reference it and are emptied here.
+            var sideRows = string.Concat(JobSideTables.DeleteSql("SELECT value FROM json_each($ids)").Select(delete => delete.Sql + ";\n"));
+            await using (var delete = Command(connection, transaction, sideRows + "DELETE FROM jobs WHERE id IN (SELECT value FROM json_each($ids));"))
             {
                 delete.Parameters.AddWithValue("$ids", idList);
                 await delete.ExecuteNonQueryAsync(cancellationToken);
