@@ -60,6 +60,14 @@ public sealed partial class PostgresStore : IJobRetention
     }
 
     /// <inheritdoc/>
+    public async Task DeleteUnqueuedJobAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(JobSideTables.DeleteScript("SELECT @job WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE id = @job)"));
+        Add(command, "job", NpgsqlDbType.Uuid, jobId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
     /// <remarks>PostgreSQL's autovacuum makes the deleted rows' space reusable; nothing to do here.</remarks>
     public Task ReclaimSpaceAsync(int maxPages, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -13,8 +13,11 @@ static class JobSideTables
 
     /// <summary>
     /// One <c>DELETE</c> per table of the rows whose job is in <paramref name="jobIds"/>, a subquery of the dialect
-    /// (<c>SELECT value FROM json_each($ids)</c>, <c>SELECT id FROM doomed</c>).
+    /// or a parameter (<c>SELECT value FROM json_each($ids)</c>, <c>SELECT id FROM doomed</c>).
     /// </summary>
     public static IEnumerable<(string Table, string Sql)> DeleteSql(string jobIds) =>
         Names.Select(table => (table, $"DELETE FROM {table} WHERE job_id IN ({jobIds})"));
+
+    /// <summary>The statements of <see cref="DeleteSql"/> as one script.</summary>
+    public static string DeleteScript(string jobIds) => string.Concat(DeleteSql(jobIds).Select(delete => delete.Sql + ";\n"));
 }

@@ -10,17 +10,21 @@ public sealed class SubmissionTestPlanTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static async Task<HttpResponseMessage> SubmitAsync(HttpClient client, string source, params (string Name, string Value)[] headers)
+    // Built once: a zip's entries carry the time they were made, so the same files zipped again are other bytes.
+    private static readonly byte[] s_tree = Zips.Build(("test_ok.py", "def test_ok(): pass\n"));
+    private static readonly byte[] s_otherTree = Zips.Build(("test_other.py", "def test_other(): pass\n"));
+
+    private static async Task<HttpResponseMessage> SubmitAsync(HttpClient client, byte[] zip, params (string Name, string Value)[] headers)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/submit-async") { Content = Zips.Upload(Zips.Build(("test_ok.py", source))) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/submit-async") { Content = Zips.Upload(zip) };
         foreach (var (name, value) in headers)
             request.Headers.Add(name, value);
         return await client.SendAsync(request, Token);
     }
 
-    private static async Task<Guid> SubmitOkAsync(HttpClient client, string source, params (string Name, string Value)[] headers)
+    private static async Task<Guid> SubmitOkAsync(HttpClient client, byte[] zip, params (string Name, string Value)[] headers)
     {
-        using var response = await SubmitAsync(client, source, headers);
+        using var response = await SubmitAsync(client, zip, headers);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return Guid.Parse((await response.Content.ReadFromJsonAsync(CiJsonContext.Default.SubmitAsyncResponse, Token))!.JobId);
     }
@@ -32,9 +36,9 @@ public sealed class SubmissionTestPlanTests
         var (_, key) = await server.CreateUserAsync();
         var client = server.Client(key);
 
-        var retried = await SubmitOkAsync(client, "def test_ok(): pass\n", (ProtocolHeaders.Retries, "2"));
-        var again = await SubmitOkAsync(client, "def test_ok(): pass\n");
-        var other = await SubmitOkAsync(client, "def test_other(): pass\n");
+        var retried = await SubmitOkAsync(client, s_tree, (ProtocolHeaders.Retries, "2"));
+        var again = await SubmitOkAsync(client, s_tree);
+        var other = await SubmitOkAsync(client, s_otherTree);
 
         var plans = await Task.WhenAll(new[] { retried, again, other }.Select(id => server.Store.GetTestPlanAsync(id, Token)));
         Assert.Equal([2, null, null], plans.Select(plan => plan.Retries));
@@ -44,12 +48,29 @@ public sealed class SubmissionTestPlanTests
     }
 
     [Theory, Stores]
+    public async Task A_repeated_submission_keeps_no_plan_or_sharding_for_the_job_it_did_not_queue(StoreKind kind)
+    {
+        await using var server = await TestServerHost.StartAsync(kind);
+        var (_, key) = await server.CreateUserAsync();
+        var client = server.Client(key);
+        (string, string)[] headers = [(ProtocolHeaders.IdempotencyKey, "same-" + Guid.NewGuid().ToString("N")), (ProtocolHeaders.Shards, "2")];
+
+        var first = await SubmitOkAsync(client, s_tree, headers);
+        var repeat = await SubmitOkAsync(client, s_tree, headers);
+
+        Assert.Equal(first, repeat);
+        Assert.Equal("1", await server.QueryScalarAsync("SELECT COUNT(*) FROM job_test_plans;"));
+        Assert.Equal("1", await server.QueryScalarAsync("SELECT COUNT(*) FROM job_sharding;"));
+        Assert.Equal(2, (await server.Store.GetJobShardingAsync(first, Token))!.Shards);
+    }
+
+    [Theory, Stores]
     public async Task A_malformed_retries_header_is_refused_in_one_line_and_stores_no_plan(StoreKind kind)
     {
         await using var server = await TestServerHost.StartAsync(kind);
         var (_, key) = await server.CreateUserAsync();
 
-        using var response = await SubmitAsync(server.Client(key), "def test_ok(): pass\n", (ProtocolHeaders.Retries, "9"));
+        using var response = await SubmitAsync(server.Client(key), s_tree, (ProtocolHeaders.Retries, "9"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(ProtocolHeaders.Retries, await response.Content.ReadAsStringAsync(Token));

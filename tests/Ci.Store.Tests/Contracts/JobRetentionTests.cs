@@ -99,6 +99,29 @@ public class JobRetentionTests
         }
     }
 
+    [Theory, Stores]
+    public async Task Deleting_an_unqueued_job_removes_its_sharding_and_plan_but_never_those_of_a_job_that_exists(StoreKind kind)
+    {
+        await using var temp = await TempStore.CreateAsync(kind);
+        var user = await temp.Store.CreateUserAsync("Ada", "ada@example.com", Ct);
+        var never = Guid.NewGuid();
+        var queued = Guid.NewGuid();
+        foreach (var id in new[] { never, queued })
+        {
+            await temp.Store.SaveJobShardingAsync(id, new JobSharding(2, "demo"), Ct);
+            await temp.Store.SaveTestPlanAsync(id, new JobTestPlan(2, null, "ab12", RerunOf: null), Ct);
+        }
+        await temp.Store.CreateJobAsync(queued, user.Id, temp.WriteUpload(), Ct);
+
+        await temp.Store.DeleteUnqueuedJobAsync(never, Ct);
+        await temp.Store.DeleteUnqueuedJobAsync(queued, Ct);
+
+        Assert.Null(await temp.Store.GetJobShardingAsync(never, Ct));
+        Assert.Equal(JobTestPlan.None, await temp.Store.GetTestPlanAsync(never, Ct));
+        Assert.NotNull(await temp.Store.GetJobShardingAsync(queued, Ct));
+        Assert.Equal(2, (await temp.Store.GetTestPlanAsync(queued, Ct)).Retries);
+    }
+
     /// <summary>The rows a job gets besides its log and report: sharding and test plan (written before it exists), an artifact.</summary>
     static async Task AddPerJobRowsAsync(TempStore temp, Guid id)
     {
