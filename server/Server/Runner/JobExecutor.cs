@@ -190,7 +190,7 @@ internal sealed partial class JobExecutor
         var sandbox = CreateSandbox(user);
         var artifacts = new JobArtifacts(_channel, jobId, _options.MaxArtifactBytes, log);
         var steps = new JobSteps(sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
-            _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
+            _options.Sandbox == SandboxMode.Bwrap ? [.. site.SandboxMounts, .. confinement.SandboxMounts] : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
             confinement, artifacts);
         var services = new ServiceSetup(_services, JobServiceLaunch.For(sandbox, enterNetwork));
         var tests = await _channel.GetTestPlanAsync(jobId, cancellationToken);
