@@ -16,6 +16,7 @@ internal sealed class JobConfinement : IAsyncDisposable
     private readonly JobCgroup? _cgroup;
     private readonly long? _diskBytes;
     private JobCgroup? _helpers;
+    private JobCgroup? _services;
     private string? _disk;
     private string? _temp;
     private int _disposed;
@@ -33,10 +34,23 @@ internal sealed class JobConfinement : IAsyncDisposable
     public int? Uid { get; }
 
     /// <summary>Makes <paramref name="start"/> enter the job's cgroup before its program runs (nothing when there is none).</summary>
-    public void Confine(ProcessStartInfo start)
+    public void Confine(ProcessStartInfo start) => Confine(start, _cgroup);
+
+    /// <summary>
+    /// Makes a service of the job (<see cref="Services.JobServiceLaunch"/>) start in <c>&lt;job&gt;/services</c>: it counts
+    /// against the job's limits and dies with the job, but outlives the kill after each step.
+    /// </summary>
+    public void ConfineService(ProcessStartInfo start)
     {
         if (_cgroup is null) return;
-        var inside = _cgroup.CommandInside([start.FileName, .. start.ArgumentList]);
+        _services ??= _cgroup.CreateChild("services");
+        Confine(start, _services);
+    }
+
+    private static void Confine(ProcessStartInfo start, JobCgroup? cgroup)
+    {
+        if (cgroup is null) return;
+        var inside = cgroup.CommandInside([start.FileName, .. start.ArgumentList]);
         start.FileName = inside[0];
         start.ArgumentList.Clear();
         foreach (var argument in inside.Skip(1)) start.ArgumentList.Add(argument);
@@ -99,7 +113,7 @@ internal sealed class JobConfinement : IAsyncDisposable
         finally
         {
             // A uid whose processes could not be killed stays taken: the next job must not share it.
-            if (Uid is { } uid && (_cgroup is null || _cgroup.Processes().Count == 0)) _prison.Release(uid);
+            if (Uid is { } uid && (_cgroup is null || _cgroup.ProcessesWithChildren().Count == 0)) _prison.Release(uid);
         }
     }
 }

@@ -192,7 +192,7 @@ internal sealed partial class JobExecutor
         var steps = new JobSteps(sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
             _options.Sandbox == SandboxMode.Bwrap ? [.. site.SandboxMounts, .. confinement.SandboxMounts] : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
             confinement, artifacts);
-        var services = new ServiceSetup(_services, JobServiceLaunch.For(sandbox, enterNetwork));
+        var services = new ServiceSetup(_services, JobServiceLaunch.For(sandbox, enterNetwork, confinement));
         var tests = await _channel.GetTestPlanAsync(jobId, cancellationToken);
         var outcome = await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments, services)
             .RunAsync(jobId, workspace, steps, cancellationToken, tests);
