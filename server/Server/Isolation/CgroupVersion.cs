@@ -32,6 +32,15 @@ public sealed record CgroupVersion(CgroupKind Kind, IReadOnlyDictionary<string, 
     /// <summary>True when jobs can be put in cgroups here.</summary>
     public bool Usable => Problem is null;
 
+    /// <summary>
+    /// Cgroup v2 with job cgroups under <paramref name="root"/> (a folder of a cgroup2 mount), whatever the host's own
+    /// layout: how the v2 path is run against a given hierarchy, e.g. a cgroup2 mount beside v1 controllers.
+    /// </summary>
+    public static CgroupVersion V2At(string root) =>
+        File.Exists(Path.Combine(root, "cgroup.procs"))
+            ? WithProblem(CgroupKind.V2, new Dictionary<string, string> { [""] = Path.TrimEndingDirectorySeparator(root) }, "rw", IsRoot())
+            : new(CgroupKind.None, new Dictionary<string, string>(), $"cgroups: {root} is not in a cgroup2 hierarchy");
+
     /// <summary>The host's cgroup layout, read once per process.</summary>
     public static CgroupVersion Detect() => Host.Value;
 
