@@ -240,17 +240,7 @@ public sealed partial class JobCgroup
         if (enable.Length == 0)
             return;
         foreach (string folder in new[] { ownCgroup, parentFolder })
-        {
-            try
-            {
-                File.WriteAllText(Path.Combine(folder, "cgroup.subtree_control"), enable);
-            }
-            catch (IOException e)
-            {
-                throw new InvalidOperationException($"cgroups: cannot enable {enable} in {folder} ({e.Message}); run the server in a " +
-                    "cgroup of its own that holds no other processes (systemd: Delegate=yes)", e);
-            }
-        }
+            Delegate(folder, enable, moveOwnProcesses: folder == ownCgroup);
     }
 
     void Write(string controller, string file, string value) => File.WriteAllText(Path.Combine(Folders[controller], file), value);

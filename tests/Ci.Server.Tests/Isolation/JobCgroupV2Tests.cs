@@ -119,6 +119,52 @@ public sealed class JobCgroupV2Tests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_server_cgroup_holding_processes_moves_them_to_a_leaf_so_controllers_can_be_handed_to_jobs()
+    {
+        // The server's own cgroup as under systemd (Delegate=yes) or in a container: it holds the server. v2 refuses
+        // to enable a controller there (EBUSY) until its processes are in a leaf. hugetlb is the controller this
+        // hierarchy has (the others are bound to v1).
+        var host = MountV2();
+        Assert.SkipUnless(File.ReadAllText(Path.Combine(mountPoint, "cgroup.controllers")).Split().Contains("hugetlb"), "no controller on this cgroup2 hierarchy");
+        var own = Path.Combine(mountPoint, parent, "own");
+        Directory.CreateDirectory(own);
+        var rootHadHugetlb = File.ReadAllText(Path.Combine(mountPoint, "cgroup.subtree_control")).Split().Contains("hugetlb");
+        File.WriteAllText(Path.Combine(mountPoint, "cgroup.subtree_control"), "+hugetlb");
+        try
+        {
+            File.WriteAllText(Path.Combine(mountPoint, parent, "cgroup.subtree_control"), "+hugetlb");
+            using var server = Start(["/bin/sh", "-c", $"echo $$ > {own}/cgroup.procs && exec sleep 120"]);
+            Assert.True(await EventuallyAsync(() => File.ReadAllText(Path.Combine(own, "cgroup.procs")).Trim() == server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10)));
+            Assert.Throws<IOException>(() => File.WriteAllText(Path.Combine(own, "cgroup.subtree_control"), "+hugetlb")); // EBUSY
+
+            JobCgroup.Delegate(own, "+hugetlb", moveOwnProcesses: true);
+
+            Assert.Equal("hugetlb", File.ReadAllText(Path.Combine(own, "cgroup.subtree_control")).Trim());
+            Assert.Equal("", File.ReadAllText(Path.Combine(own, "cgroup.procs")).Trim());
+            Assert.Contains($"0::/{parent}/own/{JobCgroup.ServerLeaf}\n", File.ReadAllText($"/proc/{server.Id}/cgroup"));
+            server.Kill();
+            await server.WaitForExitAsync(Token);
+        }
+        finally
+        {
+            foreach (var folder in new[] { Path.Combine(own, JobCgroup.ServerLeaf), own })
+            {
+                if (Directory.Exists(folder)) Directory.Delete(folder);
+            }
+            File.WriteAllText(Path.Combine(mountPoint, parent, "cgroup.subtree_control"), "-hugetlb");
+            try
+            {
+                if (!rootHadHugetlb) File.WriteAllText(Path.Combine(mountPoint, "cgroup.subtree_control"), "-hugetlb");
+            }
+            catch (IOException)
+            {
+                // Another cgroup on this host has started to use it meanwhile: it stays.
+            }
+        }
+        Assert.Equal(CgroupKind.V2, host.Kind);
+    }
+
+    [Fact]
     public void On_a_v2_layout_limits_go_to_memory_max_pids_max_and_cpu_max_with_the_controllers_enabled_above()
     {
         // A plain folder laid out as a v2 hierarchy whose controllers exist: the files are written as the kernel's would be.
