@@ -79,7 +79,7 @@ public sealed record CgroupVersion(CgroupKind Kind, IReadOnlyDictionary<string, 
         if (!root)
             problem = "cgroups: the server is not root, so it cannot make a cgroup per job";
         else if (mountOptions.Split(',').Contains("ro"))
-            problem = "cgroups: /sys/fs/cgroup is mounted read-only (in Docker, run with --cgroupns=private and a writable cgroupfs)";
+            problem = "cgroups: /sys/fs/cgroup is mounted read-only (in Docker: --cgroupns=private and --cap-add SYS_ADMIN, and remount it writable as the image's entry point does)";
         else if (roots.Values.FirstOrDefault(dir => NativeFiles.Access(dir, NativeFiles.W_OK) != 0) is { } locked)
             problem = $"cgroups: the server's own cgroup {locked} is not writable";
         return new(kind, roots, problem);
