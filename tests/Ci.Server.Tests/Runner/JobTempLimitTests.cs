@@ -19,35 +19,29 @@ public class JobTempLimitTests(ITestOutputHelper output)
         Assert.SkipUnless(HostCapabilities.Current.ServerIsRoot && HostCapabilities.Current.Cgroups.Usable, "needs a root server with usable cgroups");
         await using var harness = await RunnerHarness.CreateAsync(SandboxMode.Bwrap, limits: JobLimits.FromOptions(memoryMb: 512, pids: 1024, cpus: 0, diskMb: 32));
         await harness.StartAsync();
-        // Bounded: 16 MiB in TMPDIR, then 64 MiB at most in /tmp. Same filesystem: /tmp fills after at most 16 MiB more.
+        // Bounded: 16 MiB in TMPDIR by dd, then 64 MiB at most in /tmp; both on one filesystem of 32 MiB, so /tmp is
+        // full after at most 16 MiB more. The job's view of both filesystems is printed too.
         var jobId = await harness.SubmitAsync(Projects.WithSessionStart(
             """
-            import errno, tempfile
-            def fill(path, mib):
-                written = 0
-                try:
-                    with open(path, "wb") as f:
-                        for i in range(mib):
-                            f.write(b"x" * (1 << 20))
-                            f.flush()
-                            written += 1
-                    return f"wrote {written} MiB"
-                except OSError as e:
-                    return f"{errno.errorcode[e.errno]} after {written} MiB"
-            print(f"tmpdir {tempfile.gettempdir()}: {fill(os.path.join(tempfile.gettempdir(), 'first'), 16)}", flush=True)
-            print(f"same folder {os.path.samefile('/tmp', tempfile.gettempdir())}", flush=True)
-            print(f"/tmp: {fill('/tmp/second', 64)}", flush=True)
+            import tempfile
+            tmpdir = tempfile.gettempdir()
+            first = subprocess.run(["dd", "if=/dev/zero", f"of={tmpdir}/first", "bs=1M", "count=16"], capture_output=True, text=True)
+            second = subprocess.run(["dd", "if=/dev/zero", "of=/tmp/second", "bs=1M", "count=64"], capture_output=True, text=True)
+            same = os.stat("/tmp").st_dev == os.stat(tmpdir).st_dev and os.stat("/tmp").st_ino == os.stat(tmpdir).st_ino
+            print(f"tmpdir {tmpdir} exit {first.returncode}; /tmp exit {second.returncode}, {os.path.getsize('/tmp/second') >> 20} MiB; same {same}", flush=True)
+            print("dd: " + second.stderr.strip().splitlines()[0], flush=True)
             os.remove("/tmp/second")
-            os.remove(os.path.join(tempfile.gettempdir(), "first"))
+            os.remove(f"{tmpdir}/first")
             """));
         var job = await harness.WaitForEndAsync(jobId);
         var log = await harness.ReadLogAsync(jobId);
         output.WriteLine(log);
 
-        Assert.Contains("tmpdir /ci/tmp: wrote 16 MiB", log);
-        Assert.Contains("same folder True", log);
-        var line = Assert.Single(log.Split('\n'), l => l.StartsWith("/tmp: ENOSPC after ", StringComparison.Ordinal));
-        Assert.InRange(int.Parse(line.Split(' ')[3], CultureInfo.InvariantCulture), 1, 16);
+        var line = Assert.Single(log.Split('\n'), l => l.StartsWith("tmpdir ", StringComparison.Ordinal));
+        Assert.StartsWith("tmpdir /ci/tmp exit 0; /tmp exit 1, ", line);
+        Assert.EndsWith("; same True", line);
+        Assert.InRange(int.Parse(line.Split(' ')[7], CultureInfo.InvariantCulture), 1, 16);
+        Assert.Contains("dd: dd: error writing '/tmp/second': No space left on device", log);
         Assert.Equal((JobStatus.Completed, (bool?)true), (job.Status, job.Success));
         // The bind is gone with the job: no mount point left in the work root, nothing in the mount table.
         Assert.False(Directory.Exists(JobTemp.BindPoint(Path.Combine(harness.Options.WorkRoot, jobId.ToString("D")))));
