@@ -100,7 +100,8 @@ public sealed partial class JobCgroup
     {
         // v1: memory.oom_control has "oom_kill N" (kernel 4.13+); v2: memory.events, counted over the subtree.
         string file = host.Kind == CgroupKind.V2 ? Path.Combine(Folders[""], "memory.events") : Path.Combine(Folders["memory"], "memory.oom_control");
-        return ReadKeyed(file, "oom_kill") ?? 0;
+        // No such file: the memory controller is not enabled for the job (a v2 hierarchy without it), so nothing was killed for memory.
+        return File.Exists(file) ? ReadKeyed(file, "oom_kill") ?? 0 : 0;
     }
 
     /// <summary>
