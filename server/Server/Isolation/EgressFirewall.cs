@@ -70,8 +70,14 @@ public static class EgressFirewall
 
     /// <summary>Applies <paramref name="policy"/> in the named network namespace (<c>ip netns exec NAME nft -f -</c>).</summary>
     /// <exception cref="InvalidOperationException">nft failed; the message says why.</exception>
-    public static Task ApplyAsync(EgressPolicy policy, string namespaceName, CancellationToken cancellationToken) =>
-        RunNftAsync(EnterNamedNamespace(namespaceName), ["-f", "-"], Render(policy), "set the job's outbound rules", cancellationToken);
+    public static Task ApplyAsync(EgressPolicy policy, string namespaceName, CancellationToken cancellationToken)
+    {
+        var enter = EnterNamedNamespace(namespaceName);
+        // A name bound to the server's own namespace (ip netns attach NAME 1) would set the job's rules on the host.
+        if (JobNamespaces.IsServersOwn("/run/netns/" + namespaceName))
+            throw new InvalidOperationException($"Could not set the job's outbound rules: {namespaceName} is the server's own network namespace.");
+        return RunNftAsync(enter, ["-f", "-"], Render(policy), "set the job's outbound rules", cancellationToken);
+    }
 
     /// <summary>Applies <paramref name="policy"/> in the network namespace of process <paramref name="pid"/> (nsenter).</summary>
     /// <exception cref="InvalidOperationException">nft failed; the message says why.</exception>
@@ -79,8 +85,7 @@ public static class EgressFirewall
     {
         // A process that has not joined its namespace yet (or has left it) is in the server's own: rules set there would
         // cut the host off from private ranges. Refuse rather than guess.
-        if (new FileInfo($"/proc/{pid}/ns/net").LinkTarget is not { } target
-            || target == new FileInfo("/proc/self/ns/net").LinkTarget)
+        if (!JobNamespaces.IsOwnNamespaceOf(pid))
             throw new InvalidOperationException($"Could not set the job's outbound rules: process {pid} is not in a network namespace of its own.");
         return RunNftAsync(EnterProcessNamespace(pid), ["-f", "-"], Render(policy), "set the job's outbound rules", cancellationToken);
     }

@@ -126,6 +126,33 @@ public class EgressFirewallTests
     }
 
     [Fact]
+    public async Task Rules_are_never_set_through_a_namespace_name_bound_to_the_servers_own_namespace()
+    {
+        RequireNamespaces();
+        var name = "cit-self-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(0, (await RunAsync(["/usr/sbin/ip", "netns", "attach", name, Environment.ProcessId.ToString()])).Code);
+        // Everything allowed: were the check missing, the table set on this host would block nothing.
+        var harmless = EgressPolicy.Create(EgressPolicy.ParseAllowList("0.0.0.0/0,::/0"), HostAddresses.Ranges(), []);
+        Assert.Null(await RunInHostAsync("list"));
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => EgressFirewall.ApplyAsync(harmless, name, Token));
+
+            Assert.Equal($"Could not set the job's outbound rules: {name} is the server's own network namespace.", error.Message);
+            Assert.Null(await RunInHostAsync("list"));
+        }
+        finally
+        {
+            await RunInHostAsync("delete");
+            await RunAsync(["/usr/sbin/ip", "netns", "delete", name], cleanup: true);
+        }
+
+        // The output of nft VERB table inet ci_egress in this process's own namespace; null when there is no such table.
+        static async Task<string?> RunInHostAsync(string verb) =>
+            await RunAsync(["/usr/sbin/nft", verb, "table", "inet", EgressFirewall.TableName], cleanup: true) is (0, var output) ? output : null;
+    }
+
+    [Fact]
     public async Task Rules_can_be_set_through_a_process_in_the_namespace()
     {
         RequireNamespaces();
