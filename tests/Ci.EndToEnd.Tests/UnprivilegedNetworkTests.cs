@@ -21,14 +21,16 @@ public sealed class UnprivilegedNetworkTests
         Assert.SkipUnless(File.ReadAllText("/proc/sys/user/max_user_namespaces").Trim() != "0", "user namespaces are off");
     }
 
-    [Fact]
-    public async Task An_outbound_job_of_a_server_that_is_not_root_reaches_only_allowed_ranges_and_cannot_remove_the_rules()
+    [Theory]
+    [InlineData("bwrap")]
+    [InlineData("none")]
+    public async Task An_outbound_job_of_a_server_that_is_not_root_reaches_only_allowed_ranges_and_cannot_remove_the_rules(string sandbox)
     {
         SkipUnlessPossible();
         await using var host = await TestHost.StartAsync();
         var uid = Random.Shared.Next(61000, 61900);
         await using var system = await CiSystem.StartAsUserAsync(uid,
-            ["--sandbox", "bwrap", "--job-network", "outbound", "--job-network-allow", host.AllowedRange, "--concurrency", "1"]);
+            ["--sandbox", sandbox, "--job-network", "outbound", "--job-network-allow", host.AllowedRange, "--concurrency", "1"]);
         var project = system.Project("passing");
         await File.WriteAllTextAsync(Path.Combine(project, "conftest.py"), $$"""
             import os, socket, subprocess, time
