@@ -74,7 +74,9 @@ internal sealed partial class OwnedJobNetwork : IJobNetwork
                     .GetAwaiter().GetResult();
                 network.ResolvConf = dns.ResolvConf;
                 var (user, net) = NamespaceFiles(pid);
-                JobNetwork.StartPasta(host, ["--netns", net, "--userns", user], dns, pidFile);
+                // Run as root (tests), pasta would switch to nobody, who cannot join these namespaces.
+                string[] runAs = GetUserId() == 0 ? ["--runas", "0"] : [];
+                JobNetwork.StartPasta(host, [.. runAs, "--netns", net, "--userns", user], dns, pidFile);
             }
             return network;
         }

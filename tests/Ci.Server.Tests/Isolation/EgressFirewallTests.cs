@@ -153,6 +153,27 @@ public class EgressFirewallTests
     }
 
     [Fact]
+    public async Task Rules_are_never_set_through_a_user_namespace_root_in_the_servers_own_network_namespace()
+    {
+        RequireNamespaces();
+        // Everything allowed: were the check missing, the table set on this host would block nothing.
+        var harmless = EgressPolicy.Create(EgressPolicy.ParseAllowList("0.0.0.0/0,::/0"), HostAddresses.Ranges(), []);
+        Assert.NotEqual(0, (await RunAsync(["/usr/sbin/nft", "list", "table", "inet", EgressFirewall.TableName])).Code);
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(
+                () => EgressFirewall.ApplyToOwnedNamespaceAsync(harmless, Environment.ProcessId, Token));
+
+            Assert.Contains("not in a network namespace of its own", error.Message);
+            Assert.NotEqual(0, (await RunAsync(["/usr/sbin/nft", "list", "table", "inet", EgressFirewall.TableName])).Code);
+        }
+        finally
+        {
+            await RunAsync(["/usr/sbin/nft", "delete", "table", "inet", EgressFirewall.TableName], cleanup: true);
+        }
+    }
+
+    [Fact]
     public async Task Rules_can_be_set_through_a_process_in_the_namespace()
     {
         RequireNamespaces();
@@ -194,7 +215,7 @@ public class EgressFirewallTests
 
     /// <summary>Runs a command with a bounded time; the output is stdout and stderr together.</summary>
     /// <param name="cleanup">Runs even when the test has been cancelled.</param>
-    static async Task<(int Code, string Output)> RunAsync(string[] command, bool cleanup = false)
+    internal static async Task<(int Code, string Output)> RunAsync(string[] command, bool cleanup = false)
     {
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var argument in command.Skip(1)) start.ArgumentList.Add(argument);
