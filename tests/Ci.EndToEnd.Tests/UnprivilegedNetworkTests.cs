@@ -80,6 +80,35 @@ public sealed class UnprivilegedNetworkTests
     }
 
     [Fact]
+    public async Task A_job_without_network_of_a_server_that_is_not_root_has_only_its_own_loopback()
+    {
+        SkipUnlessPossible();
+        await using var host = await TestHost.StartAsync();
+        var uid = Random.Shared.Next(61000, 61900);
+        await using var system = await CiSystem.StartAsUserAsync(uid, ["--sandbox", "bwrap", "--job-network", "none"]);
+        var project = system.Project("passing");
+        await File.WriteAllTextAsync(Path.Combine(project, "conftest.py"), $$"""
+            import socket
+
+            def pytest_sessionstart(session):
+                own = socket.create_server(("127.0.0.1", 0))
+                socket.create_connection(own.getsockname(), timeout=5).close()
+                print("LOOPBACK reached", flush=True)
+                try:
+                    socket.create_connection(("{{host.Allowed}}", {{host.Port}}), timeout=5).close()
+                    print("OUTSIDE reached", flush=True)
+                except OSError as e:
+                    print("OUTSIDE unreachable", type(e).__name__, flush=True)
+            """, Ct);
+
+        var ran = await system.Ci(project, "submit", "test");
+
+        Assert.True(ran.ExitCode == 0, ran.ToString());
+        Assert.Contains("LOOPBACK reached", ran.Stdout);
+        Assert.Contains("OUTSIDE unreachable", ran.Stdout);
+    }
+
+    [Fact]
     public async Task A_server_killed_while_its_job_runs_leaves_no_network_helper_behind()
     {
         SkipUnlessPossible();
