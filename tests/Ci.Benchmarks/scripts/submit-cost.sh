@@ -11,6 +11,8 @@
 set -euo pipefail
 BIN=${1:-$(cd "$(dirname "$0")/../../.." && pwd)/artifacts/bin}
 RUNS=${2:-20}
+[[ -x "$BIN/ci" ]] || { echo "Error: $BIN/ci not found (run ./build.sh publish, or pass the binary folder)" >&2; exit 1; }
+BIN=$(cd "$BIN" && pwd) # the timed commands run in the project's folder
 # shellcheck source=bench-env.sh
 source "$(dirname "$0")/bench-env.sh"
 PYTHON=${PYTHON:-/usr/bin/python3}
