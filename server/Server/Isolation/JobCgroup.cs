@@ -23,6 +23,9 @@ public sealed partial class JobCgroup
 
     static readonly TimeSpan KillDeadline = TimeSpan.FromSeconds(15);
 
+    // At most this many 1 ms waits for exiting processes to go by themselves; then they are killed like any other.
+    const int MaxExitingWaits = 100;
+
     readonly CgroupVersion host;
 
     JobCgroup(string jobId, CgroupVersion host, IReadOnlyDictionary<string, string> folders)
@@ -113,10 +116,18 @@ public sealed partial class JobCgroup
     public async Task KillAsync(CancellationToken cancellationToken = default)
     {
         var deadline = DateTime.UtcNow + KillDeadline;
-        while (Processes().Count > 0)
+        var exitingWaits = 0;
+        while (Processes() is { Count: > 0 } pids)
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"cgroup of job {JobId} still has processes {string.Join(' ', Processes())} after {KillDeadline.TotalSeconds:0} s");
+            if (exitingWaits < MaxExitingWaits && ExitingProcesses.All(pids))
+            {
+                // Only processes already exiting (bwrap's init right after the job's program ended): nothing to kill.
+                exitingWaits++;
+                await Task.Delay(1, cancellationToken);
+                continue;
+            }
             if (host.Kind == CgroupKind.V2 && File.Exists(Path.Combine(Folders[""], "cgroup.kill")) && !HasChildren())
                 Write("", "cgroup.kill", "1");
             else
