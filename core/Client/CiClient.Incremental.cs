@@ -17,10 +17,11 @@ public sealed partial class CiClient
     /// <summary>
     /// Submits by manifest: <c>POST /manifests</c> with every file's hash, <c>POST /blobs</c> with the contents the
     /// server lacks, then <paramref name="path"/> with the manifest's id. Null when the server does not have the
-    /// extension (404 or 405 on <c>/manifests</c>), and the caller sends a zip instead.
+    /// extension (404 or 405 on <c>/manifests</c>), and the caller sends a zip instead. The submission's options
+    /// with the folder's git state (<paramref name="withGitState"/>) are read meanwhile.
     /// </summary>
     private async Task<HttpResponseMessage?> TrySubmitIncrementalAsync(string path, IReadOnlyList<ProjectFile> files,
-        IProgress<ProjectZipProgress>? progress, SubmitShape shape, CancellationToken cancellationToken)
+        IProgress<ProjectZipProgress>? progress, SubmitShape shape, Task<JobSubmitOptions> withGitState, CancellationToken cancellationToken)
     {
         var streaming = shape.Streaming;
         if (_incrementalUnsupported)
@@ -37,6 +38,7 @@ public sealed partial class CiClient
                 return null;
             }
             await UploadMissingAsync(files, manifest, answer.Missing, progress, cancellationToken).ConfigureAwait(false);
+            shape = shape with { Options = await withGitState.ConfigureAwait(false) };
             try
             {
                 return await SendAsync(() => SubmitRequest(path, ManifestSubmissionContent(answer.Manifest), shape),

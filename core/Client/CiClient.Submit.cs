@@ -65,14 +65,22 @@ public sealed partial class CiClient
             throw new CiNothingToUploadException(selection);
         var files = selection.Files;
         // One key per submission, the same for each of its retries and for both ways of sending it.
-        shape = shape with
+        shape = shape with { IdempotencyKey = Guid.NewGuid().ToString("D") };
+        // git runs while the manifest is built and sent: only the submission itself needs its answer.
+        var options = shape.Options;
+        var withGitState = Task.Run(() => WithGitStateAsync(options, projectDirectory, files, cancellationToken), cancellationToken);
+        try
         {
-            IdempotencyKey = Guid.NewGuid().ToString("D"),
-            Options = await WithGitStateAsync(shape.Options, projectDirectory, files, cancellationToken).ConfigureAwait(false),
-        };
-        if (_options.IncrementalUploads
-            && await TrySubmitIncrementalAsync(path, files, progress, shape, cancellationToken).ConfigureAwait(false) is { } response)
-            return response;
+            if (_options.IncrementalUploads
+                && await TrySubmitIncrementalAsync(path, files, progress, shape, withGitState, cancellationToken).ConfigureAwait(false) is { } response)
+                return response;
+        }
+        finally
+        {
+            // Never left running unobserved, whatever the upload did.
+            await ((Task)withGitState).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        shape = shape with { Options = await withGitState.ConfigureAwait(false) };
         StreamedContent? zip = null;
         return await SendAsync(() =>
             {

@@ -24,13 +24,28 @@ public sealed record GitState(string Commit, string? Branch, bool Dirty)
     /// <returns>The state, or null when the folder is not in a git work tree, has no commit yet, or git is missing.</returns>
     public static async Task<GitState?> ReadAsync(string projectDirectory, IReadOnlySet<string> uploaded, CancellationToken cancellationToken)
     {
-        var commit = await GitAsync(projectDirectory, ["rev-parse", "--verify", "-q", "HEAD"], cancellationToken);
-        if (commit is null || commit.Trim().Length < 40) return null;
-        var branch = await GitAsync(projectDirectory, ["symbolic-ref", "--short", "-q", "HEAD"], cancellationToken);
-        var prefix = (await GitAsync(projectDirectory, ["rev-parse", "--show-prefix"], cancellationToken))?.Trim() ?? "";
+        // One git for where the folder is in its repository and HEAD's commit (each git costs a few milliseconds of a
+        // submission), then the branch and the status side by side.
+        var located = await GitAsync(projectDirectory, ["rev-parse", "--show-prefix", "--verify", "-q", "HEAD"], cancellationToken);
+        if (ParsePrefixAndCommit(located) is not var (prefix, commit)) return null;
+        var branchRead = GitAsync(projectDirectory, ["symbolic-ref", "--short", "-q", "HEAD"], cancellationToken);
         var status = await GitAsync(projectDirectory, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."], cancellationToken);
+        var branch = await branchRead;
         if (status is null) return null;
-        return new GitState(commit.Trim(), string.IsNullOrWhiteSpace(branch) ? null : branch.Trim(), IsDirty(status, prefix, uploaded));
+        return new GitState(commit, string.IsNullOrWhiteSpace(branch) ? null : branch.Trim(), IsDirty(status, prefix, uploaded));
+    }
+
+    /// <summary>
+    /// The output of <c>git rev-parse --show-prefix --verify -q HEAD</c>: the folder's path in its repository (an empty
+    /// line at its root) then HEAD's full hash. Null when git failed or gave no full hash (no commit yet).
+    /// </summary>
+    internal static (string Prefix, string Commit)? ParsePrefixAndCommit(string? output)
+    {
+        if (output is null) return null;
+        var lines = output.Split('\n');
+        if (lines.Length < 2) return null;
+        var commit = lines[1].Trim();
+        return commit.Length < 40 ? null : (lines[0].Trim(), commit);
     }
 
     /// <summary>

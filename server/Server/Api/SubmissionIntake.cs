@@ -35,19 +35,22 @@ public sealed partial class SubmissionIntake(
             : await validator.ReceiveAsync(context.Request, cancellationToken);
         metrics.UploadAccepted(new FileInfo(uploadPath).Length);
         var jobId = Guid.NewGuid();
+        var queued = false;
         try
         {
             if (options.Shards is not null || options.Project is not null)
                 await lifecycle.SaveShardingAsync(jobId, new JobSharding(options.Shards, options.Project), cancellationToken);
-            await lifecycle.SaveTestPlanAsync(jobId, await SubmissionTestPlan.ReadAsync(context.Request, uploadPath, cancellationToken), cancellationToken);
+            await lifecycle.SaveTestPlanAsync(jobId, await SubmissionTestPlan.ForAsync(options, uploadPath, cancellationToken), cancellationToken);
             if (idempotencyKey is null)
             {
                 await lifecycle.QueueAsync(jobId, caller.User.Id, uploadPath, cancellationToken);
+                queued = true;
                 await lifecycle.RecordGitStateAsync(jobId, options, cancellationToken);
             }
             else
             {
                 var (job, created) = await lifecycle.QueueOnceAsync(jobId, caller.User.Id, idempotencyKey, uploadPath, cancellationToken);
+                queued = created;
                 if (!created)
                 {
                     context.Response.Headers[IdempotentReplayedHeader] = "true";
@@ -61,6 +64,9 @@ public sealed partial class SubmissionIntake(
         {
             // The store moved it on success; on failure or a repeat it must not linger.
             File.Delete(uploadPath);
+            // Nor what was kept for a job that never came to be: without a job row, retention would never find it.
+            if (!queued)
+                await lifecycle.ForgetUnqueuedAsync(jobId, CancellationToken.None);
         }
         WebLinks.Announce(context, jobId);
         LogQueued(logger, jobId, caller.User.Id, caller.Key.Id);

@@ -51,14 +51,16 @@ internal sealed class BwrapSandbox(string bwrap, JobUser? user) : Sandbox(user)
         // /tmp and /dev/shm (Python's multiprocessing locks live there). --perms on --tmpfs needs bwrap >= 0.8.
         string[] worldWritable = User is null ? [] : ["--perms", "1777"];
         if (User is not null) Add(arguments, [.. worldWritable, "--tmpfs", "/dev/shm"]);
-        // /tmp first: job folders may live under it and are mounted on top.
-        Add(arguments, [.. worldWritable, "--tmpfs", "/tmp"]);
         var readOnly = command.ReadOnlyFolders.Where(folder => !IsSystemPath(folder)).ToList();
         // On systemd-resolved hosts /etc/resolv.conf links into /run, which is not shown: without its target pip
         // cannot resolve its index. Only that one file is bound, not /run (not testable on hosts with a plain file).
         if (ResolverConfigurationOutsideSystemFolders() is { } resolver) readOnly.Add(resolver);
-        var mounts = command.Mounts ?? [];
-        if (User is not null) AddPassableParents(arguments, [.. readOnly, .. binds.Select(bind => bind.Target), .. mounts.Select(mount => mount.Target)]);
+        // /tmp first: job folders may live under it and are mounted on top. The job's own TMPDIR where it has one (JobTemp).
+        var temp = command.RunAs is null ? command.Mounts?.FirstOrDefault(mount => mount.Target == "/tmp") : null;
+        var mounts = (command.Mounts ?? []).Where(mount => mount.Target != "/tmp").ToList();
+        string[] targets = [.. readOnly, .. binds.Select(bind => bind.Target), .. mounts.Select(mount => mount.Target)];
+        Add(arguments, [.. JobTemp.Arguments(temp, targets, worldWritable)]);
+        if (User is not null) AddPassableParents(arguments, targets);
         foreach (var folder in readOnly) Add(arguments, "--ro-bind", folder, folder);
         foreach (var (source, target) in binds) Add(arguments, "--bind", source, target);
         foreach (var mount in mounts) Add(arguments, mount.Writable ? "--bind" : "--ro-bind", mount.Source, mount.Target);

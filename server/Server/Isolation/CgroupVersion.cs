@@ -32,6 +32,15 @@ public sealed record CgroupVersion(CgroupKind Kind, IReadOnlyDictionary<string, 
     /// <summary>True when jobs can be put in cgroups here.</summary>
     public bool Usable => Problem is null;
 
+    /// <summary>
+    /// Cgroup v2 with job cgroups under <paramref name="root"/> (a folder of a cgroup2 mount), whatever the host's own
+    /// layout: how the v2 path is run against a given hierarchy, e.g. a cgroup2 mount beside v1 controllers.
+    /// </summary>
+    public static CgroupVersion V2At(string root) =>
+        File.Exists(Path.Combine(root, "cgroup.procs"))
+            ? WithProblem(CgroupKind.V2, new Dictionary<string, string> { [""] = Path.TrimEndingDirectorySeparator(root) }, "rw", IsRoot())
+            : new(CgroupKind.None, new Dictionary<string, string>(), $"cgroups: {root} is not in a cgroup2 hierarchy");
+
     /// <summary>The host's cgroup layout, read once per process.</summary>
     public static CgroupVersion Detect() => Host.Value;
 
@@ -70,7 +79,7 @@ public sealed record CgroupVersion(CgroupKind Kind, IReadOnlyDictionary<string, 
         if (!root)
             problem = "cgroups: the server is not root, so it cannot make a cgroup per job";
         else if (mountOptions.Split(',').Contains("ro"))
-            problem = "cgroups: /sys/fs/cgroup is mounted read-only (in Docker, run with --cgroupns=private and a writable cgroupfs)";
+            problem = "cgroups: /sys/fs/cgroup is mounted read-only (in Docker: --cgroupns=private and --cap-add SYS_ADMIN, and remount it writable as the image's entry point does)";
         else if (roots.Values.FirstOrDefault(dir => NativeFiles.Access(dir, NativeFiles.W_OK) != 0) is { } locked)
             problem = $"cgroups: the server's own cgroup {locked} is not writable";
         return new(kind, roots, problem);

@@ -15,7 +15,9 @@ namespace Ci.Server.Isolation;
 /// namespace; the job's namespace is created by the root server (<c>ip netns add</c>), so that owner is the host's
 /// initial user namespace, where the job's unprivileged uid has no capabilities. A user namespace the job makes
 /// itself (bubblewrap's, or <c>unshare --user --map-root-user</c>) gives it capabilities only over namespaces that
-/// user namespace owns, never over this one; a network namespace of its own would have no way out at all.
+/// user namespace owns, never over this one; a network namespace of its own would have no way out at all. A server
+/// that is not root owns the user namespace of its jobs' networks instead; its jobs run in a user namespace nested
+/// inside (<see cref="OwnedJobNetwork"/>), where the same holds.
 /// </remarks>
 public static class EgressFirewall
 {
@@ -70,8 +72,14 @@ public static class EgressFirewall
 
     /// <summary>Applies <paramref name="policy"/> in the named network namespace (<c>ip netns exec NAME nft -f -</c>).</summary>
     /// <exception cref="InvalidOperationException">nft failed; the message says why.</exception>
-    public static Task ApplyAsync(EgressPolicy policy, string namespaceName, CancellationToken cancellationToken) =>
-        RunNftAsync(EnterNamedNamespace(namespaceName), ["-f", "-"], Render(policy), "set the job's outbound rules", cancellationToken);
+    public static Task ApplyAsync(EgressPolicy policy, string namespaceName, CancellationToken cancellationToken)
+    {
+        var enter = EnterNamedNamespace(namespaceName);
+        // A name bound to the server's own namespace (ip netns attach NAME 1) would set the job's rules on the host.
+        if (JobNamespaces.IsServersOwn("/run/netns/" + namespaceName))
+            throw new InvalidOperationException($"Could not set the job's outbound rules: {namespaceName} is the server's own network namespace.");
+        return RunNftAsync(enter, ["-f", "-"], Render(policy), "set the job's outbound rules", cancellationToken);
+    }
 
     /// <summary>Applies <paramref name="policy"/> in the network namespace of process <paramref name="pid"/> (nsenter).</summary>
     /// <exception cref="InvalidOperationException">nft failed; the message says why.</exception>
@@ -79,10 +87,22 @@ public static class EgressFirewall
     {
         // A process that has not joined its namespace yet (or has left it) is in the server's own: rules set there would
         // cut the host off from private ranges. Refuse rather than guess.
-        if (new FileInfo($"/proc/{pid}/ns/net").LinkTarget is not { } target
-            || target == new FileInfo("/proc/self/ns/net").LinkTarget)
+        if (!JobNamespaces.IsOwnNamespaceOf(pid))
             throw new InvalidOperationException($"Could not set the job's outbound rules: process {pid} is not in a network namespace of its own.");
         return RunNftAsync(EnterProcessNamespace(pid), ["-f", "-"], Render(policy), "set the job's outbound rules", cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="policy"/> in the network namespace of process <paramref name="pid"/> as the root of its user
+    /// namespace (a server that is not root: <see cref="OwnedJobNetwork"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">nft failed; the message says why.</exception>
+    public static Task ApplyToOwnedNamespaceAsync(EgressPolicy policy, int pid, CancellationToken cancellationToken)
+    {
+        if (!JobNamespaces.IsOwnNamespaceOf(pid))
+            throw new InvalidOperationException($"Could not set the job's outbound rules: process {pid} is not in a network namespace of its own.");
+        return RunNftAsync([Tools.Nsenter ?? "nsenter", .. OwnedJobNetwork.EnterAsOwner(pid)], ["-f", "-"], Render(policy),
+            "set the job's outbound rules", cancellationToken);
     }
 
     /// <summary>The table as nft lists it in the named namespace, or null when it is not there.</summary>
@@ -93,7 +113,7 @@ public static class EgressFirewall
         return code == 0 ? output : null;
     }
 
-    /// <summary>Whether rules can be set here: Linux, root, nft and the kernel's nf_tables with reject and sets.</summary>
+    /// <summary>Whether rules can be set here: Linux, nft and the kernel's nf_tables with reject and sets (as root, or in a user namespace).</summary>
     public static bool IsAvailable(out string? reason)
     {
         reason = s_probe.Value;
@@ -104,13 +124,14 @@ public static class EgressFirewall
     private static readonly Lazy<string?> s_probe = new(() =>
     {
         if (!OperatingSystem.IsLinux()) return "outbound rules need Linux (nftables)";
-        if (!Environment.IsPrivilegedProcess) return "outbound rules need the server to run as root";
         if (Tools.Nft is null) return "nft is missing (install nftables)";
         if (Tools.Ip is null) return "the ip command is missing (install iproute2)";
         if (Tools.Nsenter is null || Tools.Unshare is null) return "nsenter or unshare is missing (install util-linux)";
         var sample = EgressPolicy.Create(
             [CidrRange.Parse("10.1.0.0/16"), CidrRange.Parse("fd00:1::/32")], [CidrRange.Parse("192.0.2.1")], [IPAddress.Parse("10.0.0.53"), IPAddress.Parse("fd00::53")]);
-        var (code, _, error) = RunAsync([Tools.Unshare, "--net", "--", Tools.Nft, "-f", "-"], Render(sample), CancellationToken.None)
+        // A server that is not root sets them as the root of a user namespace it owns (OwnedJobNetwork).
+        string[] unshare = Environment.IsPrivilegedProcess ? [Tools.Unshare, "--net"] : [Tools.Unshare, "--user", "--map-root-user", "--net"];
+        var (code, _, error) = RunAsync([.. unshare, "--", Tools.Nft, "-f", "-"], Render(sample), CancellationToken.None)
             .GetAwaiter().GetResult();
         return code == 0 ? null : $"nftables does not work here: {error.Trim()}";
     });

@@ -16,7 +16,10 @@ namespace Ci.Server.Isolation;
 /// <param name="Nsenter">The nsenter executable (util-linux), if any.</param>
 /// <param name="Pasta">The pasta executable (passt), if any.</param>
 /// <param name="Env">The env executable (coreutils), if any.</param>
-/// <param name="NamespaceProblem">Why a network namespace cannot be created here; null when one could (or was not tried).</param>
+/// <param name="NamespaceProblem">
+/// Why a network namespace cannot be created here (a server that is not root makes it inside a user namespace of its
+/// own); null when one could (or was not tried).
+/// </param>
 /// <param name="Cgroups">The cgroup hierarchy mounted.</param>
 public sealed record HostCapabilities(
     bool ServerIsRoot, string? Bwrap, bool BwrapWorks, string? Setpriv, string? Ip, string? Nsenter, string? Pasta, string? Env,
@@ -44,7 +47,7 @@ public sealed record HostCapabilities(
             nsenter,
             FindProgram("pasta", ["/usr/bin", "/usr/sbin", "/bin"]),
             FindProgram("env", ["/usr/bin", "/bin"]),
-            linux && root && ip is not null && nsenter is not null ? JobNetwork.ProbeNamespace(ip) : null,
+            !linux || ip is null || nsenter is null ? null : root ? JobNetwork.ProbeNamespace(ip) : OwnedJobNetwork.Probe(),
             linux ? CgroupVersion.Detect() : CgroupVersion.Unavailable);
     }
 
@@ -67,7 +70,6 @@ public sealed record HostCapabilities(
     public string? NetworkProblem(bool outbound) => this switch
     {
         _ when !OperatingSystem.IsLinux() => "job networks need Linux",
-        { ServerIsRoot: false } => "job networks need the server to run as root (ip netns)",
         { Ip: null } => "the ip command is missing (install iproute2)",
         { Nsenter: null } => "nsenter is missing (install util-linux)",
         { Pasta: null } when outbound => "pasta is missing (install passt)",

@@ -16,12 +16,15 @@ namespace Ci.Server.Isolation;
 /// cgroup.Remove();
 /// </code>
 /// </summary>
-public sealed class JobCgroup
+public sealed partial class JobCgroup
 {
     /// <summary>The folder under the server's own cgroup that holds one cgroup per job.</summary>
     public const string DefaultParent = "ci";
 
     static readonly TimeSpan KillDeadline = TimeSpan.FromSeconds(15);
+
+    // At most this many 1 ms waits for exiting processes to go by themselves; then they are killed like any other.
+    const int MaxExitingWaits = 100;
 
     readonly CgroupVersion host;
 
@@ -100,22 +103,32 @@ public sealed class JobCgroup
     {
         // v1: memory.oom_control has "oom_kill N" (kernel 4.13+); v2: memory.events, counted over the subtree.
         string file = host.Kind == CgroupKind.V2 ? Path.Combine(Folders[""], "memory.events") : Path.Combine(Folders["memory"], "memory.oom_control");
-        return ReadKeyed(file, "oom_kill") ?? 0;
+        // No such file: the memory controller is not enabled for the job (a v2 hierarchy without it), so nothing was killed for memory.
+        return File.Exists(file) ? ReadKeyed(file, "oom_kill") ?? 0 : 0;
     }
 
     /// <summary>
     /// Kills every process in the cgroup as a whole and returns when it is empty: v2 writes cgroup.kill; v1 freezes
     /// the cgroup (so nothing can fork while it is being killed), SIGKILLs every pid, thaws, and repeats until empty.
+    /// Child cgroups (the job's services) are spared: v2 then freezes and kills too, as cgroup.kill takes the subtree.
     /// </summary>
     /// <exception cref="TimeoutException">Still not empty after 15 s (a process stuck in the kernel).</exception>
     public async Task KillAsync(CancellationToken cancellationToken = default)
     {
         var deadline = DateTime.UtcNow + KillDeadline;
-        while (Processes().Count > 0)
+        var exitingWaits = 0;
+        while (Processes() is { Count: > 0 } pids)
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"cgroup of job {JobId} still has processes {string.Join(' ', Processes())} after {KillDeadline.TotalSeconds:0} s");
-            if (host.Kind == CgroupKind.V2 && File.Exists(Path.Combine(Folders[""], "cgroup.kill")))
+            if (exitingWaits < MaxExitingWaits && ExitingProcesses.All(pids))
+            {
+                // Only processes already exiting (bwrap's init right after the job's program ended): nothing to kill.
+                exitingWaits++;
+                await Task.Delay(1, cancellationToken);
+                continue;
+            }
+            if (host.Kind == CgroupKind.V2 && File.Exists(Path.Combine(Folders[""], "cgroup.kill")) && !HasChildren())
                 Write("", "cgroup.kill", "1");
             else
                 await FreezeAndKillAsync(cancellationToken);
@@ -123,9 +136,10 @@ public sealed class JobCgroup
         }
     }
 
-    /// <summary>Kills what is left and removes the cgroup's folders; a cgroup already gone is not an error.</summary>
+    /// <summary>Kills what is left, child cgroups first, and removes the cgroup's folders; a cgroup already gone is not an error.</summary>
     public async Task RemoveAsync(CancellationToken cancellationToken = default)
     {
+        await RemoveChildrenAsync(cancellationToken);
         if (Folders.Values.Any(Directory.Exists))
             await KillAsync(cancellationToken);
         foreach (string folder in Folders.Values)
@@ -238,17 +252,7 @@ public sealed class JobCgroup
         if (enable.Length == 0)
             return;
         foreach (string folder in new[] { ownCgroup, parentFolder })
-        {
-            try
-            {
-                File.WriteAllText(Path.Combine(folder, "cgroup.subtree_control"), enable);
-            }
-            catch (IOException e)
-            {
-                throw new InvalidOperationException($"cgroups: cannot enable {enable} in {folder} ({e.Message}); run the server in a " +
-                    "cgroup of its own that holds no other processes (systemd: Delegate=yes)", e);
-            }
-        }
+            Delegate(folder, enable, moveOwnProcesses: folder == ownCgroup);
     }
 
     void Write(string controller, string file, string value) => File.WriteAllText(Path.Combine(Folders[controller], file), value);

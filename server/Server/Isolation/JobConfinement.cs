@@ -16,7 +16,9 @@ internal sealed class JobConfinement : IAsyncDisposable
     private readonly JobCgroup? _cgroup;
     private readonly long? _diskBytes;
     private JobCgroup? _helpers;
+    private JobCgroup? _services;
     private string? _disk;
+    private string? _temp;
     private int _disposed;
 
     internal JobConfinement(JobPrison prison, Guid jobId, JobCgroup? cgroup, int? uid, long? diskBytes)
@@ -32,17 +34,30 @@ internal sealed class JobConfinement : IAsyncDisposable
     public int? Uid { get; }
 
     /// <summary>Makes <paramref name="start"/> enter the job's cgroup before its program runs (nothing when there is none).</summary>
-    public void Confine(ProcessStartInfo start)
+    public void Confine(ProcessStartInfo start) => Confine(start, _cgroup);
+
+    /// <summary>
+    /// Makes a service of the job (<see cref="Services.JobServiceLaunch"/>) start in <c>&lt;job&gt;/services</c>: it counts
+    /// against the job's limits and dies with the job, but outlives the kill after each step.
+    /// </summary>
+    public void ConfineService(ProcessStartInfo start)
     {
         if (_cgroup is null) return;
-        var inside = _cgroup.CommandInside([start.FileName, .. start.ArgumentList]);
+        _services ??= _cgroup.CreateChild("services");
+        Confine(start, _services);
+    }
+
+    private static void Confine(ProcessStartInfo start, JobCgroup? cgroup)
+    {
+        if (cgroup is null) return;
+        var inside = cgroup.CommandInside([start.FileName, .. start.ArgumentList]);
         start.FileName = inside[0];
         start.ArgumentList.Clear();
         foreach (var argument in inside.Skip(1)) start.ArgumentList.Add(argument);
     }
 
     /// <summary>
-    /// Puts the job's workspace on a filesystem of <c>--job-disk-mb</c> (workspace and TMPDIR share it): past it the
+    /// Puts the job's workspace on a filesystem of <c>--job-disk-mb</c> (workspace, TMPDIR and /tmp share it): past it the
     /// job gets ENOSPC and the server's disk is untouched. Only as root with a per-slot uid; before the upload is unpacked.
     /// </summary>
     public void MountDisk(JobWorkspace workspace)
@@ -53,7 +68,12 @@ internal sealed class JobConfinement : IAsyncDisposable
         // The mount hides what JobWorkspace made; its root must stay the job's alone.
         File.SetUnixFileMode(workspace.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         foreach (var folder in new[] { workspace.Source, workspace.Home, workspace.Temp }) Directory.CreateDirectory(folder);
+        // The job's /tmp is its TMPDIR on this disk, not a tmpfs of its own: one limit for all three.
+        _temp = JobTemp.Bind(workspace.Root, workspace.Temp);
     }
+
+    /// <summary>What a sandbox shows every program of the job besides its folders: its TMPDIR as /tmp once the disk is mounted.</summary>
+    public IReadOnlyList<FolderMount> SandboxMounts => _temp is null ? [] : [JobTemp.Mount(_temp)];
 
     /// <summary>Moves the job's pasta (its pid file) into a cgroup of the job's, so it is killed with the job.</summary>
     public void AdoptNetwork(string pidFile)
@@ -87,12 +107,13 @@ internal sealed class JobConfinement : IAsyncDisposable
             // Not cancellable: nothing of the job may survive a shutdown.
             if (_cgroup is not null) await _cgroup.RemoveAsync(CancellationToken.None);
             if (_helpers is not null) await _helpers.RemoveAsync(CancellationToken.None);
+            if (_temp is not null) JobTemp.Unbind(_disk!);
             if (_disk is not null) JobPrison.UnmountDisk(_disk);
         }
         finally
         {
             // A uid whose processes could not be killed stays taken: the next job must not share it.
-            if (Uid is { } uid && (_cgroup is null || _cgroup.Processes().Count == 0)) _prison.Release(uid);
+            if (Uid is { } uid && (_cgroup is null || _cgroup.ProcessesWithChildren().Count == 0)) _prison.Release(uid);
         }
     }
 }

@@ -9,9 +9,10 @@ namespace Ci.Server.Isolation;
 /// loopback into the namespace (<c>--no-map-gw</c>) nor to forward ports either way. Before pasta starts, the
 /// <see cref="EgressFirewall"/> puts the job's <see cref="EgressPolicy"/> into the namespace (outbound means the
 /// internet: not the host, not private, link-local or multicast ranges); if that fails the job fails. Deleting the
-/// namespace ends pasta too. Needs root (the namespace is the server's to create) and runs on Linux only.
+/// namespace ends pasta too. Needs root (the namespace is the server's to create; a server that is not root uses
+/// <see cref="OwnedJobNetwork"/>) and runs on Linux only.
 /// </summary>
-internal sealed class JobNetwork : IDisposable
+internal sealed class JobNetwork : IJobNetwork
 {
     private const string NamePrefix = "ci-";
     private static readonly TimeSpan s_commandLimit = TimeSpan.FromSeconds(20);
@@ -77,17 +78,9 @@ internal sealed class JobNetwork : IDisposable
                 EgressFirewall.ApplyAsync(EgressPolicy.ForThisHost(allowed ?? [], dns.Nameservers), network.Name, CancellationToken.None)
                     .GetAwaiter().GetResult();
                 network.ResolvConf = dns.ResolvConf;
-                string[] dnsForward = dns.PastaDnsForward is { } forwarder ? ["--dns-forward", forwarder.ToString()] : [];
-                // pasta forks into the background once the namespace is configured. As root it would switch to nobody
-                // before joining the namespace, which fails: it stays root, inside its own seccomp sandbox.
-                // Through env: children of .NET inherit SIGPIPE ignored, which this pasta takes for a failure to
-                // install its own handlers.
-                string[] pasta =
-                [
-                    "--default-signal=PIPE", host.Pasta!, "--runas", "0", "--netns", network.Name, "--config-net", "--no-map-gw", "--quiet",
-                    "-t", "none", "-u", "none", "-T", "none", "-U", "none", .. dnsForward, "--pid", pidFile,
-                ];
-                Check(RunTool(host.Env!, pasta), "start pasta");
+                // As root pasta would switch to nobody before joining the namespace, which fails: it stays root, inside
+                // its own seccomp sandbox.
+                StartPasta(host, ["--runas", "0", "--netns", network.Name], dns, pidFile);
             }
             return network;
         }
@@ -96,6 +89,23 @@ internal sealed class JobNetwork : IDisposable
             network.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts pasta for the namespace <paramref name="target"/> names, with no port forwarded either way and the host's
+    /// loopback never mapped in; it forks into the background once the namespace is configured.
+    /// </summary>
+    internal static void StartPasta(HostCapabilities host, string[] target, JobDns dns, string pidFile)
+    {
+        string[] dnsForward = dns.PastaDnsForward is { } forwarder ? ["--dns-forward", forwarder.ToString()] : [];
+        // Through env: children of .NET inherit SIGPIPE ignored, which this pasta takes for a failure to install its
+        // own handlers.
+        string[] pasta =
+        [
+            "--default-signal=PIPE", host.Pasta!, .. target, "--config-net", "--no-map-gw", "--quiet",
+            "-t", "none", "-u", "none", "-T", "none", "-U", "none", .. dnsForward, "--pid", pidFile,
+        ];
+        Check(RunTool(host.Env!, pasta), "start pasta");
     }
 
     /// <summary>Deletes the namespace and stops its pasta; never throws.</summary>
@@ -132,7 +142,8 @@ internal sealed class JobNetwork : IDisposable
             try
             {
                 using var process = Process.GetProcessById(pid);
-                if (process.ProcessName == "pasta") process.Kill();
+                // pasta may run as one of passt's builds for the CPU (passt.avx2).
+                if (process.ProcessName is "pasta" || process.ProcessName.StartsWith("passt", StringComparison.Ordinal)) process.Kill();
             }
             catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
             {
@@ -141,12 +152,12 @@ internal sealed class JobNetwork : IDisposable
         File.Delete(pidFile);
     }
 
-    private static void Check((int Code, string Output) result, string what)
+    internal static void Check((int Code, string Output) result, string what)
     {
         if (result.Code != 0) throw new InvalidOperationException($"Could not {what}: {result.Output.Trim()}");
     }
 
-    private static (int Code, string Output) RunTool(string program, params string[] arguments)
+    internal static (int Code, string Output) RunTool(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program)
         {

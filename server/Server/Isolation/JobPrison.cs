@@ -46,7 +46,11 @@ internal sealed class JobPrison
     public async Task<string?> StartAsync(string workRoot, CancellationToken cancellationToken)
     {
         // Job folders first: a leftover disk must be unmounted before JobSite deletes the folder under it.
-        foreach (var jobId in JobWorkspace.Leftovers(workRoot)) UnmountDisk(Path.Combine(workRoot, jobId.ToString("D")));
+        foreach (var jobId in JobWorkspace.Leftovers(workRoot))
+        {
+            JobTemp.Unbind(Path.Combine(workRoot, jobId.ToString("D")));
+            UnmountDisk(Path.Combine(workRoot, jobId.ToString("D")));
+        }
         if (_cgroups is null) return null;
         try
         {

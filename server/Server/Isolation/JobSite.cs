@@ -8,7 +8,7 @@ namespace Ci.Server.Isolation;
 internal sealed class JobSite : IDisposable
 {
     private readonly Guid _jobId;
-    private JobNetwork? _network;
+    private IJobNetwork? _network;
     private bool _deleted;
 
     private JobSite(Guid jobId, JobWorkspace workspace)
@@ -33,7 +33,9 @@ internal sealed class JobSite : IDisposable
     public IReadOnlyList<string>? ConnectNetwork(JobNetworkMode mode, HostCapabilities host, IReadOnlyList<CidrRange>? allowed = null)
     {
         if (mode == JobNetworkMode.Host) return null;
-        _network = JobNetwork.Create(_jobId, mode, Workspace.NetworkPidFile, host, allowed);
+        _network = host.ServerIsRoot
+            ? JobNetwork.Create(_jobId, mode, Workspace.NetworkPidFile, host, allowed)
+            : OwnedJobNetwork.Create(mode, Workspace.NetworkPidFile, host, allowed);
         if (_network.ResolvConf is { } resolvConf) File.WriteAllText(ResolvConfFile, resolvConf);
         return _network.EnterCommand;
     }

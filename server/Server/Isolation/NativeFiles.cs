@@ -108,7 +108,7 @@ internal static partial class NativeFiles
     public static partial int Unmount(string target, int flags);
 
     public const int W_OK = 2;
-    public const ulong MS_NOSUID = 2, MS_NODEV = 4;
+    public const ulong MS_NOSUID = 2, MS_NODEV = 4, MS_BIND = 4096;
     public const int MNT_DETACH = 2;
 
     /// <summary>The names in an open directory, "." and ".." left out; read through the fd, never a path.</summary>

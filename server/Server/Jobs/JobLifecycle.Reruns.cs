@@ -17,6 +17,10 @@ public sealed partial class JobLifecycle
     public Task SaveTestPlanAsync(Guid jobId, JobTestPlan plan, CancellationToken cancellationToken) =>
         store.SaveTestPlanAsync(jobId, plan, cancellationToken);
 
+    /// <summary>Removes what <see cref="SaveShardingAsync"/> and <see cref="SaveTestPlanAsync"/> kept for a job that was never queued.</summary>
+    public Task ForgetUnqueuedAsync(Guid jobId, CancellationToken cancellationToken) =>
+        store.DeleteUnqueuedJobAsync(jobId, cancellationToken);
+
     /// <summary>Stores a checked upload as a queued job with its test plan.</summary>
     public async Task<JobRecord> QueueAsync(Guid jobId, Guid userId, string uploadPath, JobTestPlan plan, CancellationToken cancellationToken)
     {

@@ -12,11 +12,14 @@ namespace Ci.Server.Recipes;
 internal sealed class PythonEnvironmentStep(RecipeJob job, EnvironmentCache? environments)
 {
     // Part of every cached environment's key: change it whenever the environment steps below build something else.
-    private const string EnvironmentRecipe = "python -m venv --system-site-packages --without-pip; pytest commands; pip install -r requirements.txt; v2";
+    private const string EnvironmentRecipe = "python -m venv --system-site-packages --without-pip; pytest commands; pip install -r requirements.txt; ci_pytest_header; v3";
 
     private const string PytestCommandsScript = """
         for name in pytest py.test; do
           [ -e "$1/bin/$name" ] || printf '#!/bin/sh\nexec "%s/bin/python" -m pytest "$@"\n' "$1" > "$1/bin/$name" && chmod +x "$1/bin/$name" || exit 1
+        done
+        for site in "$1"/lib/python3*/site-packages; do
+          printf '%s' "$2" > "$site/$3.py" || exit 1
         done
         """;
 
@@ -60,8 +63,8 @@ internal sealed class PythonEnvironmentStep(RecipeJob job, EnvironmentCache? env
         if (created is not { } createdCode) return PythonRecipe.Stopped();
         if (createdCode != 0) return JobOutcome.Failed($"Could not create the virtual environment (exit code {createdCode}).");
         // A venv on the system's packages has no pytest command of its own: a project's `test = "pytest ..."` would
-        // start the system's, which does not see what was installed into the venv.
-        var shims = await run("/bin/sh", ["-c", PytestCommandsScript, "sh", venv]);
+        // start the system's, which does not see what was installed into the venv. Our pytest plugin goes in too.
+        var shims = await run("/bin/sh", ["-c", PytestCommandsScript, "sh", venv, PytestHeaderPlugin.Source, PytestHeaderPlugin.ModuleName]);
         if (shims is not { } shimsCode) return PythonRecipe.Stopped();
         if (shimsCode != 0) return JobOutcome.Failed($"Could not prepare the virtual environment (exit code {shimsCode}).");
         return job.Plan.Config.Install is { } commands

@@ -30,6 +30,7 @@ internal sealed class PythonRecipe(
         await ApplySettingsAsync(plan, steps, cancellationToken);
 
         var job = new RecipeJob(jobId, workspace, plan, python, enterNetwork, steps, Tests: tests);
+        await using var earlyServices = ServiceStep.Prepare(job, services);
         var prepared = await new PythonEnvironmentStep(job, environments).PrepareAsync(cancellationToken);
         using var lease = prepared.Lease;
         if (prepared.Failure is { } failure) return failure;

@@ -47,7 +47,8 @@ internal sealed class PythonTestCommand(RecipeJob job, EnvironmentLease? lease)
         else
         {
             program = _python;
-            arguments = reportPath is null ? ["-m", "pytest"] : ["-m", "pytest", "-v", $"--junitxml={reportPath}", "-o", "junit_logging=no"];
+            arguments = reportPath is null ? ["-m", "pytest"]
+                : ["-m", "pytest", "-v", "-p", PytestHeaderPlugin.ModuleName, $"--junitxml={reportPath}", "-o", "junit_logging=no"];
         }
         var workspace = job.Workspace;
         return new JobCommand(program, arguments, workspace.Source, environment, [workspace.Root, workspace.Report],

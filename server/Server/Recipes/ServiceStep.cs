@@ -21,6 +21,11 @@ internal static class ServiceStep
         return problem is null ? null : $"Services: {problem}";
     }
 
+    /// <summary>Begins, while the environment is installed, what the start of the project's services can do early; null when it asks for none.</summary>
+    public static IAsyncDisposable? Prepare(RecipeJob job, ServiceSetup? setup) =>
+        setup is null || job.Plan.Config.Services is not { Count: > 0 } requested ? null
+            : setup.Services.Prepare(requested, job.Workspace.Root, setup.Launch);
+
     /// <summary>Starts the project's services (none asked: nothing); a failure is the job's outcome.</summary>
     public static async Task<(RunningServices? Running, JobOutcome? Failure)> StartAsync(RecipeJob job, ServiceSetup? setup, CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
 using System.IO.Hashing;
 using Ci.Core.Protocol;
-using Ci.Server.Uploads;
 using Ci.Store;
 
 namespace Ci.Server.Reruns;
@@ -11,13 +10,12 @@ namespace Ci.Server.Reruns;
 /// </summary>
 public static class SubmissionTestPlan
 {
-    /// <summary>The plan of a checked upload at <paramref name="uploadPath"/>; a malformed header is a 400 naming it.</summary>
-    public static async Task<JobTestPlan> ReadAsync(HttpRequest request, string uploadPath, CancellationToken cancellationToken)
-    {
-        var options = JobSubmitOptions.FromHeaders(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null, out var error)
-            ?? throw UploadRejectedException.BadRequest(error ?? "Invalid submission options.");
-        return new JobTestPlan(options.Retries, OnlyTests: null, await TreeHashAsync(uploadPath, cancellationToken), RerunOf: null);
-    }
+    /// <summary>
+    /// The plan of a checked upload at <paramref name="uploadPath"/> with the submission's <paramref name="options"/>
+    /// (read once from its headers by <see cref="Api.SubmissionIntake"/>).
+    /// </summary>
+    public static async Task<JobTestPlan> ForAsync(JobSubmitOptions options, string uploadPath, CancellationToken cancellationToken) =>
+        new(options.Retries, OnlyTests: null, await TreeHashAsync(uploadPath, cancellationToken), RerunOf: null);
 
     /// <summary>The upload's content hash (XxHash128, hex): the same bytes, the same tree.</summary>
     public static async Task<string> TreeHashAsync(string path, CancellationToken cancellationToken)

@@ -194,9 +194,9 @@ internal sealed partial class JobExecutor
         // A part keeps no artifacts (its job's runner does).
         var artifacts = part is null ? new JobArtifacts(_channel, jobId, _options.MaxArtifactBytes, log) : null;
         var steps = new JobSteps(sandbox, $"{PythonRecipe.MarkerVariable}={jobId:D}", log, running, _channel,
-            _options.Sandbox == SandboxMode.Bwrap ? site.SandboxMounts : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
+            _options.Sandbox == SandboxMode.Bwrap ? [.. site.SandboxMounts, .. confinement.SandboxMounts] : null, _options.Sandbox == SandboxMode.Bwrap ? workspace.FixedPaths : null,
             confinement, artifacts, runnerId, part);
-        var services = new ServiceSetup(_services, JobServiceLaunch.For(sandbox, enterNetwork));
+        var services = new ServiceSetup(_services, JobServiceLaunch.For(sandbox, enterNetwork, confinement));
         var tests = await _channel.GetTestPlanAsync(jobId, cancellationToken);
         if (part is not null) tests = tests with { OnlyTests = part.TestIds };
         var outcome = await new PythonRecipe(_python, _options.JobTimeout, enterNetwork, _environments, services)

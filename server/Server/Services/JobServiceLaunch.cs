@@ -6,14 +6,20 @@ namespace Ci.Server.Services;
 /// <summary>
 /// The one place that decides how a job's services run: as the job's user, through the job's own sandbox (only the
 /// service's folder writable, at its own path) and inside the job's network namespace when it has one, so that
-/// nothing but the job can reach it. A later cgroup for the job belongs here too.
+/// nothing but the job can reach it; in a child of the job's cgroup, so it counts against the job's limits and dies with it.
 /// </summary>
 internal static class JobServiceLaunch
 {
     /// <summary>The launch for a job run by <paramref name="sandbox"/> in the network <paramref name="enterNetwork"/> enters.</summary>
-    public static ServiceLaunch For(Sandbox sandbox, IReadOnlyList<string>? enterNetwork)
+    /// <param name="confinement">The job's cgroup: services start in a child of it (<see cref="JobConfinement.ConfineService"/>).</param>
+    public static ServiceLaunch For(Sandbox sandbox, IReadOnlyList<string>? enterNetwork, JobConfinement? confinement = null)
     {
-        ProcessStartInfo Wrap(ProcessStartInfo start) => Wrapped(sandbox, enterNetwork, start);
+        ProcessStartInfo Wrap(ProcessStartInfo start)
+        {
+            var wrapped = Wrapped(sandbox, enterNetwork, start);
+            confinement?.ConfineService(wrapped);
+            return wrapped;
+        }
         return sandbox.User is { } user ? ServiceLaunch.AsUser((int)user.Uid, (int)user.Gid, Wrap) : ServiceLaunch.CurrentUser with { Wrap = Wrap };
     }
 

@@ -20,6 +20,24 @@ internal sealed class JobServices(ServiceCatalog catalog, string cacheFolder)
     public string? Validate(IReadOnlyList<string>? requested) => requested is null ? null : catalog.Validate(requested);
 
     /// <summary>
+    /// Begins what can be done before <paramref name="requested"/> start (the copy of the PostgreSQL template) while
+    /// the job installs its environment. Dispose it when the job ends: it waits for and forgets what no start took.
+    /// </summary>
+    public IAsyncDisposable Prepare(IReadOnlyList<string> requested, string jobFolder, ServiceLaunch launch)
+    {
+        if (!requested.Contains(ServiceCatalog.PostgreSql, StringComparer.Ordinal) || _postgres.Value is not { } postgres) return PreparedServices.None;
+        postgres.Prepare(jobFolder, launch);
+        return new PreparedServices(() => postgres.ForgetAsync(jobFolder));
+    }
+
+    private sealed class PreparedServices(Func<Task> forget) : IAsyncDisposable
+    {
+        public static PreparedServices None { get; } = new(() => Task.CompletedTask);
+
+        public async ValueTask DisposeAsync() => await forget();
+    }
+
+    /// <summary>
     /// Starts <paramref name="requested"/> in order, each in the job's folder, and says in the job's log how long each
     /// took (<c>PostgreSQL ready in 0.4 s.</c>). A failed start stops those already running and throws.
     /// </summary>

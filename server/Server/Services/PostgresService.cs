@@ -20,6 +20,7 @@ public sealed class PostgresService(string bin, string cacheFolder)
 
     private const int SigQuit = 3;
     private readonly PostgresTemplate _template = new(bin, cacheFolder);
+    private readonly PostgresCopies _copies = new();
 
     /// <summary>How long a start may take before it is given up.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -27,6 +28,36 @@ public sealed class PostgresService(string bin, string cacheFolder)
     /// <summary>Builds the template now (e.g. at server start) so the first job does not wait for <c>initdb</c>.</summary>
     public Task WarmAsync(ServiceLaunch launch, CancellationToken cancellationToken) =>
         _template.EnsureAsync(launch, cancellationToken);
+
+    /// <summary>
+    /// Begins the copy of the template for a job that will start PostgreSQL in <paramref name="jobFolder"/> (see
+    /// <see cref="PostgresCopies"/>), so that <see cref="StartAsync"/> waits only for what is left of it. A job that
+    /// ends without starting it calls <see cref="ForgetAsync"/>.
+    /// </summary>
+    public void Prepare(string jobFolder, ServiceLaunch launch)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        var (folder, data) = Folders(jobFolder);
+        _copies.Begin(data, async () =>
+        {
+            var template = await _template.EnsureAsync(launch, CancellationToken.None);
+            ServiceFolders.CheckSocketPath(Path.Combine(folder, ".s.PGSQL.65535"));
+            ServiceFolders.CreateOwned(folder, launch);
+            return template;
+        }, launch);
+    }
+
+    /// <summary>Waits for a copy <see cref="Prepare"/> began that no start took, and forgets it.</summary>
+    public Task ForgetAsync(string jobFolder) => _copies.ForgetAsync(Folders(jobFolder).Data);
+
+    /// <summary>The copy <see cref="Prepare"/> began for <paramref name="jobFolder"/> (for tests).</summary>
+    internal Task PreparedAsync(string jobFolder) => _copies.BegunAsync(Folders(jobFolder).Data);
+
+    private static (string Folder, string Data) Folders(string jobFolder)
+    {
+        var folder = Path.Combine(Path.GetFullPath(jobFolder), "postgres");
+        return (folder, Path.Combine(folder, "data"));
+    }
 
     /// <summary>
     /// Copies the template into <c>&lt;jobFolder&gt;/postgres</c>, hands it to the launch's user, starts the server
@@ -41,16 +72,10 @@ public sealed class PostgresService(string bin, string cacheFolder)
         ArgumentNullException.ThrowIfNull(launch);
         var template = await _template.EnsureAsync(launch, cancellationToken);
         var clock = Stopwatch.StartNew();
-        var folder = Path.Combine(Path.GetFullPath(jobFolder), "postgres");
-        var data = Path.Combine(folder, "data");
+        var (folder, data) = Folders(jobFolder);
         ServiceFolders.CheckSocketPath(Path.Combine(folder, ".s.PGSQL.65535"));
         ServiceFolders.CreateOwned(folder, launch);
-        await ServiceFolders.RunAsync(Local("cp", ["-a", "--reflink=auto", template, data]), TimeSpan.FromMinutes(1), cancellationToken);
-        if (launch.UserId is { } uid)
-        {
-            var owner = string.Create(CultureInfo.InvariantCulture, $"{uid}:{launch.EffectiveGroupId}");
-            await ServiceFolders.RunAsync(Local("chown", ["-R", "--no-dereference", owner, data]), TimeSpan.FromMinutes(1), cancellationToken);
-        }
+        await _copies.MakeAsync(data, template, launch, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             var port = ServiceFolders.FreePort();
@@ -107,12 +132,5 @@ public sealed class PostgresService(string bin, string cacheFolder)
         {
             return false;
         }
-    }
-
-    private static ProcessStartInfo Local(string program, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        return start;
     }
 }

@@ -128,7 +128,18 @@ public sealed class PostgresBlobStore : IBlobStore
             return null;
         var size = reader.GetInt64(0);
         var first = reader.GetFieldValue<byte[]>(1);
-        return new PartsStream(_dataSource, owner, hash, size, first);
+        // A part gone before the size is reached (the blob was evicted meanwhile) ends the stream early; the
+        // reader's hash check then refuses it.
+        return new PartStream(size, (part, token) => part == 0 ? Task.FromResult<byte[]?>(first) : ReadPartAsync(owner, hash, part, token),
+            missingPartIsError: false);
+    }
+
+    private async Task<byte[]?> ReadPartAsync(Guid owner, string hash, int part, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT data FROM blob_parts WHERE owner = @owner AND hash = @hash AND part = @part;");
+        AddKey(command, owner, hash);
+        command.Parameters.Add(new NpgsqlParameter<int>("part", NpgsqlDbType.Integer) { TypedValue = part });
+        return await command.ExecuteScalarAsync(cancellationToken) as byte[];
     }
 
     public async Task DeleteAsync(Guid owner, string hash, CancellationToken cancellationToken)
@@ -162,63 +173,5 @@ public sealed class PostgresBlobStore : IBlobStore
     {
         command.Parameters.Add(new NpgsqlParameter<Guid>("owner", NpgsqlDbType.Uuid) { TypedValue = owner });
         command.Parameters.Add(new NpgsqlParameter<string>("hash", NpgsqlDbType.Text) { TypedValue = hash });
-    }
-
-    /// <summary>
-    /// A blob's content, one part in memory at a time. A part that is gone before the declared size is reached (the
-    /// blob was evicted meanwhile) ends the stream early; the reader's hash check then refuses it.
-    /// </summary>
-    private sealed class PartsStream(NpgsqlDataSource dataSource, Guid owner, string hash, long size, byte[] first) : Stream
-    {
-        private byte[] _part = first;
-        private int _offset;
-        private int _index;
-        private long _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => size;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_offset == _part.Length)
-            {
-                if (_position >= size || !await NextPartAsync(cancellationToken))
-                    return 0;
-            }
-            var count = Math.Min(buffer.Length, _part.Length - _offset);
-            _part.AsMemory(_offset, count).CopyTo(buffer);
-            _offset += count;
-            _position += count;
-            return count;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        private async Task<bool> NextPartAsync(CancellationToken cancellationToken)
-        {
-            await using var command = dataSource.CreateCommand("SELECT data FROM blob_parts WHERE owner = @owner AND hash = @hash AND part = @part;");
-            AddKey(command, owner, hash);
-            command.Parameters.Add(new NpgsqlParameter<int>("part", NpgsqlDbType.Integer) { TypedValue = _index + 1 });
-            if (await command.ExecuteScalarAsync(cancellationToken) is not byte[] next || next.Length == 0)
-                return false;
-            _index++;
-            _part = next;
-            _offset = 0;
-            return true;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

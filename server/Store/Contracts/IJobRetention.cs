@@ -22,6 +22,13 @@ public interface IJobRetention
     /// reclaims space itself (PostgreSQL's autovacuum).
     /// </summary>
     Task ReclaimSpaceAsync(int maxPages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes what a submission wrote for job <paramref name="jobId"/> before queueing it (its sharding and test plan)
+    /// when the job never came to be (a repeated idempotency key, a failure): no job row, so no prune would find them.
+    /// Nothing changes when the job exists.
+    /// </summary>
+    Task DeleteUnqueuedJobAsync(Guid jobId, CancellationToken cancellationToken);
 }
 
 /// <summary>What a prune removed (or, in a dry run, would remove).</summary>

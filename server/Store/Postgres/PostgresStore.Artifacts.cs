@@ -34,7 +34,7 @@ public sealed partial class PostgresStore : IArtifactStore
         long size = 0;
         for (var part = 0; ; part++)
         {
-            var data = await ArtifactPartStream.ReadPartAsync(content, buffer, cancellationToken);
+            var data = await PartStream.ReadPartAsync(content, buffer, cancellationToken);
             if (data.Length == 0 && part > 0) break;
             await ExecuteArtifactAsync("INSERT INTO artifact_parts (job_id, path, part, data) VALUES (@job, @path, @part, @data);", jobId, path, command =>
             {
@@ -70,14 +70,14 @@ public sealed partial class PostgresStore : IArtifactStore
             Add(find, "job", NpgsqlDbType.Uuid, jobId);
             Add(find, "path", NpgsqlDbType.Text, path);
             if (await find.ExecuteScalarAsync(cancellationToken) is not long size) return null;
-            return (new StoredArtifact(path, size), new ArtifactPartStream(size, async (part, token) =>
+            return (new StoredArtifact(path, size), new PartStream(size, async (part, token) =>
             {
                 await using var command = dataSource.CreateCommand("SELECT data FROM artifact_parts WHERE job_id = @job AND path = @path AND part = @part;");
                 Add(command, "job", NpgsqlDbType.Uuid, jobId);
                 Add(command, "path", NpgsqlDbType.Text, path);
                 Add(command, "part", NpgsqlDbType.Integer, part);
                 return await command.ExecuteScalarAsync(token) as byte[];
-            }));
+            }, missingPartIsError: true));
         }
     }
 

@@ -23,9 +23,12 @@ public sealed partial class PostgresStore : IJobRetention
                 return PrunedJobs.None with { Busy = true };
         }
         // Logs, uploads, reports, submission keys and whatever else references the job go with it (ON DELETE CASCADE);
-        // the sizes are read in the same snapshot, before the delete.
+        // the tables written before the job existed do not reference it and are emptied by their own statements (a
+        // data-modifying WITH runs whether or not the query reads it). The sizes are read in the same snapshot, before
+        // the delete.
+        var sideRows = string.Concat(JobSideTables.DeleteSql("SELECT id FROM doomed").Select(delete => $"\n     {delete.Table}_gone AS ({delete.Sql}),"));
         await using var prune = new NpgsqlCommand($"""
-            WITH doomed AS (SELECT id FROM jobs WHERE {PrunableJobs} ORDER BY end_time LIMIT @take FOR UPDATE SKIP LOCKED),
+            WITH doomed AS (SELECT id FROM jobs WHERE {PrunableJobs} ORDER BY end_time LIMIT @take FOR UPDATE SKIP LOCKED),{sideRows}
                  sizes AS (SELECT COALESCE(SUM(octet_length(text)), 0)::bigint AS bytes FROM job_logs WHERE job_id IN (SELECT id FROM doomed)),
                  gone AS (DELETE FROM jobs WHERE id IN (SELECT id FROM doomed) RETURNING id)
             SELECT (SELECT count(*) FROM gone), (SELECT bytes FROM sizes);
@@ -54,6 +57,14 @@ public sealed partial class PostgresStore : IJobRetention
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new PrunedJobs((int)reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteUnqueuedJobAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(JobSideTables.DeleteScript("SELECT @job WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE id = @job)"));
+        Add(command, "job", NpgsqlDbType.Uuid, jobId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -32,7 +32,7 @@ public sealed partial class SqliteStore : IArtifactStore
         long size = 0;
         for (var part = 0; ; part++)
         {
-            var data = await ArtifactPartStream.ReadPartAsync(content, buffer, cancellationToken);
+            var data = await PartStream.ReadPartAsync(content, buffer, cancellationToken);
             if (data.Length == 0 && part > 0) break;
             await ExecuteArtifactAsync("INSERT INTO artifact_parts (job_id, path, part, data) VALUES ($job, $path, $part, $data);",
                 jobId, path, command =>
@@ -67,7 +67,7 @@ public sealed partial class SqliteStore : IArtifactStore
     {
         var artifact = (await ListArtifactsAsync(jobId, cancellationToken)).FirstOrDefault(a => a.Path == path);
         if (artifact is null) return null;
-        return (artifact, new ArtifactPartStream(artifact.Size, async (part, token) =>
+        return (artifact, new PartStream(artifact.Size, async (part, token) =>
         {
             await using var connection = await OpenConnectionAsync(token);
             await using var command = connection.CreateCommand();
@@ -76,7 +76,7 @@ public sealed partial class SqliteStore : IArtifactStore
             command.Parameters.AddWithValue("$path", path);
             command.Parameters.AddWithValue("$part", part);
             return await command.ExecuteScalarAsync(token) as byte[];
-        }));
+        }, missingPartIsError: true));
     }
 
     /// <inheritdoc/>

@@ -36,8 +36,10 @@ public sealed partial class SqliteStore : IJobRetention
                 size.Parameters.AddWithValue("$ids", idList);
                 logBytes = (long)(await size.ExecuteScalarAsync(cancellationToken))!;
             }
-            // Logs, reports, submission keys and whatever else references the job go with it (ON DELETE CASCADE).
-            await using (var delete = Command(connection, transaction, "DELETE FROM jobs WHERE id IN (SELECT value FROM json_each($ids));"))
+            // Logs, reports, submission keys and whatever else references the job go with it (ON DELETE CASCADE); the
+            // tables written before the job existed do not reference it and are emptied here.
+            var sideRows = JobSideTables.DeleteScript("SELECT value FROM json_each($ids)");
+            await using (var delete = Command(connection, transaction, sideRows + "DELETE FROM jobs WHERE id IN (SELECT value FROM json_each($ids));"))
             {
                 delete.Parameters.AddWithValue("$ids", idList);
                 await delete.ExecuteNonQueryAsync(cancellationToken);
@@ -74,6 +76,16 @@ public sealed partial class SqliteStore : IJobRetention
         // (SQLite then reuses the freed pages for new jobs, so the file stops growing instead of shrinking).
         await using var writer = await OpenWriterAsync(cancellationToken);
         await ExecuteAsync(writer.Connection, $"PRAGMA incremental_vacuum({maxPages});", cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteUnqueuedJobAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        await using var command = writer.Connection.CreateCommand();
+        command.CommandText = JobSideTables.DeleteScript("SELECT $job WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE id = $job)");
+        command.Parameters.AddWithValue("$job", Text(jobId));
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     static void AddPrunableParameters(SqliteCommand command, DateTime endedBefore)

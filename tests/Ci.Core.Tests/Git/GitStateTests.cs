@@ -95,4 +95,26 @@ public sealed class GitStateTests : IDisposable
         Assert.True((await GitState.ReadAsync(sub, Uploaded("new.py"), Token))!.Dirty);
         Assert.False((await GitState.ReadAsync(sub, Uploaded(), Token))!.Dirty);
     }
+
+    [Theory]
+    [InlineData("\n0123456789012345678901234567890123456789\n", "", "0123456789012345678901234567890123456789")]
+    [InlineData("sub/dir/\n0123456789012345678901234567890123456789\n", "sub/dir/", "0123456789012345678901234567890123456789")]
+    public void The_prefix_and_commit_come_from_one_git(string output, string prefix, string commit) =>
+        Assert.Equal((prefix, commit), GitState.ParsePrefixAndCommit(output));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("sub/\n")]
+    [InlineData("\nHEAD\n")]
+    public void No_commit_or_no_git_gives_no_state(string? output) => Assert.Null(GitState.ParsePrefixAndCommit(output));
+
+    [Fact]
+    public async Task A_repository_without_commits_has_no_state()
+    {
+        Git("init", "-q");
+        File.WriteAllText(Path.Combine(_root, "test_a.py"), "def test_a(): pass\n");
+
+        Assert.Null(await GitState.ReadAsync(_root, Uploaded("test_a.py"), Token));
+    }
 }

@@ -68,7 +68,9 @@ public sealed partial class CiSystem : IAsyncDisposable
     {
         var args = new List<string> { "--host", "127.0.0.1", "--port", Port.ToString(), "--db", DbLocation, "--python", Repo.JobPython };
         args.AddRange(_serverArgs);
-        Server = ChildProcess.Start(Repo.Executable("ci-server"), args, Root);
+        string[] command = [.. _serverPrefix ?? [], Repo.Executable("ci-server"), .. args];
+        Server = ChildProcess.Start(command[0], command[1..], Root,
+            _serverPrefix is null ? null : new Dictionary<string, string?> { ["HOME"] = Root });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)

@@ -126,6 +126,54 @@ public class EgressFirewallTests
     }
 
     [Fact]
+    public async Task Rules_are_never_set_through_a_namespace_name_bound_to_the_servers_own_namespace()
+    {
+        RequireNamespaces();
+        var name = "cit-self-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(0, (await RunAsync(["/usr/sbin/ip", "netns", "attach", name, Environment.ProcessId.ToString()])).Code);
+        // Everything allowed: were the check missing, the table set on this host would block nothing.
+        var harmless = EgressPolicy.Create(EgressPolicy.ParseAllowList("0.0.0.0/0,::/0"), HostAddresses.Ranges(), []);
+        Assert.Null(await RunInHostAsync("list"));
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => EgressFirewall.ApplyAsync(harmless, name, Token));
+
+            Assert.Equal($"Could not set the job's outbound rules: {name} is the server's own network namespace.", error.Message);
+            Assert.Null(await RunInHostAsync("list"));
+        }
+        finally
+        {
+            await RunInHostAsync("delete");
+            await RunAsync(["/usr/sbin/ip", "netns", "delete", name], cleanup: true);
+        }
+
+        // The output of nft VERB table inet ci_egress in this process's own namespace; null when there is no such table.
+        static async Task<string?> RunInHostAsync(string verb) =>
+            await RunAsync(["/usr/sbin/nft", verb, "table", "inet", EgressFirewall.TableName], cleanup: true) is (0, var output) ? output : null;
+    }
+
+    [Fact]
+    public async Task Rules_are_never_set_through_a_user_namespace_root_in_the_servers_own_network_namespace()
+    {
+        RequireNamespaces();
+        // Everything allowed: were the check missing, the table set on this host would block nothing.
+        var harmless = EgressPolicy.Create(EgressPolicy.ParseAllowList("0.0.0.0/0,::/0"), HostAddresses.Ranges(), []);
+        Assert.NotEqual(0, (await RunAsync(["/usr/sbin/nft", "list", "table", "inet", EgressFirewall.TableName])).Code);
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(
+                () => EgressFirewall.ApplyToOwnedNamespaceAsync(harmless, Environment.ProcessId, Token));
+
+            Assert.Contains("not in a network namespace of its own", error.Message);
+            Assert.NotEqual(0, (await RunAsync(["/usr/sbin/nft", "list", "table", "inet", EgressFirewall.TableName])).Code);
+        }
+        finally
+        {
+            await RunAsync(["/usr/sbin/nft", "delete", "table", "inet", EgressFirewall.TableName], cleanup: true);
+        }
+    }
+
+    [Fact]
     public async Task Rules_can_be_set_through_a_process_in_the_namespace()
     {
         RequireNamespaces();
@@ -167,7 +215,7 @@ public class EgressFirewallTests
 
     /// <summary>Runs a command with a bounded time; the output is stdout and stderr together.</summary>
     /// <param name="cleanup">Runs even when the test has been cancelled.</param>
-    static async Task<(int Code, string Output)> RunAsync(string[] command, bool cleanup = false)
+    internal static async Task<(int Code, string Output)> RunAsync(string[] command, bool cleanup = false)
     {
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var argument in command.Skip(1)) start.ArgumentList.Add(argument);

@@ -31,11 +31,14 @@ public sealed class HostCapabilitiesTests : IDisposable
     }
 
     [Fact]
-    public void Without_root_jobs_have_no_network_of_their_own_and_no_user_to_drop_to()
+    public void Without_root_jobs_have_networks_of_their_own_where_user_namespaces_work_and_no_user_to_drop_to()
     {
-        var host = new HostCapabilities(false, null, false, "/usr/bin/setpriv", "/sbin/ip", "/usr/bin/nsenter", "/usr/bin/pasta", "/usr/bin/env", null, new CgroupVersion(CgroupKind.V2, new Dictionary<string, string> { [""] = "/sys/fs/cgroup" }, null));
+        var cgroups = new CgroupVersion(CgroupKind.V2, new Dictionary<string, string> { [""] = "/sys/fs/cgroup" }, null);
+        var host = new HostCapabilities(false, null, false, "/usr/bin/setpriv", "/sbin/ip", "/usr/bin/nsenter", "/usr/bin/pasta", "/usr/bin/env", null, cgroups);
+        var noUserNamespaces = host with { NamespaceProblem = "cannot create a user and network namespace here" };
 
-        Assert.Equal(OperatingSystem.IsLinux() ? "job networks need the server to run as root (ip netns)" : "job networks need Linux", host.NetworkProblem(outbound: true));
+        Assert.Equal(OperatingSystem.IsLinux() ? null : "job networks need Linux", host.NetworkProblem(outbound: true));
+        Assert.Equal(OperatingSystem.IsLinux() ? noUserNamespaces.NamespaceProblem : "job networks need Linux", noUserNamespaces.NetworkProblem(outbound: true));
         Assert.Null(JobUser.For(host, out var problem));
         Assert.Null(problem);
     }

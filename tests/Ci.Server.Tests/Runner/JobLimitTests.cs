@@ -32,23 +32,7 @@ public class JobLimitTests(ITestOutputHelper output)
         await using var harness = await StartConfinedAsync(sandbox);
         var marker = $"escape-{Guid.NewGuid():N}";
         // A new session, its own process group, an environment without CI_JOB_ID: nothing but the cgroup still knows it.
-        var (job, log) = await RunAsync(harness, name,
-            $$"""
-            subprocess.Popen(["/bin/sh", "-c", "sleep 120; echo {{marker}}"], start_new_session=True, env={"PATH": "/usr/bin:/bin"},
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            def running():
-                for p in filter(str.isdigit, os.listdir("/proc")):
-                    try:
-                        if "{{marker}}" in open(f"/proc/{p}/cmdline").read():
-                            return True
-                    except OSError:
-                        pass
-                return False
-            deadline = time.time() + 20
-            while time.time() < deadline and not running():
-                time.sleep(0.05)
-            print("escaped process started", flush=True)
-            """);
+        var (job, log) = await RunAsync(harness, name, Projects.EscapeIntoNewSession(marker));
 
         Assert.Equal((JobStatus.Completed, (bool?)true), (job.Status, job.Success));
         Assert.Contains("escaped process started", log);

@@ -35,5 +35,27 @@ static class Projects
         """,
         "import time\n\ndef test_sleeps():\n    time.sleep(300)\n");
 
+    /// <summary>
+    /// Session-start Python that leaves behind a process in a new session, its own process group and an environment
+    /// without CI_JOB_ID (only the job's cgroup still knows it), waits until it runs, and says "escaped process started".
+    /// </summary>
+    public static string EscapeIntoNewSession(string marker) =>
+        $$"""
+        subprocess.Popen(["/bin/sh", "-c", "sleep 120; echo {{marker}}"], start_new_session=True, env={"PATH": "/usr/bin:/bin"},
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        def running():
+            for p in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    if "{{marker}}" in open(f"/proc/{p}/cmdline").read():
+                        return True
+                except OSError:
+                    pass
+            return False
+        deadline = time.time() + 20
+        while time.time() < deadline and not running():
+            time.sleep(0.05)
+        print("escaped process started", flush=True)
+        """;
+
     static string Indent(string code) => string.Concat(code.Split('\n').Select(line => "    " + line + "\n"));
 }

@@ -19,13 +19,13 @@ sealed class RunnerHarness : IAsyncDisposable
 {
     public const string TestPython = "/usr/bin/python3";
 
-    RunnerHarness(string directory, SqliteStore store, User user, RunnerOptions options)
+    RunnerHarness(string directory, SqliteStore store, User user, RunnerOptions options, HostCapabilities? host = null)
     {
         Directory = directory;
         Store = store;
         User = user;
         Options = options;
-        Runner = new JobRunner(new LocalRunnerChannel(new JobLifecycle(store, Sink, Jobs, NullLogger<JobLifecycle>.Instance), store), Jobs, options, HostCapabilities.Current, NullLogger<JobRunner>.Instance);
+        Runner = new JobRunner(new LocalRunnerChannel(new JobLifecycle(store, Sink, Jobs, NullLogger<JobLifecycle>.Instance), store), Jobs, options, host ?? HostCapabilities.Current, NullLogger<JobRunner>.Instance);
     }
 
     public string Directory { get; }
@@ -41,7 +41,7 @@ sealed class RunnerHarness : IAsyncDisposable
     public static async Task<RunnerHarness> CreateAsync(
         SandboxMode sandbox = SandboxMode.None, int concurrency = 2, TimeSpan? timeout = null, long maxLogBytes = RunnerOptions.DefaultMaxLogBytes,
         TimeSpan? grace = null, long environmentCacheBytes = 0, JobNetworkMode network = JobNetworkMode.Host,
-        Func<RunnerOptions, RunnerOptions>? configure = null, JobLimits? limits = null)
+        Func<RunnerOptions, RunnerOptions>? configure = null, JobLimits? limits = null, HostCapabilities? host = null)
     {
         if (sandbox == SandboxMode.Bwrap) Assert.SkipUnless(RunnerOptions.BwrapWorks(), "bwrap is missing or cannot create namespaces here (apt-get install bubblewrap).");
         Assert.SkipUnless(File.Exists(TestPython), $"{TestPython} (with python3-pytest) is needed to run jobs.");
@@ -52,7 +52,7 @@ sealed class RunnerHarness : IAsyncDisposable
         var options = new RunnerOptions(
             concurrency, TestPython, sandbox, timeout ?? TimeSpan.FromSeconds(60), maxLogBytes, grace ?? TimeSpan.FromSeconds(5),
             Path.Combine(directory, "work"), EnvironmentCacheBytes: environmentCacheBytes, Network: network) { Limits = limits ?? JobLimits.Default };
-        return new RunnerHarness(directory, store, user, configure?.Invoke(options) ?? options);
+        return new RunnerHarness(directory, store, user, configure?.Invoke(options) ?? options, host);
     }
 
     public Task StartAsync() => Runner.StartAsync(Token);

@@ -65,6 +65,39 @@ public sealed class PostgresServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_start_takes_the_copy_begun_while_the_job_installs_and_it_belongs_to_the_jobs_user()
+    {
+        var service = new PostgresService(_bin, _folder.Sub("cache"));
+        var job = _folder.Sub("job");
+        var data = Path.Combine(job, "postgres", "data");
+
+        service.Prepare(job, _nobody);
+        await service.PreparedAsync(job).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        File.WriteAllText(Path.Combine(data, "ci-test-marker"), "copied before the start");
+        await using var instance = await service.StartAsync(job, _nobody, Bounded());
+
+        Assert.True(File.Exists(Path.Combine(data, "ci-test-marker")));
+        Assert.False(Directory.Exists(Path.Combine(data, "data")));
+        Assert.Equal((0, "1"), await PsqlAsync(instance, "SELECT 1"));
+        Assert.Equal((0, $"{ServiceTestFolder.Nobody}"), await ServiceTestFolder.RunAsync("stat", ["-c", "%u", Path.Combine(data, "base")],
+            new Dictionary<string, string>()));
+        TestContext.Current.TestOutputHelper?.WriteLine($"PostgreSQL ready in {instance.StartupTime.TotalSeconds:0.00} s after an early copy");
+    }
+
+    [Fact]
+    public async Task A_copy_begun_for_a_job_that_never_starts_it_is_waited_for_and_forgotten()
+    {
+        var service = new PostgresService(_bin, _folder.Sub("cache"));
+        var job = _folder.Sub("job");
+
+        service.Prepare(job, _nobody);
+        await service.ForgetAsync(job).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.True(File.Exists(Path.Combine(job, "postgres", "data", "PG_VERSION")));
+        Assert.True(service.PreparedAsync(job).IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task Two_servers_sharing_a_cache_build_the_template_at_once_without_harm()
     {
         var cache = _folder.Sub("cache");

@@ -72,7 +72,7 @@ public static class RunnerOptionTable
             with { Default = $"{DefaultJobPids}" },
         OptionSpec.Fraction("--job-cpus", "N", "CPU quota of a job, fractions allowed (0.5 = half a core; 0 = no limit)", 0, 1024, (o, n) => o with { JobCpus = n })
             with { Default = $"{DefaultJobCpus}" },
-        OptionSpec.Number("--job-disk-mb", "N", "a job's workspace and TMPDIR together; past it writes fail with ENOSPC (0 = no limit)",
+        OptionSpec.Number("--job-disk-mb", "N", "a job's workspace, TMPDIR and /tmp together; past it writes fail with ENOSPC (0 = no limit)",
             0, 10_000_000, (o, n) => o with { JobDiskMb = n }) with { Default = $"{DefaultJobDiskMb}" },
         OptionSpec.Text("--job-uid-range", "FIRST-LAST", "uids jobs run as when the server is root, one per concurrent job (at least --concurrency)",
             (o, v) => o with { JobUidRange = v }) with { Default = RunnerOptions.DefaultJobUidRange },

@@ -51,7 +51,7 @@ public sealed class ServerOptionsTests
           --job-memory-mb N       memory of a job's processes together, its tmpfs included; past it the job is killed (0 = no limit) (default 2048)
           --job-pids N            processes and threads a job may have at once (0 = no limit) (default 1024)
           --job-cpus N            CPU quota of a job, fractions allowed (0.5 = half a core; 0 = no limit) (default 2)
-          --job-disk-mb N         a job's workspace and TMPDIR together; past it writes fail with ENOSPC (0 = no limit) (default 4096)
+          --job-disk-mb N         a job's workspace, TMPDIR and /tmp together; past it writes fail with ENOSPC (0 = no limit) (default 4096)
           --job-uid-range FIRST-LAST  uids jobs run as when the server is root, one per concurrent job (at least --concurrency) (default 62000-62063)
           --max-artifacts-mb N    artifacts kept per job; past it the job's log names what was left out (default 100)
           --max-running-per-user N  jobs one user may run at once over all runners, 0 = no cap (default 0);

@@ -1,12 +1,16 @@
 namespace Ci.Store;
 
 /// <summary>
-/// A read-only stream over an artifact's stored parts, fetching part n only when the reader reaches it: a download
-/// of any size holds one part in memory.
+/// A read-only stream over content stored in numbered parts (artifacts, PostgreSQL blobs), fetching part n only when
+/// the reader reaches it: a read of any size holds one part in memory.
 /// </summary>
-/// <param name="length">The artifact's size.</param>
+/// <param name="length">The content's size; the stream ends there.</param>
 /// <param name="readPart">Reads part n (from 0); null when it is missing.</param>
-internal sealed class ArtifactPartStream(long length, Func<int, CancellationToken, Task<byte[]?>> readPart) : Stream
+/// <param name="missingPartIsError">
+/// True: a missing part throws an <see cref="IOException"/> (an artifact's parts are never evicted, so a gap is a fault).
+/// False: it ends the stream early and leaves the check to the reader (a blob evicted meanwhile fails its hash check).
+/// </param>
+internal sealed class PartStream(long length, Func<int, CancellationToken, Task<byte[]?>> readPart, bool missingPartIsError) : Stream
 {
     private byte[] _part = [];
     private int _offset;
@@ -29,11 +33,13 @@ internal sealed class ArtifactPartStream(long length, Func<int, CancellationToke
         if (buffer.Length == 0 || _position >= length) return 0;
         if (_offset >= _part.Length)
         {
-            _part = await readPart(_nextPart, cancellationToken)
-                ?? throw new IOException($"Part {_nextPart} of the artifact is missing from the store.");
+            var next = await readPart(_nextPart, cancellationToken);
+            if (next is null && missingPartIsError)
+                throw new IOException($"Part {_nextPart} is missing from the store.");
+            if (next is null || next.Length == 0) return 0;
+            _part = next;
             _nextPart++;
             _offset = 0;
-            if (_part.Length == 0) return 0;
         }
         var count = Math.Min(buffer.Length, _part.Length - _offset);
         _part.AsMemory(_offset, count).CopyTo(buffer);
@@ -56,16 +62,10 @@ internal sealed class ArtifactPartStream(long length, Func<int, CancellationToke
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    /// <summary>Reads the next part of <paramref name="content"/> (up to <see cref="IArtifactStore.PartBytes"/>); empty at its end.</summary>
+    /// <summary>Reads the next part of <paramref name="content"/> (up to the buffer's size); empty at its end.</summary>
     public static async Task<byte[]> ReadPartAsync(Stream content, byte[] buffer, CancellationToken cancellationToken)
     {
-        var filled = 0;
-        while (filled < buffer.Length)
-        {
-            var read = await content.ReadAsync(buffer.AsMemory(filled), cancellationToken);
-            if (read == 0) break;
-            filled += read;
-        }
+        var filled = await content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
         return buffer[..filled];
     }
 }
