@@ -17,7 +17,12 @@ internal sealed class StatusCommand(CliServices services)
     {
         using var client = services.CreateClient(apiKey);
         var job = await client.GetJobAsync(jobId, cancellationToken);
-        await services.Streams.Out.WriteAsync(json ? CliJson.Serialize(job) : ListCommand.RenderTable([job], services.Streams));
+        await services.Streams.Out.WriteAsync(json ? CliJson.Serialize(job) : ListCommand.RenderTable([job], services.Streams) + ShardLine(job));
         return ExitCodes.Success;
     }
+
+    /// <summary>A sharded job's line under the table (<c>Shards: 3 of 4 ended, 1 failed</c>); empty for any other job.</summary>
+    internal static string ShardLine(Ci.Core.Protocol.JobSummary job) => job.Shards is { } shards
+        ? $"Shards: {shards.Ended} of {shards.Count} ended{(shards.Failed > 0 ? $", {shards.Failed} failed" : "")}\n"
+        : "";
 }

@@ -16,6 +16,7 @@ namespace Ci.Core.Protocol;
 /// <param name="GitCommit">Extension: the commit (<c>HEAD</c>) of the git work tree the job's folder was in; absent outside git.</param>
 /// <param name="GitBranch">Extension: the branch checked out then; absent when detached or outside git.</param>
 /// <param name="GitDirty">Extension: whether the uploaded tree differed from <c>HEAD</c> (tracked changes or untracked files); absent outside git.</param>
+/// <param name="Shards">Extension, <c>GET /jobs/{id}</c> only: a sharded job's shards, how many have ended and failed; absent for a job that is not sharded.</param>
 /// <remarks>The extensions come after the original five keys and are left out when null, so old clients see what they always saw.</remarks>
 public sealed record JobSummary(
     [property: JsonPropertyName("job_id")] string JobId,
@@ -28,7 +29,8 @@ public sealed record JobSummary(
     [property: JsonPropertyName("tests_skipped"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestsSkipped = null,
     [property: JsonPropertyName("git_commit"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? GitCommit = null,
     [property: JsonPropertyName("git_branch"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? GitBranch = null,
-    [property: JsonPropertyName("git_dirty"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? GitDirty = null)
+    [property: JsonPropertyName("git_dirty"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? GitDirty = null,
+    [property: JsonPropertyName("shards"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ShardProgress? Shards = null)
 {
     /// <summary>The test counts, when the job has a report.</summary>
     [JsonIgnore]

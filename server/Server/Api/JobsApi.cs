@@ -72,12 +72,15 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobSummary>, JsonHttpResult<ErrorResponse>>> GetAsync(
-        string id, HttpContext context, IJobStore store, ITestReportStore reports, CancellationToken cancellationToken)
+        string id, HttpContext context, IJobStore store, ITestReportStore reports, IJobParts parts, CancellationToken cancellationToken)
     {
         if (await FindOwnJobAsync(id, context, store, cancellationToken) is not { } job)
             return ErrorResults.NotFound();
         var counts = job.Status.IsFinal() ? await reports.GetTestCountsAsync([job.Id], cancellationToken) : null;
-        return WithWebLink(context, job.Id, TypedResults.Ok(job.ToSummary(counts?.GetValueOrDefault(job.Id))));
+        var shards = await parts.GetJobPartsAsync(job.Id, cancellationToken) is { Count: > 0 } states
+            ? new ShardProgress(states[0].Count, states.Count(part => part.IsDone), states.Count(part => part.IsDone && part.Result is not { ExitCode: 0 }))
+            : null;
+        return WithWebLink(context, job.Id, TypedResults.Ok(job.ToSummary(counts?.GetValueOrDefault(job.Id)) with { Shards = shards }));
     }
 
     /// <summary>Extension: the job's test report; 404 when the job is not the caller's or has no report.</summary>

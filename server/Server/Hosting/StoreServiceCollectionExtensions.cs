@@ -30,6 +30,7 @@ public static class StoreServiceCollectionExtensions
         services.AddHostedService<KeptTreesPruner>();
         services.AddSingleton<IJobGitStates>(store);
         services.AddSingleton<IJobRetention>(store);
+        services.AddSingleton<IJobParts>(store);
         var features = store.Features;
         if (features.SubmissionKeys is { } submissionKeys)
             services.AddSingleton(submissionKeys);

@@ -40,6 +40,21 @@ public class JobCommandsTests
     }
 
     [Fact]
+    public async Task Status_of_a_sharded_job_says_how_far_its_shards_are_under_the_table_and_in_the_json()
+    {
+        var sharded = Running[..^1] + ""","shards":{"count":4,"ended":3,"failed":1}}""";
+        using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json(sharded)));
+        using var ciJson = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json(sharded)));
+
+        var table = await ci.RunAsync("status", JobId);
+        var json = await ciJson.RunAsync("status", JobId, "--json");
+
+        Assert.EndsWith("\nShards: 3 of 4 ended, 1 failed\n", table.Out);
+        Assert.Contains("\"shards\": {", json.Out);
+        Assert.Contains("\"ended\": 3", json.Out);
+    }
+
+    [Fact]
     public async Task Status_of_an_unknown_job_is_one_error_line()
     {
         using var ci = new CliRun(new FakeHttpHandler(_ => FakeHttpHandler.Json("""{"detail":"Job not found"}""", HttpStatusCode.NotFound)));

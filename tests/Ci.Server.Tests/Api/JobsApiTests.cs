@@ -26,6 +26,28 @@ public sealed class JobsApiTests
     }
 
     [Theory, Stores]
+    public async Task A_sharded_jobs_summary_says_how_far_its_shards_are_and_others_have_no_shards_key(StoreKind kind)
+    {
+        await using var server = await TestServerHost.StartAsync(kind);
+        var (user, key) = await server.CreateUserAsync();
+        var job = await server.CreateJobAsync(user.Id);
+        var plain = await server.CreateJobAsync(user.Id);
+        var lease = TimeSpan.FromMinutes(1);
+        Assert.Equal(job.Id, (await server.Store.ClaimNextQueuedJobAsync("runner", lease, 0, Token))!.Id);
+        await server.Store.CreateJobPartsAsync(job.Id, [new(1, 3, ["a"]), new(2, 3, ["b"]), new(3, 3, ["c"])], Token);
+        var first = await server.Store.ClaimNextJobPartAsync("runner", lease, null, Token);
+        var second = await server.Store.ClaimNextJobPartAsync("runner", lease, null, Token);
+        await server.Store.FinishJobPartAsync(first!.Id, "runner", new Ci.Store.JobPartResult(0, null, null), Token);
+        await server.Store.FinishJobPartAsync(second!.Id, "runner", new Ci.Store.JobPartResult(1, null, null), Token);
+        var client = server.Client(key);
+
+        var body = await client.GetStringAsync($"/jobs/{job.Id}", Token);
+
+        Assert.EndsWith(""","end_time":null,"shards":{"count":3,"ended":2,"failed":1}}""", body);
+        Assert.DoesNotContain("shards", await client.GetStringAsync($"/jobs/{plain.Id}", Token));
+    }
+
+    [Theory, Stores]
     public async Task A_job_summary_has_the_five_fields_in_wire_order(StoreKind kind)
     {
         await using var server = await TestServerHost.StartAsync(kind);
