@@ -1,4 +1,3 @@
-using Ci.Server.Isolation;
 using Ci.Server.Jobs;
 using Ci.Server.Recipes;
 using Ci.Store;
@@ -12,40 +11,12 @@ internal sealed partial class JobExecutor
 {
     /// <summary>Takes a claimed part from the job's upload to its stored end.</summary>
     /// <param name="cancellationToken">Cancelled only when the host stops waiting for the runner.</param>
-    public async Task RunPartAsync(JobPart part, RunningJob handle, string runnerId, CancellationToken cancellationToken)
+    public Task RunPartAsync(JobPart part, RunningJob handle, string runnerId, CancellationToken cancellationToken)
     {
-        var log = new JobLog(_channel, part.JobId, _options.MaxLogBytes);
-        JobSite? site = null;
-        JobConfinement? confinement = null;
         LogPartClaimed(_logger, part.Number, part.Count, part.JobId, runnerId);
-        try
-        {
-            JobOutcome outcome;
-            try
-            {
-                confinement = _prison.Enter(part.Id);
-                site = JobSite.Create(_options.WorkRoot, part.Id, WorkRootTraversable);
-                outcome = await PrepareAndRunAsync(part.JobId, runnerId, site, confinement, log, handle, cancellationToken, part);
-            }
-            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogJobCrashed(_logger, exception, part.JobId);
-                outcome = JobOutcome.Failed($"Runner error: {exception.Message}");
-            }
-            await ReleaseAsync(part.Id, confinement);
-            if (site is not null && !site.TryDelete()) LogWorkspaceLeft(_logger, site.Workspace.Root);
-            await EndPartAsync(part, runnerId, log, handle, outcome, cancellationToken);
-        }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The store is failing: the part's lease expires and it is queued again.
-            LogJobCrashed(_logger, exception, part.JobId);
-        }
-        finally
-        {
-            await ReleaseAsync(part.Id, confinement);
-            site?.Dispose();
-        }
+        var log = new JobLog(_channel, part.JobId, _options.MaxLogBytes);
+        return RunConfinedAsync(part.Id, part.JobId, part, handle, runnerId, log,
+            outcome => EndPartAsync(part, runnerId, log, handle, outcome, cancellationToken), cancellationToken);
     }
 
     /// <summary>Stores the part's end; a part stopped at shutdown goes back to the queue, one stopped otherwise is someone else's.</summary>

@@ -77,22 +77,35 @@ internal sealed partial class JobExecutor
 
     /// <summary>Takes a claimed job from its upload to its end.</summary>
     /// <param name="cancellationToken">Cancelled only when the host stops waiting for the runner: the job's store writes stop too.</param>
-    public async Task RunAsync(Guid jobId, RunningJob handle, string runnerId, CancellationToken cancellationToken)
+    public Task RunAsync(Guid jobId, RunningJob handle, string runnerId, CancellationToken cancellationToken)
     {
+        LogJobClaimed(_logger, jobId, runnerId);
         var log = new JobLog(_channel, jobId, _options.MaxLogBytes);
+        return RunConfinedAsync(jobId, jobId, part: null, handle, runnerId, log,
+            outcome => EndAsync(jobId, runnerId, log, StoppedOutcome(handle) ?? outcome, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a job, or a part of one, in a site and confinement of its own named <paramref name="siteId"/>: sets them up,
+    /// runs the recipe, kills and deletes what it left, then ends it through <paramref name="endAsync"/>.
+    /// </summary>
+    private async Task RunConfinedAsync(
+        Guid siteId, Guid jobId, JobPart? part, RunningJob handle, string runnerId, JobLog log, Func<JobOutcome, Task> endAsync,
+        CancellationToken cancellationToken)
+    {
         JobSite? site = null;
         JobConfinement? confinement = null;
-        LogJobClaimed(_logger, jobId, runnerId);
         try
         {
             JobOutcome outcome;
             try
             {
-                // A cancel that reached the store between our claim and our registration found nothing to stop here.
-                if (await _channel.IsCancelledAsync(jobId, cancellationToken)) handle.Stop(StopReason.Cancelled);
-                confinement = _prison.Enter(jobId);
-                site = JobSite.Create(_options.WorkRoot, jobId, WorkRootTraversable);
-                outcome = await PrepareAndRunAsync(jobId, runnerId, site, confinement, log, handle, cancellationToken);
+                // A cancel that reached the store between our claim and our registration found nothing to stop here
+                // (a part learns of its job's end from its lease).
+                if (part is null && await _channel.IsCancelledAsync(jobId, cancellationToken)) handle.Stop(StopReason.Cancelled);
+                confinement = _prison.Enter(siteId);
+                site = JobSite.Create(_options.WorkRoot, siteId, WorkRootTraversable);
+                outcome = await PrepareAndRunAsync(jobId, runnerId, site, confinement, log, handle, cancellationToken, part);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
@@ -100,19 +113,19 @@ internal sealed partial class JobExecutor
                 outcome = JobOutcome.Failed($"Runner error: {exception.Message}");
             }
             // Its processes first (they may hold its disk busy), then its folders.
-            await ReleaseAsync(jobId, confinement);
+            await ReleaseAsync(siteId, confinement);
             if (site is not null && !site.TryDelete()) LogWorkspaceLeft(_logger, site.Workspace.Root);
-            await EndAsync(jobId, runnerId, log, StoppedOutcome(handle) ?? outcome, cancellationToken);
+            await endAsync(outcome);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // The store is failing: the job's lease expires and the job is recovered (or the next start-up ends it).
+            // The store is failing: the lease expires and the job (or part) is recovered (or the next start-up ends it).
             LogJobCrashed(_logger, exception, jobId);
         }
         finally
         {
             // Abandoned at shutdown: its processes, network and folders still go (nothing left to do when done above).
-            await ReleaseAsync(jobId, confinement);
+            await ReleaseAsync(siteId, confinement);
             site?.Dispose();
         }
     }

@@ -37,19 +37,16 @@ internal sealed class JobSteps(
 
     public Task<int?> RunAsync(JobCommand command, CancellationToken cancellationToken)
     {
-        if (part is null)
-            return JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
-                marker, log, job, confinement, cancellationToken);
+        if (part is null) return JobProcess.RunAsync(sandbox, Placed(command), marker, log, job, confinement, cancellationToken);
         // A part's processes carry its job's CI_JOB_ID (what the tests may read) and a mark of the part's own, by which
         // its stop finds them: its job, or another part of it, may run on this runner too.
         var environment = new Dictionary<string, string>(command.Environment, StringComparer.Ordinal) { [PartMarkerVariable] = part.Id.ToString("D") };
-        return JobProcess.RunAsync(sandbox, command with { Environment = environment, Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
+        return JobProcess.RunAsync(sandbox, Placed(command with { Environment = environment }),
             $"{PartMarkerVariable}={part.Id:D}", log, job, confinement, cancellationToken, new ShardLogPrefix(part.Number, part.Count));
     }
 
     public Task<int?> RunPartAsync(JobCommand command, string partMarker, IOutputFilter filter, CancellationToken cancellationToken) =>
-        JobProcess.RunAsync(sandbox, command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap },
-            partMarker, log, job, confinement, cancellationToken, filter, sharesCgroup: true);
+        JobProcess.RunAsync(sandbox, Placed(command), partMarker, log, job, confinement, cancellationToken, filter, sharesCgroup: true);
 
     public Task<Jobs.ShardingInput> GetShardingAsync(string projectInTree, CancellationToken cancellationToken) =>
         channel.GetShardingAsync(job.JobId, projectInTree, cancellationToken);
@@ -67,6 +64,10 @@ internal sealed class JobSteps(
         channel.GetPartsAsync(job.JobId, cancellationToken);
 
     public void LimitTo(TimeSpan limit) => job.LimitTo(limit);
+
+    /// <summary>The command with the site's mounts added and the job's folders at their fixed paths.</summary>
+    private JobCommand Placed(JobCommand command) =>
+        command with { Mounts = [.. command.Mounts ?? [], .. siteMounts ?? []], PathMap = pathMap };
 
     private string Prefixed(string text)
     {
